@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// tracebridge's command line: one function per command, errors printed as one clear line.
+import { parseArgs } from 'node:util';
+import { convert } from './commands/convert.js';
+import { DecodeError } from './wire/errors.js';
+
+const USAGE = `usage: tracebridge <command> [options]
+
+commands:
+  convert --from <otlp-proto|otlp-json|langtrace> --to <otlp-proto|otlp-json|langtrace|langtrace-otlp-json> [input] [output]
+      Convert a trace file between wire formats (stdin/stdout by default; --from is guessed when omitted).
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'convert': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { from: { type: 'string' }, to: { type: 'string' } },
+      });
+      if (!values.to) throw new UsageError('convert needs --to');
+      await convert({ from: values.from, to: values.to, input: positionals[0], output: positionals[1] });
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
+if (isMain) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      const known = err instanceof UsageError || err instanceof DecodeError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+      process.stderr.write(`tracebridge: ${(err as Error).message}\n`);
+      if (err instanceof UsageError) process.stderr.write(USAGE);
+      process.exit(known ? 2 : 1);
+    },
+  );
+}
