@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // tracebridge's command line: one function per command, errors printed as one clear line.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { convert } from './commands/convert.js';
 import { DecodeError } from './wire/errors.js';
@@ -37,8 +39,9 @@ export async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
-if (isMain) {
+// Run when executed (directly or through the npm bin link), not when imported by tests.
+const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invoked === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -1,0 +1,54 @@
+// Our encoders agree with the official otlp-transformer serialisers, and round trips are lossless.
+import t from 'tap';
+import fc from 'fast-check';
+import { isDeepStrictEqual } from 'node:util';
+import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { sdkSpans, exoticSpan } from '../helpers/spans.js';
+import { arbBatch } from '../helpers/arbitrary.js';
+import { decodeOtlpProto, encodeOtlpProto } from '../../src/wire/otlp-proto.js';
+import { decodeOtlpJson, encodeOtlpJson } from '../../src/wire/otlp-json.js';
+import { decodeLangtraceNative, encodeLangtraceNative } from '../../src/wire/langtrace.js';
+
+const spans = () => {
+  const s = sdkSpans();
+  return [...s, exoticSpan(s[0])];
+};
+
+t.test('official protobuf serialiser output is our reference', async (t) => {
+  const reference = ProtobufTraceSerializer.serializeRequest(spans())!;
+  const model = decodeOtlpProto(reference);
+  t.equal(model.resourceSpans[0].scopeSpans[0].spans.length, 3);
+  const ours = encodeOtlpProto(model);
+  t.same(decodeOtlpProto(ours), model, 'our protobuf decodes to the same data');
+});
+
+t.test('official JSON serialiser output decodes to the protobuf data', async (t) => {
+  const input = spans();
+  const fromProto = decodeOtlpProto(ProtobufTraceSerializer.serializeRequest(input)!);
+  const fromJson = decodeOtlpJson(JsonTraceSerializer.serializeRequest(input)!);
+  t.same(fromJson, fromProto);
+  const ours = encodeOtlpJson(fromProto);
+  t.same(decodeOtlpJson(ours), fromProto, 'our JSON decodes to the same data');
+  const doc = JSON.parse(ours);
+  const span = doc.resourceSpans[0].scopeSpans[0].spans[1];
+  t.match(span.traceId, /^[0-9a-f]{32}$/, 'ids are lower-case hex');
+  t.type(span.startTimeUnixNano, 'string', '64-bit ints are strings');
+  t.type(span.kind, 'number', 'enums are integers');
+});
+
+t.test('property: protobuf round trip is lossless', async (t) => {
+  fc.assert(fc.property(arbBatch(), (batch) => isDeepStrictEqual(decodeOtlpProto(encodeOtlpProto(batch)), batch)), { numRuns: 200 });
+  t.pass('200 generated batches round-trip');
+});
+
+t.test('property: OTLP/JSON round trip is lossless', async (t) => {
+  fc.assert(fc.property(arbBatch(), (batch) => isDeepStrictEqual(decodeOtlpJson(encodeOtlpJson(batch)), batch)), { numRuns: 200 });
+  t.pass('200 generated batches round-trip');
+});
+
+t.test('property: Langtrace native round trip keeps what the format can carry', async (t) => {
+  // The native format has no int/double distinction for whole numbers, no bytes and no span
+  // flags, and groups spans by resource and scope; generate within those limits.
+  fc.assert(fc.property(arbBatch({ native: true }), (batch) => isDeepStrictEqual(decodeLangtraceNative(encodeLangtraceNative(batch)), batch)), { numRuns: 200 });
+  t.pass('200 generated batches round-trip');
+});
