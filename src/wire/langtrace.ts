@@ -76,8 +76,7 @@ function nativeSpan(s: unknown, path: string): { span: Span; resource: Attribute
   if (sid.repaired) attrs.set(ORIGINAL_ID_KEYS.spanId, { type: 'string', value: sid.raw });
   if (parent.repaired) attrs.set(ORIGINAL_ID_KEYS.parentSpanId, { type: 'string', value: parent.raw });
   const start = hrTime(s.startTime, path + '.startTime');
-  let end = hrTime(s.endTime, path + '.endTime');
-  if (end === 0n && s.duration != null) end = start + hrTime(s.duration, path + '.duration');
+  const end = s.endTime == null && s.duration != null ? start + hrTime(s.duration, path + '.duration') : hrTime(s.endTime, path + '.endTime');
   const status = isObj(s.status) ? s.status : {};
   const code = status.code;
   if (code != null && code !== 0 && code !== 1 && code !== 2)
