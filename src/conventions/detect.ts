@@ -1,0 +1,57 @@
+// Which convention a span is written in. OpenInference, OpenLLMetry and Langtrace all use `llm.`,
+// so the order of these rules matters (see README, "Conventions").
+import type { Attributes } from '../model/batch.js';
+import type { Convention } from './mappings.js';
+
+const INDEXED = /^(gen_ai\.prompt|gen_ai\.completion|llm\.prompts|llm\.completions)\.\d+\./;
+
+export function detect(attrs: Attributes, scopeName = '', eventNames: string[] = []): Convention | undefined {
+  if (attrs.has('openinference.span.kind')) return 'openinference';
+  let langtrace = false;
+  let openllmetry = false;
+  let genai = false;
+  let current = false;
+  let indexedLlm = false;
+  let oiShape = false;
+  for (const key of attrs.keys()) {
+    if (key.startsWith('langtrace.')) langtrace = true;
+    else if (key.startsWith('traceloop.') || key === 'llm.request.type' || key.startsWith('llm.usage.') || key === 'llm.is_streaming' || key === 'gen_ai.is_streaming')
+      openllmetry = true;
+    if (INDEXED.test(key)) indexedLlm = true;
+    if (key.startsWith('llm.input_messages.') || key.startsWith('llm.output_messages.') || key.startsWith('llm.token_count.') || key === 'llm.model_name')
+      oiShape = true;
+    if (key.startsWith('gen_ai.')) {
+      genai = true;
+      if (key === 'gen_ai.input.messages' || key === 'gen_ai.output.messages' || key === 'gen_ai.provider.name' || key === 'gen_ai.system_instructions' || key === 'gen_ai.tool.definitions')
+        current = true;
+    }
+  }
+  if (langtrace) return 'langtrace';
+  // Langtrace's documented dialect and its legacy SDKs use un-indexed JSON strings.
+  if (attrs.get('llm.request.messages')?.type === 'string' || attrs.has('llm.vendor') && !indexedLlm) return 'langtrace-docs';
+  if (attrs.get('llm.prompts')?.type === 'string' || attrs.has('llm.token.counts') || attrs.has('llm.model')) return 'langtrace-legacy';
+  if (openllmetry) return 'openllmetry';
+  if (/^(@arizeai\/openinference|openinference\.instrumentation)/.test(scopeName)) return 'openinference';
+  if (/^(@traceloop\/|opentelemetry\.instrumentation\.)/.test(scopeName)) return 'openllmetry';
+  if (/^(@langtrase\/|langtrace)/.test(scopeName)) return 'langtrace';
+  if (indexedLlm) return 'openllmetry';
+  if (oiShape) return 'openinference';
+  if (current) return 'otel-genai';
+  if (genai || eventNames.some((n) => n.startsWith('gen_ai.'))) return 'otel-genai-legacy';
+  return undefined;
+}
+
+/** Reading order: the detected convention first, the others after it to fill what it lacks. */
+export const FALLBACK_ORDER: Convention[] = [
+  'otel-genai',
+  'openinference',
+  'openllmetry',
+  'langtrace',
+  'otel-genai-legacy',
+  'langtrace-docs',
+  'langtrace-legacy',
+];
+
+export function readingOrder(primary: Convention | undefined): Convention[] {
+  return primary ? [primary, ...FALLBACK_ORDER.filter((c) => c !== primary)] : FALLBACK_ORDER;
+}

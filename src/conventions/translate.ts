@@ -1,0 +1,67 @@
+// Rewrites a batch's LLM spans for one target profile. The input batch is never modified (it is
+// shared by every upstream); attributes the target has no slot for are kept as they came.
+import type { Attributes, ResourceSpans, Span, SpanBatch, SpanEvent } from '../model/batch.js';
+import { loadMappings, type Convention, type Mappings, type Profile } from './mappings.js';
+import { readSpan } from './read/index.js';
+import { writeCall } from './write/index.js';
+
+/** Where an original key goes when it would clash with a written one (Weave rejects a key that is both a JSON string and a dotted parent). */
+export const RENAMED_PREFIX = 'tracebridge.original.';
+
+export interface TranslateStats {
+  /** Spans per detected convention ('none' for spans with no LLM convention). */
+  conventions: Map<Convention | 'none', number>;
+}
+
+export function translateSpan(span: Span, scopeName: string, profile: Profile, mappings: Mappings): { span: Span; convention: Convention | undefined } {
+  const { convention, ctx } = readSpan(span, scopeName, mappings);
+  if (convention === undefined) return { span, convention };
+  const w = writeCall(profile, ctx.call, mappings, span);
+  const remove = new Set<string>();
+  const removeEvents = new Set<SpanEvent>();
+  for (const slot of w.written) {
+    for (const k of ctx.sources.get(slot) ?? []) remove.add(k);
+    for (const e of ctx.eventSources.get(slot) ?? []) removeEvents.add(e);
+  }
+  const clash = clashChecker(w.attrs);
+  const attrs: Attributes = new Map();
+  for (const [k, v] of span.attributes) {
+    if (remove.has(k) || w.attrs.has(k)) continue;
+    attrs.set(clash(k) ? RENAMED_PREFIX + k : k, v);
+  }
+  for (const [k, v] of w.attrs) attrs.set(k, v);
+  const events = removeEvents.size || w.events.length ? [...span.events.filter((e) => !removeEvents.has(e)), ...w.events] : span.events;
+  return { span: { ...span, attributes: attrs, events }, convention };
+}
+
+/** True for an original key that is a dotted parent or child of a written key. */
+function clashChecker(written: Attributes): (key: string) => boolean {
+  const prefixes = new Set<string>();
+  for (const k of written.keys()) for (let i = k.indexOf('.'); i >= 0; i = k.indexOf('.', i + 1)) prefixes.add(k.slice(0, i));
+  return (key) => {
+    if (prefixes.has(key)) return true;
+    for (let i = key.indexOf('.'); i >= 0; i = key.indexOf('.', i + 1)) if (written.has(key.slice(0, i))) return true;
+    return false;
+  };
+}
+
+export function translateBatch(batch: SpanBatch, profile: Profile, mappings: Mappings = loadMappings(), stats?: TranslateStats): SpanBatch {
+  return {
+    resourceSpans: batch.resourceSpans.map(
+      (rs): ResourceSpans => ({
+        ...rs,
+        scopeSpans: rs.scopeSpans.map((ss) => ({
+          ...ss,
+          spans: ss.spans.map((s) => {
+            const r = translateSpan(s, ss.scope.name, profile, mappings);
+            if (stats) {
+              const c = r.convention ?? 'none';
+              stats.conventions.set(c, (stats.conventions.get(c) ?? 0) + 1);
+            }
+            return r.span;
+          }),
+        })),
+      }),
+    ),
+  };
+}
