@@ -25,6 +25,18 @@ export function readToolCalls(v: unknown): ToolCall[] | undefined {
   });
 }
 
+/** Content that is nothing but a JSON list of OpenAI tool calls. */
+function toolCallsIn(content: string): ToolCall[] | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(content);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(v) || v.length === 0 || !v.every((c) => isObj(c) && isObj(c.function) && typeof c.function.name === 'string')) return undefined;
+  return readToolCalls(v);
+}
+
 export function writeToolCalls(calls: ToolCall[]): Obj[] {
   return calls.map((c) => ({ ...(c.id !== undefined ? { id: c.id } : {}), type: 'function', function: { name: c.name, arguments: c.arguments } }));
 }
@@ -50,10 +62,20 @@ export function readOpenAiMessages(v: unknown): Read<Message[]> | undefined {
       if (parts.every((p) => p.type === 'text' && typeof p.text === 'string') && parts.length === 1) content = parts[0].text;
       else lossless = false;
     }
-    const c = text(content);
-    // Langtrace writes tool calls as JSON inside content; don't count them twice.
-    if (c !== undefined && !(calls && c === JSON.stringify(item.tool_calls))) m.content = c;
-    if (calls) m.toolCalls = calls;
+    let c = text(content);
+    let toolCalls = calls;
+    // Langtrace writes tool calls as JSON inside content (its SDK with no tool_calls field beside it).
+    if (c !== undefined && calls && c === JSON.stringify(item.tool_calls)) c = undefined;
+    else if (c !== undefined && !calls && c.startsWith('[{')) {
+      const inner = toolCallsIn(c);
+      if (inner) {
+        toolCalls = inner;
+        if (JSON.stringify(writeToolCalls(inner)) !== c) lossless = false;
+        c = undefined;
+      }
+    }
+    if (c !== undefined) m.content = c;
+    if (toolCalls) m.toolCalls = toolCalls;
     if (typeof item.tool_call_id === 'string') m.toolCallId = item.tool_call_id;
     if (typeof item.finish_reason === 'string') m.finishReason = item.finish_reason;
     out.push(m);

@@ -1,0 +1,69 @@
+// A fake OpenAI API on loopback: deterministic chat (plain, streaming, tool calls) and embeddings.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const FAKE = {
+  model: 'gpt-4o-mini-2024-07-18',
+  reply: 'It is sunny in Paris.',
+  usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 },
+  toolCall: { id: 'call_abc123', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+};
+
+export async function fakeOpenAI(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const r = body ? JSON.parse(body) : {};
+      if (req.url?.endsWith('/embeddings')) {
+        const inputs = Array.isArray(r.input) ? r.input : [r.input];
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ object: 'list', model: 'text-embedding-3-small', data: inputs.map((_: unknown, i: number) => ({ object: 'embedding', index: i, embedding: [0.1, 0.2, 0.3] })), usage: { prompt_tokens: 5, total_tokens: 5 } }));
+        return;
+      }
+      const withTools = Array.isArray(r.tools) && r.tools.length > 0 && !r.messages.some((m: { role: string }) => m.role === 'tool');
+      const message = withTools ? { role: 'assistant', content: null, tool_calls: [FAKE.toolCall] } : { role: 'assistant', content: FAKE.reply };
+      const finish = withTools ? 'tool_calls' : 'stop';
+      if (r.stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const chunk = (delta: object, finish_reason: string | null, usage?: object) =>
+          `data: ${JSON.stringify({ id: 'chatcmpl-stream1', object: 'chat.completion.chunk', created: 1_700_000_000, model: FAKE.model, choices: usage ? [] : [{ index: 0, delta, finish_reason }], ...(usage ? { usage } : {}) })}\n\n`;
+        res.write(chunk({ role: 'assistant', content: '' }, null));
+        for (const piece of ['It is ', 'sunny ', 'in Paris.']) res.write(chunk({ content: piece }, null));
+        res.write(chunk({}, 'stop'));
+        if (r.stream_options?.include_usage) res.write(chunk({}, null, FAKE.usage));
+        res.end('data: [DONE]\n\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'chatcmpl-abc', object: 'chat.completion', created: 1_700_000_000, model: FAKE.model, choices: [{ index: 0, message, finish_reason: finish }], usage: FAKE.usage }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+export const WEATHER_TOOL = {
+  type: 'function' as const,
+  function: { name: 'get_weather', description: 'Get the weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+};
+
+export const QUESTION = 'What is the weather in Paris?';
+export const SYSTEM = 'You are a weather bot.';
+
+/** Drives an OpenAI client through chat, streaming chat, tool calling and embeddings. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function runScenarios(client: any): Promise<void> {
+  const messages = [
+    { role: 'system', content: SYSTEM },
+    { role: 'user', content: QUESTION },
+  ];
+  await client.chat.completions.create({ model: 'gpt-4o-mini', messages, temperature: 0.2, max_tokens: 50 });
+  const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true }, temperature: 0.2, max_tokens: 50 });
+  for await (const _ of stream) void _;
+  await client.chat.completions.create({ model: 'gpt-4o-mini', messages, tools: [WEATHER_TOOL], temperature: 0.2, max_tokens: 50 });
+  await client.embeddings.create({ model: 'text-embedding-3-small', input: ['sunny Paris'] });
+}
