@@ -5,12 +5,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { convert } from './commands/convert.js';
 import { DecodeError } from './wire/errors.js';
+import { parseFormat } from './wire/formats.js';
+import { loadMappings, MappingError, PROFILES } from './conventions/mappings.js';
+import { translateBatch } from './conventions/translate.js';
 
 const USAGE = `usage: tracebridge <command> [options]
 
 commands:
-  convert --from <otlp-proto|otlp-json|langtrace> --to <otlp-proto|otlp-json|langtrace|langtrace-otlp-json> [input] [output]
-      Convert a trace file between wire formats (stdin/stdout by default; --from is guessed when omitted).
+  convert [--from <otlp-proto|otlp-json|langtrace>] --to <otlp-proto|otlp-json|langtrace|langtrace-otlp-json>
+          [--target <weave|langtrace|otel-genai|openinference>] [input] [output]
+      Convert a trace file between wire formats (stdin/stdout by default; --from is guessed when omitted),
+      rewriting LLM attributes for the --target backend's convention when given.
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -20,10 +25,18 @@ export async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { from: { type: 'string' }, to: { type: 'string' } },
+        options: { from: { type: 'string' }, to: { type: 'string' }, target: { type: 'string' } },
       });
       if (!values.to) throw new UsageError('convert needs --to');
-      await convert({ from: values.from, to: values.to, input: positionals[0], output: positionals[1] });
+      const target = values.target ? parseFormat(values.target, PROFILES, '--target') : undefined;
+      const mappings = target ? loadMappings() : undefined;
+      await convert({
+        from: values.from,
+        to: values.to,
+        input: positionals[0],
+        output: positionals[1],
+        transform: target ? (b) => translateBatch(b, target, mappings) : undefined,
+      });
       return 0;
     }
     case undefined:
@@ -45,7 +58,7 @@ if (invoked === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      const known = err instanceof UsageError || err instanceof DecodeError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+      const known = err instanceof UsageError || err instanceof DecodeError || err instanceof MappingError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
       process.stderr.write(`tracebridge: ${(err as Error).message}\n`);
       if (err instanceof UsageError) process.stderr.write(USAGE);
       process.exit(known ? 2 : 1);

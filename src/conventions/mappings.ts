@@ -31,7 +31,9 @@ export interface MappingOverrides {
   write?: Record<string, Record<string, string[] | null>>;
 }
 
-export class MappingError extends Error {}
+export class MappingError extends Error {
+  override name = 'MappingError';
+}
 
 function isField(f: unknown): f is ScalarField {
   return typeof f === 'string' && Object.hasOwn(SCALAR_FIELDS, f);

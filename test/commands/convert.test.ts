@@ -49,3 +49,18 @@ t.test('errors are one clear line and exit 2', async (t) => {
   t.equal(missing.code, 2);
   t.match(missing.stderr, /convert needs --to/);
 });
+
+t.test('--target rewrites the LLM attributes for a backend', async (t) => {
+  const r = await runCli(['convert', '--to', 'langtrace', '--target', 'langtrace'], curl);
+  t.equal(r.code, 0, r.stderr);
+  const [span] = JSON.parse(r.stdout.toString());
+  t.equal(span.attributes['langtrace.service.name'], 'openai');
+  t.equal(span.attributes['gen_ai.usage.input_tokens'], 25);
+  t.same(span.events.map((e: { name: string }) => e.name), ['gen_ai.content.prompt']);
+  const w = await runCli(['convert', '--to', 'otlp-json', '--target', 'weave'], curl);
+  const attrs = JSON.parse(w.stdout.toString()).resourceSpans[0].scopeSpans[0].spans[0].attributes;
+  t.ok(attrs.some((a: { key: string }) => a.key === 'gen_ai.prompt'));
+  const bad = await runCli(['convert', '--to', 'otlp-json', '--target', 'honeycomb'], curl);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /unknown --target "honeycomb"/);
+});

@@ -24,6 +24,9 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings): Rea
     }
     STRUCTURED_READERS[conv](ctx);
   }
+  // OpenInference's one model name stands for the request model too.
+  if (ctx.call.requestModel === undefined && ctx.call.responseModel !== undefined && (span.attributes.has('llm.model_name') || span.attributes.has('embedding.model_name')))
+    ctx.scalar('requestModel', ctx.call.responseModel, undefined);
   // Providers are compared lower-case everywhere (Langtrace's SDK writes "OpenAI").
   if (ctx.call.provider) ctx.call.provider = ctx.call.provider.toLowerCase();
   return { convention, ctx };

@@ -136,11 +136,13 @@ export function writeOtelMessages(msgs: Message[], output: boolean): Obj[] {
     if (m.role === 'tool' && m.toolCallId !== undefined) parts.push({ type: 'tool_call_response', id: m.toolCallId, response: m.content ?? '' });
     else if (m.content !== undefined) parts.push({ type: 'text', content: m.content });
     for (const c of m.toolCalls ?? []) {
+      // OTel carries arguments as an object; text that is not a JSON object stays text.
       let args: unknown = c.arguments;
       try {
-        args = JSON.parse(c.arguments);
+        const parsed = JSON.parse(c.arguments);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) args = parsed;
       } catch {
-        /* not JSON: keep the text */
+        /* not JSON */
       }
       parts.push({ type: 'tool_call', ...(c.id !== undefined ? { id: c.id } : {}), name: c.name, arguments: args });
     }

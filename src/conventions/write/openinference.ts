@@ -22,6 +22,8 @@ function messages(out: Written, prefix: string, msgs: Message[]): void {
     out.attrs.set(p + 'role', str(m.role));
     if (m.content !== undefined) out.attrs.set(p + 'content', str(m.content));
     if (m.toolCallId !== undefined) out.attrs.set(p + 'tool_call_id', str(m.toolCallId));
+    // Not in the OpenInference spec, which has one llm.finish_reason: kept per message so nothing is lost.
+    if (m.finishReason !== undefined) out.attrs.set(p + 'finish_reason', str(m.finishReason));
     m.toolCalls?.forEach((c, k) => {
       const q = `${p}tool_calls.${k}.tool_call.`;
       if (c.id !== undefined) out.attrs.set(q + 'id', str(c.id));
@@ -34,7 +36,8 @@ function messages(out: Written, prefix: string, msgs: Message[]): void {
 export function writeOpenInference(call: LlmCall, out: Written, span: Span): void {
   const kind = call.operation ? KIND[call.operation] : call.input || call.output ? 'LLM' : undefined;
   if (kind && !span.attributes.has('openinference.span.kind')) out.attrs.set('openinference.span.kind', str(kind));
-  if (kind === 'LLM' || kind === 'EMBEDDING') out.written.add('operation');
+  // Only an operation the kind names exactly is replaced (LLM covers chat and text_completion).
+  if (call.operation && (call.operation === 'chat' || call.operation === 'embeddings')) out.written.add('operation');
   const model = call.responseModel ?? call.requestModel;
   if (model !== undefined) {
     out.attrs.set(kind === 'EMBEDDING' ? 'embedding.model_name' : 'llm.model_name', str(model));

@@ -1,0 +1,108 @@
+// Translation rules: the seed example from Langtrace's docs, Weave's one-form-per-key rule, the
+// known lossy points (each showing what is kept), detection precedence and mapping overrides.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { emptySpan, type AnyValue, type Span } from '../../src/model/batch.js';
+import { toPlain } from '../../src/model/values.js';
+import { decodeOtlpJson } from '../../src/wire/otlp-json.js';
+import { detect } from '../../src/conventions/detect.js';
+import { loadMappings, MappingError } from '../../src/conventions/mappings.js';
+import { readSpan } from '../../src/conventions/read/index.js';
+import { translateBatch, translateSpan } from '../../src/conventions/translate.js';
+import { weaveView } from '../helpers/readers.js';
+import { spansOf } from '../helpers/live.js';
+
+const mappings = loadMappings();
+const v = (x: unknown): AnyValue =>
+  typeof x === 'string' ? { type: 'string', value: x } : typeof x === 'boolean' ? { type: 'bool', value: x } : Number.isInteger(x) ? { type: 'int', value: BigInt(x as number) } : { type: 'double', value: x as number };
+const span = (attrs: Record<string, unknown>): Span => ({ ...emptySpan(), attributes: new Map(Object.entries(attrs).map(([k, x]) => [k, v(x)])) });
+const plain = (s: Span) => Object.fromEntries([...s.attributes].map(([k, x]) => [k, toPlain(x)]));
+const to = (s: Span, p: Parameters<typeof translateSpan>[2]) => plain(translateSpan(s, '', p, mappings).span);
+
+t.test("Langtrace's cURL example shows up whole in Weave", async (t) => {
+  const batch = decodeOtlpJson(readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url)));
+  const [out] = spansOf(translateBatch(batch, 'weave'));
+  const view = weaveView(plain(out));
+  t.equal(view.model, 'gpt-4');
+  t.same(view.input, [
+    { role: 'system', content: 'You are a weather bot.' },
+    { role: 'user', content: "What's the weather in Paris?" },
+  ]);
+  t.same(view.usage, { input: 25, output: 18, total: 43 });
+  t.equal(view.system, 'openai');
+  t.equal((view.parameters as Record<string, unknown>).temperature, 0.7);
+  t.equal((view.parameters as Record<string, unknown>).max_tokens, 150);
+  t.same(((view.parameters as Record<string, unknown>).tools as { function: { name: string } }[]).map((x) => x.function.name), ['get_weather'], 'tools shown with the parameters');
+  t.equal(plain(out)['llm.path'], '/v1/chat/completions', 'a key with no Weave slot stays as it came');
+  t.notOk('llm.request.messages' in plain(out), 'translated keys are replaced, not duplicated');
+});
+
+t.test('Weave: never a JSON string and dotted sub-keys under one key', async (t) => {
+  const s = span({ 'gen_ai.system': 'openai', 'gen_ai.prompt.0.role': 'user', 'gen_ai.prompt.0.content': 'hi', 'gen_ai.prompt.name': 'greeting-template', 'llm.request.type': 'chat' });
+  const out = to(s, 'weave');
+  t.doesNotThrow(() => weaveView(out), 'Weave would accept the span');
+  t.equal(out['gen_ai.prompt'], '[{"role":"user","content":"hi"}]');
+  t.equal(out['tracebridge.original.gen_ai.prompt.name'], 'greeting-template', 'a clashing original is kept under a new name');
+  t.notOk(Object.keys(out).some((k) => k.startsWith('gen_ai.prompt.')));
+});
+
+t.test('lossy points: what cannot round-trip is kept as it came', async (t) => {
+  const pair = to(span({ 'openinference.span.kind': 'LLM', 'llm.provider': 'azure', 'llm.system': 'openai', 'llm.model_name': 'gpt-4o' }), 'otel-genai');
+  t.equal(pair['gen_ai.provider.name'], 'azure', 'provider: one OTel value from the host');
+  t.equal(pair['llm.system'], 'openai', 'and the API shape stays');
+
+  const oi = to(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024-08-06', 'gen_ai.response.id': 'r1', 'gen_ai.operation.name': 'text_completion' }), 'openinference');
+  t.equal(oi['llm.model_name'], 'gpt-4o-2024-08-06', 'one model name: the response model');
+  t.equal(oi['gen_ai.request.model'], 'gpt-4o', 'the request model stays');
+  t.equal(oi['gen_ai.response.id'], 'r1', 'OpenInference has no response id: it stays');
+  t.equal(oi['gen_ai.operation.name'], 'text_completion', 'LLM covers two operations: the precise one stays');
+
+  const inv = to(span({ 'openinference.span.kind': 'LLM', 'llm.invocation_parameters': '{"temperature":0.1,"logit_bias":{"50256":-100}}' }), 'otel-genai');
+  t.equal(inv['gen_ai.request.temperature'], 0.1, 'known provider-native names become typed attributes');
+  t.equal(inv['llm.invocation_parameters'], '{"temperature":0.1,"logit_bias":{"50256":-100}}', 'unknown ones keep the blob');
+
+  const parts = JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Describe' }, { type: 'uri', uri: 'https://example.com/cat.png', modality: 'image' }] }]);
+  const lt = to(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.input.messages': parts }), 'langtrace');
+  t.equal(lt['gen_ai.input.messages'], parts, 'message parts with no slot: the original stays');
+  t.equal(JSON.parse(lt['llm.request.messages'] as string)[0].content, 'Describe', 'and the text is shown');
+
+  const total = to(span({ 'langtrace.service.name': 'openai', 'gen_ai.usage.input_tokens': 3, 'gen_ai.usage.output_tokens': 4, 'gen_ai.usage.total_tokens': 7 }), 'otel-genai');
+  t.equal(total['gen_ai.usage.total_tokens'], 7, 'OTel has no total: it stays');
+
+  const args = to(span({ 'gen_ai.system': 'openai', 'gen_ai.completion.0.role': 'assistant', 'gen_ai.completion.0.tool_calls.0.name': 'f', 'gen_ai.completion.0.tool_calls.0.arguments': 'not json', 'gen_ai.completion.0.finish_reason': 'tool_calls', 'llm.request.type': 'chat' }), 'otel-genai');
+  const out = JSON.parse(args['gen_ai.output.messages'] as string);
+  t.same(out[0].parts[0], { type: 'tool_call', name: 'f', arguments: 'not json' }, 'arguments that are not a JSON object stay text');
+  t.equal(out[0].finish_reason, 'tool_call', "finish reason in OTel's spelling");
+});
+
+t.test('detection precedence', async (t) => {
+  const d = (a: Record<string, unknown>, scope = '') => detect(span(a).attributes, scope);
+  t.equal(d({ 'openinference.span.kind': 'LLM', 'langtrace.service.name': 'x', 'llm.usage.total_tokens': 1 }), 'openinference', '1. openinference.span.kind');
+  t.equal(d({ 'langtrace.service.name': 'openai', 'llm.usage.total_tokens': 1 }), 'langtrace', '2. any langtrace.* key');
+  t.equal(d({ 'llm.request.messages': '[]', 'llm.usage.total_tokens': 1 }), 'langtrace-docs', "3. Langtrace docs' un-indexed JSON strings");
+  t.equal(d({ 'llm.prompts': '[]' }), 'langtrace-legacy');
+  t.equal(d({ 'llm.prompts.0.role': 'user', 'llm.vendor': 'openai' }), 'openllmetry', 'indexed llm.prompts is early OpenLLMetry');
+  t.equal(d({ 'llm.request.type': 'chat' }), 'openllmetry', '4. OpenLLMetry keys');
+  t.equal(d({ 'gen_ai.request.model': 'm' }, '@arizeai/openinference-instrumentation-openai'), 'openinference', '5. scope name');
+  t.equal(d({ 'gen_ai.request.model': 'm' }, '@traceloop/instrumentation-openai'), 'openllmetry');
+  t.equal(d({ 'llm.input_messages.0.message.role': 'user' }), 'openinference', '6. OpenInference list shape');
+  t.equal(d({ 'gen_ai.input.messages': '[]' }), 'otel-genai', '7. OTel GenAI current');
+  t.equal(d({ 'gen_ai.system': 'openai' }), 'otel-genai-legacy', '8. any other gen_ai.*');
+  t.equal(d({ 'http.method': 'GET' }), undefined, 'no LLM convention');
+  const plainHttp = span({ 'http.method': 'GET', 'url.path': '/x' });
+  t.equal(translateSpan(plainHttp, '', 'langtrace', mappings).span, plainHttp, 'spans with no LLM convention pass through untouched');
+});
+
+t.test('mapping tables: overrides and validation', async (t) => {
+  const custom = loadMappings({ read: { 'otel-genai': { 'acme.model': 'requestModel' } }, write: { weave: { requestModel: ['gen_ai.request.model', 'acme.model'], 'usage.total': null } } });
+  const s = span({ 'gen_ai.provider.name': 'openai', 'acme.model': 'm1', 'gen_ai.usage.input_tokens': 1, 'gen_ai.usage.output_tokens': 2 });
+  t.equal(readSpan(s, '', custom).ctx.call.requestModel, 'm1', 'a user-added read key');
+  const out = plain(translateSpan(s, '', 'weave', custom).span);
+  t.equal(out['gen_ai.request.model'], 'm1');
+  t.equal(out['acme.model'], 'm1', 'a user-added write key');
+  t.notOk('llm.usage.total_tokens' in out, 'a removed entry is not written');
+  t.throws(() => loadMappings({ read: { 'otel-genai': { k: 'modle' } } }), MappingError);
+  t.throws(() => loadMappings({ read: { 'otel-genai': { k: 'modle' } } }), /unknown field "modle"/);
+  t.throws(() => loadMappings({ write: { honeycomb: {} } }), /unknown name "honeycomb"/);
+  t.throws(() => loadMappings({ write: { weave: { requestModel: 'x' as never } } }), /expected a list of attribute keys/);
+});
