@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 // tracebridge's command line: one function per command, errors printed as one clear line.
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { convert } from './commands/convert.js';
 import { DecodeError } from './wire/errors.js';
 import { parseFormat } from './wire/formats.js';
-import { loadMappings, MappingError, PROFILES } from './conventions/mappings.js';
+import { loadMappings, MappingError, PROFILES, type MappingOverrides } from './conventions/mappings.js';
 import { translateBatch } from './conventions/translate.js';
 
 const USAGE = `usage: tracebridge <command> [options]
 
 commands:
   convert [--from <otlp-proto|otlp-json|langtrace>] --to <otlp-proto|otlp-json|langtrace|langtrace-otlp-json>
-          [--target <weave|langtrace|otel-genai|openinference>] [input] [output]
+          [--target <weave|langtrace|otel-genai|openinference> [--mappings overrides.json]] [input] [output]
       Convert a trace file between wire formats (stdin/stdout by default; --from is guessed when omitted),
       rewriting LLM attributes for the --target backend's convention when given.
 `;
@@ -25,11 +25,11 @@ export async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { from: { type: 'string' }, to: { type: 'string' }, target: { type: 'string' } },
+        options: { from: { type: 'string' }, to: { type: 'string' }, target: { type: 'string' }, mappings: { type: 'string' } },
       });
       if (!values.to) throw new UsageError('convert needs --to');
       const target = values.target ? parseFormat(values.target, PROFILES, '--target') : undefined;
-      const mappings = target ? loadMappings() : undefined;
+      const mappings = target ? loadMappings(values.mappings ? readOverrides(values.mappings) : undefined) : undefined;
       await convert({
         from: values.from,
         to: values.to,
@@ -51,6 +51,14 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function readOverrides(file: string): MappingOverrides {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new MappingError(`cannot read mapping overrides ${file}: ${(err as Error).message}`);
+  }
+}
 
 // Run when executed (directly or through the npm bin link), not when imported by tests.
 const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';

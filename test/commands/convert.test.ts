@@ -2,6 +2,9 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { decodeOtlpProto } from '../../src/wire/otlp-proto.js';
 import { findSpan } from '../helpers/spans.js';
@@ -63,4 +66,18 @@ t.test('--target rewrites the LLM attributes for a backend', async (t) => {
   const bad = await runCli(['convert', '--to', 'otlp-json', '--target', 'honeycomb'], curl);
   t.equal(bad.code, 2);
   t.match(bad.stderr, /unknown --target "honeycomb"/);
+});
+
+t.test('--mappings adds keys from a file, and a bad file is a clear error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-'));
+  const file = join(dir, 'm.json');
+  writeFileSync(file, JSON.stringify({ write: { weave: { requestModel: ['gen_ai.request.model', 'acme.model'] } } }));
+  const r = await runCli(['convert', '--to', 'otlp-json', '--target', 'weave', '--mappings', file], curl);
+  t.equal(r.code, 0, r.stderr);
+  const attrs = JSON.parse(r.stdout.toString()).resourceSpans[0].scopeSpans[0].spans[0].attributes;
+  t.same(attrs.find((a: { key: string }) => a.key === 'acme.model').value, { stringValue: 'gpt-4' });
+  writeFileSync(file, JSON.stringify({ read: { langtrace: { x: 'nope' } } }));
+  const bad = await runCli(['convert', '--to', 'otlp-json', '--target', 'weave', '--mappings', file], curl);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /unknown field "nope"/);
 });
