@@ -4,6 +4,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { convert } from './commands/convert.js';
+import { serve } from './commands/serve.js';
+import { ConfigError } from './config/load.js';
 import { DecodeError } from './wire/errors.js';
 import { parseFormat } from './wire/formats.js';
 import { loadMappings, MappingError, PROFILES, type MappingOverrides } from './conventions/mappings.js';
@@ -12,6 +14,9 @@ import { translateBatch } from './conventions/translate.js';
 const USAGE = `usage: tracebridge <command> [options]
 
 commands:
+  serve [--config FILE] [--listen HOST:PORT] [--weave URL] [--langtrace URL] [--otlp URL]
+        [--weave-project ENTITY/PROJECT] [--data-dir DIR] [--log-level LEVEL]
+      Run the proxy (default 0.0.0.0:4318). With no upstream, batches go to a local sink under the data dir.
   convert [--from <otlp-proto|otlp-json|langtrace>] --to <otlp-proto|otlp-json|langtrace|langtrace-otlp-json>
           [--target <weave|langtrace|otel-genai|openinference> [--mappings overrides.json]] [input] [output]
       Convert a trace file between wire formats (stdin/stdout by default; --from is guessed when omitted),
@@ -39,6 +44,32 @@ export async function main(argv: string[]): Promise<number> {
       });
       return 0;
     }
+    case 'serve': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          config: { type: 'string' },
+          listen: { type: 'string' },
+          weave: { type: 'string' },
+          langtrace: { type: 'string' },
+          otlp: { type: 'string' },
+          'weave-project': { type: 'string' },
+          'data-dir': { type: 'string' },
+          'log-level': { type: 'string' },
+        },
+      });
+      await serve({
+        config: values.config,
+        listen: values.listen,
+        weave: values.weave,
+        langtrace: values.langtrace,
+        otlp: values.otlp,
+        weaveProject: values['weave-project'],
+        dataDir: values['data-dir'],
+        logLevel: values['log-level'],
+      });
+      return -1;
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -64,9 +95,12 @@ function readOverrides(file: string): MappingOverrides {
 const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
 if (invoked === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => {
+      // serve keeps running; every other command exits with its code.
+      if (code >= 0) process.exit(code);
+    },
     (err: unknown) => {
-      const known = err instanceof UsageError || err instanceof DecodeError || err instanceof MappingError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+      const known = err instanceof UsageError || err instanceof DecodeError || err instanceof MappingError || err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
       process.stderr.write(`tracebridge: ${(err as Error).message}\n`);
       if (err instanceof UsageError) process.stderr.write(USAGE);
       process.exit(known ? 2 : 1);

@@ -1,0 +1,98 @@
+// The one validated config object, and its schema. Defaults live here, nowhere else.
+import { z } from 'zod';
+import { PROFILES } from '../conventions/mappings.js';
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/, 'expected HOST:PORT, e.g. 0.0.0.0:4318 or [::1]:4318')
+  .transform((s) => {
+    const i = s.lastIndexOf(':');
+    const host = s.slice(0, i).replace(/^\[|\]$/g, '');
+    const port = Number(s.slice(i + 1));
+    if (port > 65535) throw new Error('port out of range');
+    return { host, port };
+  });
+
+const url = z.string().url().refine((u) => /^https?:/.test(u), 'expected an http(s) URL');
+
+const retry = z
+  .object({
+    initialMs: z.number().int().positive().default(1000),
+    multiplier: z.number().min(1).default(1.5),
+    randomization: z.number().min(0).max(1).default(0.5),
+    maxIntervalMs: z.number().int().positive().default(30_000),
+    maxElapsedMs: z.number().int().positive().default(300_000),
+  })
+  .strict()
+  .default({});
+
+const auth = z
+  .object({
+    /**
+     * auto: with one upstream, the inbound key passes through (else `key`); with several, `key` only.
+     * passthrough: always the inbound key, in this upstream's scheme. static: always `key`.
+     * map: `keys` maps inbound keys to this upstream's key (and Weave project).
+     * none: send no credential.
+     */
+    mode: z.enum(['auto', 'passthrough', 'static', 'map', 'none']).default('auto'),
+    key: z.string().min(1).optional(),
+    keys: z.record(z.object({ key: z.string().min(1), project: z.string().optional() }).strict()).optional(),
+    /** otlp upstreams: the header the key goes in, as "Bearer KEY" for authorization. */
+    header: z.string().default('authorization'),
+  })
+  .strict()
+  .default({});
+
+export const upstreamSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
+    type: z.enum(['weave', 'langtrace', 'otlp', 'sink']),
+    url: url.optional(),
+    /** The convention profile spans are rewritten to; "none" forwards attributes unchanged. */
+    convention: z.enum([...PROFILES, 'none']).optional(),
+    /** langtrace only: its native span array (best fidelity) or its OTLP/JSON mode. */
+    format: z.enum(['native', 'otlp-json']).default('native'),
+    /** weave only: ENTITY/PROJECT. */
+    project: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected ENTITY/PROJECT').optional(),
+    gzip: z.boolean().optional(),
+    timeoutMs: z.number().int().positive().default(30_000),
+    headers: z.record(z.string()).default({}),
+    auth,
+    retry,
+    queue: z
+      .object({
+        maxBatches: z.number().int().positive().default(1000),
+        concurrency: z.number().int().positive().max(64).default(4),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .superRefine((u, ctx) => {
+    if (u.type !== 'sink' && !u.url) ctx.addIssue({ code: 'custom', message: `upstream "${u.name}" (${u.type}) needs a url` });
+  });
+
+export const configSchema = z
+  .object({
+    listen: hostPort.default('0.0.0.0:4318'),
+    dataDir: z.string().min(1).default('./tracebridge-data'),
+    maxBodyBytes: z.number().int().positive().default(20 * 1024 * 1024),
+    /** Keys clients must present to the proxy itself (none: open). */
+    inboundKeys: z.array(z.string().min(1)).default([]),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    upstreams: z.array(upstreamSchema).default([]),
+    mappings: z
+      .object({ read: z.record(z.record(z.union([z.string(), z.array(z.string()), z.null()]))).optional(), write: z.record(z.record(z.union([z.array(z.string()), z.null()]))).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const names = c.upstreams.map((u) => u.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) ctx.addIssue({ code: 'custom', message: `two upstreams are named "${dup}"` });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type UpstreamConfig = z.infer<typeof upstreamSchema>;
+export type RetryConfig = UpstreamConfig['retry'];

@@ -1,0 +1,96 @@
+// Turns a decoded batch into the exact HTTP requests one upstream receives: its convention, its
+// wire format, its credentials. Pure apart from reading the config; no I/O.
+import type { UpstreamConfig } from '../config/schema.js';
+import { translateBatch, type TranslateStats } from '../conventions/translate.js';
+import type { Mappings } from '../conventions/mappings.js';
+import type { SpanBatch } from '../model/batch.js';
+import { spanCount } from '../model/batch.js';
+import { authHeaders, type Credentials } from '../auth/strategies.js';
+import { gzip } from '../wire/compression.js';
+import { encodeOtlpProto } from '../wire/otlp-proto.js';
+import { encodeLangtraceNative, encodeLangtraceOtlpJson } from '../wire/langtrace.js';
+import { encodeOtlpJson } from '../wire/otlp-json.js';
+import { VERSION } from '../version.js';
+
+export interface OutRequest {
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+export interface Delivery {
+  upstream: string;
+  spans: number;
+  requests: OutRequest[];
+}
+
+const DEFAULT_PATH = { weave: '/otel/v1/traces', langtrace: '/api/trace', otlp: '/v1/traces', sink: '' } as const;
+
+/** A base URL gets the backend's usual path; a URL with a path is used as given (never doubled). */
+export function endpointUrl(u: UpstreamConfig): string {
+  const url = new URL(u.url ?? 'http://localhost');
+  if (url.pathname === '/' || url.pathname === '') url.pathname = DEFAULT_PATH[u.type];
+  return url.toString();
+}
+
+export const DEFAULT_CONVENTION = { weave: 'weave', langtrace: 'langtrace', otlp: 'otel-genai', sink: 'none' } as const;
+
+export class PrepareError extends Error {
+  override name = 'PrepareError';
+  readonly status = 400;
+}
+
+function withWeaveProject(batch: SpanBatch, project: string | undefined): SpanBatch {
+  const missing = batch.resourceSpans.some((rs) => !rs.resource.attributes.has('wandb.entity') || !rs.resource.attributes.has('wandb.project'));
+  if (!missing) return batch;
+  if (!project) throw new PrepareError('no Weave project: send a project_id header (ENTITY/PROJECT), set wandb.entity and wandb.project on the resource, or start tracebridge with --weave-project');
+  const [entity, name] = project.split('/');
+  return {
+    resourceSpans: batch.resourceSpans.map((rs) => {
+      // Resource attributes win over the header (as in Weave): only fill what is absent.
+      const attrs = new Map(rs.resource.attributes);
+      if (!attrs.has('wandb.entity')) attrs.set('wandb.entity', { type: 'string', value: entity });
+      if (!attrs.has('wandb.project')) attrs.set('wandb.project', { type: 'string', value: name });
+      return { ...rs, resource: { ...rs.resource, attributes: attrs } };
+    }),
+  };
+}
+
+export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials, mappings: Mappings, stats?: TranslateStats): Delivery {
+  const convention = u.convention ?? DEFAULT_CONVENTION[u.type];
+  let out = convention === 'none' ? batch : translateBatch(batch, convention, mappings, stats);
+  const auth = authHeaders(u, creds);
+  const base = { 'user-agent': `tracebridge/${VERSION}`, ...u.headers };
+  const spans = spanCount(batch);
+  switch (u.type) {
+    case 'weave':
+    case 'otlp': {
+      if (u.type === 'weave') out = withWeaveProject(out, creds.project);
+      const raw = Buffer.from(encodeOtlpProto(out));
+      const zip = u.gzip ?? true;
+      const headers = { ...base, 'content-type': 'application/x-protobuf', ...(zip ? { 'content-encoding': 'gzip' } : {}), ...auth };
+      return { upstream: u.name, spans, requests: [{ body: zip ? gzip(raw) : raw, headers }] };
+    }
+    case 'langtrace': {
+      // Langtrace picks the body shape by User-Agent, and never takes Content-Encoding.
+      if (u.format === 'otlp-json') {
+        const headers = { ...base, 'user-agent': `tracebridge/${VERSION} (OTel-OTLP-Exporter-JavaScript)`, 'content-type': 'application/json', ...auth };
+        return { upstream: u.name, spans, requests: encodeLangtraceOtlpJson(out).map((b) => ({ body: Buffer.from(b), headers })) };
+      }
+      const headers = { ...base, 'content-type': 'application/json', ...auth };
+      return { upstream: u.name, spans, requests: [{ body: Buffer.from(encodeLangtraceNative(out)), headers }] };
+    }
+    case 'sink': {
+      // What each backend would receive, readable: Weave's OTLP as JSON, Langtrace's native array.
+      const weave = encodeOtlpJson(translateBatch(batch, 'weave', mappings, stats));
+      const langtrace = encodeLangtraceNative(translateBatch(batch, 'langtrace', mappings));
+      return {
+        upstream: u.name,
+        spans,
+        requests: [
+          { body: Buffer.from(weave), headers: { 'x-sink-file': 'weave.jsonl' } },
+          { body: Buffer.from(langtrace), headers: { 'x-sink-file': 'langtrace.jsonl' } },
+        ],
+      };
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// Sends one delivery to one upstream with the retry policy. Each request of a delivery is sent
+// in turn; a retry resends only what has not been accepted yet.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import got from 'got';
+import type { UpstreamConfig } from '../config/schema.js';
+import { backoff, classify, parseRetryAfter, withinBudget } from './retry.js';
+import { endpointUrl, type Delivery } from './prepare.js';
+
+export type Result =
+  | { kind: 'delivered'; attempts: number }
+  | { kind: 'rejected'; status: number; body: string; attempts: number }
+  | { kind: 'gave-up'; reason: string; attempts: number }
+  | { kind: 'stopped'; attempts: number };
+
+export interface SendHooks {
+  onRetry?: (reason: string, delayMs: number) => void;
+  onResponse?: (status: number | undefined, ms: number) => void;
+}
+
+export interface Sender {
+  send(d: Delivery, hooks?: SendHooks): Promise<Result>;
+  stop(): void;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+export function httpSender(u: UpstreamConfig): Sender {
+  const url = endpointUrl(u);
+  const agent = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+  const stopper = new AbortController();
+  const client = got.extend({ retry: { limit: 0 }, throwHttpErrors: false, decompress: true, agent, timeout: { request: u.timeoutMs }, followRedirect: false });
+  return {
+    stop: () => stopper.abort(),
+    async send(d, hooks) {
+      const started = Date.now();
+      let attempts = 0;
+      let next = 0;
+      for (;;) {
+        if (stopper.signal.aborted) return { kind: 'stopped', attempts };
+        const req = d.requests[next];
+        attempts++;
+        const t0 = Date.now();
+        let status: number | undefined;
+        let body = '';
+        let retryAfter: string | undefined;
+        let error: Error | undefined;
+        try {
+          const res = await client.post(url, { body: req.body, headers: req.headers, signal: stopper.signal });
+          status = res.statusCode;
+          body = typeof res.body === 'string' ? res.body.slice(0, 2000) : '';
+          const ra = res.headers['retry-after'];
+          retryAfter = Array.isArray(ra) ? ra[0] : ra;
+        } catch (err) {
+          error = err as Error;
+        }
+        hooks?.onResponse?.(status, Date.now() - t0);
+        const verdict = classify({ status, error });
+        if (verdict === 'ok') {
+          if (++next === d.requests.length) return { kind: 'delivered', attempts };
+          continue;
+        }
+        if (verdict === 'permanent') return { kind: 'rejected', status: status as number, body, attempts };
+        if (stopper.signal.aborted) return { kind: 'stopped', attempts };
+        const delay = backoff(u.retry, attempts - 1, parseRetryAfter(retryAfter));
+        const reason = status !== undefined ? `HTTP ${status}` : `${(error as { code?: string }).code ?? error?.name}: ${error?.message}`;
+        if (!withinBudget(u.retry, started, delay)) return { kind: 'gave-up', reason: `${reason}; retried for ${Math.round((Date.now() - started) / 1000)} s`, attempts };
+        hooks?.onRetry?.(reason, delay);
+        await sleep(delay, stopper.signal);
+      }
+    },
+  };
+}
+
+/** The local sink: appends what each backend would receive as JSON lines under dataDir/sink. */
+export function sinkSender(dataDir: string): Sender {
+  const dir = join(dataDir, 'sink');
+  let ready: Promise<unknown> | undefined;
+  return {
+    stop: () => undefined,
+    async send(d) {
+      ready ??= mkdir(dir, { recursive: true });
+      await ready;
+      for (const r of d.requests) await appendFile(join(dir, r.headers['x-sink-file']), Buffer.concat([r.body, Buffer.from('\n')]));
+      return { kind: 'delivered', attempts: 1 };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+// Answers in the shape each client expects: OTLP's ExportTraceServiceResponse / google.rpc.Status
+// in the request's content type, or Langtrace's JSON on /api/trace.
+import type { ServerResponse } from 'node:http';
+import { encodeExportResponseProto, encodeStatusProto } from '../wire/otlp-proto.js';
+import type { Dialect } from './routes.js';
+
+/** HTTP status → google.rpc.Code. */
+const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+
+export function sendSuccess(res: ServerResponse, dialect: Dialect, proto: boolean, rejected = 0, errorMessage = ''): void {
+  if (dialect === 'langtrace') {
+    const body: Record<string, unknown> = { message: 'Traces added successfully' };
+    if (rejected) Object.assign(body, { rejectedSpans: rejected, error: errorMessage });
+    return json(res, 200, body);
+  }
+  if (proto) {
+    res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+    res.end(encodeExportResponseProto(rejected, errorMessage));
+    return;
+  }
+  json(res, 200, rejected ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage } } : {});
+}
+
+export function sendError(res: ServerResponse, dialect: Dialect | undefined, proto: boolean, status: number, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return void res.end();
+  if (dialect === 'otlp' && proto) {
+    res.writeHead(status, { 'content-type': 'application/x-protobuf', ...headers });
+    res.end(encodeStatusProto(GRPC_CODE[status] ?? 2, message));
+    return;
+  }
+  if (dialect === 'otlp') return json(res, status, { code: GRPC_CODE[status] ?? 2, message }, headers);
+  json(res, status, { error: message }, headers);
+}
+
+export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}

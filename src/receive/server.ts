@@ -1,0 +1,201 @@
+// The proxy's HTTP server: trace endpoints in, one queue per upstream out, health and metrics
+// beside them, and any other path passed through to a single upstream.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import httpProxy from 'http-proxy';
+import type { Config } from '../config/schema.js';
+import { extractInbound } from '../auth/inbound.js';
+import { CredentialError, resolveCredentials } from '../auth/strategies.js';
+import { loadMappings, type Mappings } from '../conventions/mappings.js';
+import type { TranslateStats } from '../conventions/translate.js';
+import { spanCount, type SpanBatch } from '../model/batch.js';
+import { createLogger, type Logger } from '../observe/log.js';
+import { createMetrics, type Metrics } from '../observe/metrics.js';
+import { endpointUrl, prepare, PrepareError, type Delivery } from '../forward/prepare.js';
+import { Upstream } from '../forward/upstream.js';
+import { decompress } from '../wire/compression.js';
+import { DecodeError } from '../wire/errors.js';
+import { decode } from '../wire/formats.js';
+import { chooseFormat, dialectOf, mediaType, type Dialect } from './routes.js';
+import { json, sendError, sendSuccess } from './respond.js';
+
+export interface Proxy {
+  server: Server;
+  upstreams: Upstream[];
+  metrics: Metrics;
+  log: Logger;
+  listen(): Promise<{ host: string; port: number; url: string }>;
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface ProxyOptions {
+  logger?: Logger;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Reads a body up to `max` bytes; past that, 413 without reading the rest. */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > max) return reject(new HttpError(413, `request body of ${declared} bytes is over the ${max}-byte limit`));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new HttpError(413, `request body is over the ${max}-byte limit`));
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Spans without a trace or span id cannot be stored anywhere: they are the partial-success rejects. */
+function dropIdless(batch: SpanBatch): { batch: SpanBatch; rejected: number } {
+  let rejected = 0;
+  for (const rs of batch.resourceSpans)
+    for (const ss of rs.scopeSpans) {
+      const kept = ss.spans.filter((s) => s.traceId !== '' && s.spanId !== '');
+      rejected += ss.spans.length - kept.length;
+      ss.spans = kept;
+    }
+  return { batch, rejected };
+}
+
+const RETRY_AFTER_S = '5';
+
+export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
+  const log = opts.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const mappings: Mappings = loadMappings(config.mappings);
+  const upstreams = config.upstreams.map((u) => new Upstream(u, config.dataDir, log, metrics));
+  const senders = upstreams.filter((u) => u.config.type !== 'sink');
+  const passthroughTarget = senders.length === 1 && senders[0].config.url ? new URL(endpointUrl(senders[0].config)).origin : undefined;
+  const proxy = passthroughTarget ? httpProxy.createProxyServer({ target: passthroughTarget, changeOrigin: true, xfwd: true }) : undefined;
+  proxy?.on('error', (err, _req, res) => {
+    log.warn({ err: err.message }, 'pass-through request failed');
+    if ('writeHead' in res) json(res as ServerResponse, 502, { error: `upstream unreachable: ${err.message}` });
+  });
+  let shuttingDown = false;
+
+  async function handleTraces(req: IncomingMessage, res: ServerResponse, dialect: Dialect, path: string): Promise<void> {
+    const proto = mediaType(req.headers['content-type']).includes('protobuf');
+    const end = metrics.requestSeconds.startTimer({ path });
+    const finish = (status: number) => {
+      end();
+      metrics.requests.inc({ path, status: String(status) });
+    };
+    try {
+      if (shuttingDown) throw new HttpError(503, 'tracebridge is shutting down', { 'retry-after': RETRY_AFTER_S });
+      const raw = await readBody(req, config.maxBodyBytes);
+      const inbound = extractInbound(req.headers);
+      if (config.inboundKeys.length && (!inbound.key || !config.inboundKeys.includes(inbound.key)))
+        throw new HttpError(401, inbound.key ? 'API key not accepted by this proxy' : 'this proxy requires an API key');
+      const body = decompress(raw, req.headers['content-encoding'] as string | undefined, config.maxBodyBytes);
+      const format = chooseFormat(dialect, req.headers['content-type'], req.headers['user-agent'], body);
+      const { batch, rejected } = dropIdless(decode(format, body));
+      const spans = spanCount(batch);
+      if (spans === 0) {
+        if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
+        sendSuccess(res, dialect, proto, rejected, rejected ? `${rejected} spans had no trace or span id` : '');
+        return finish(200);
+      }
+      // Everything each upstream will receive is prepared before anything is queued, so a request
+      // is either queued for every upstream or for none.
+      const stats: TranslateStats = { conventions: new Map() };
+      const deliveries: Array<[Upstream, Delivery]> = upstreams.map((u, i) => {
+        const creds = resolveCredentials(u.config, inbound, senders.length);
+        return [u, prepare(u.config, batch, creds, mappings, i === 0 ? stats : undefined)];
+      });
+      const full = deliveries.filter(([u]) => !u.queue.hasRoom());
+      if (full.length) {
+        metrics.spansRejectedInbound.inc({ reason: 'queue_full' }, spans);
+        throw new HttpError(429, `queue full for upstream ${full.map(([u]) => u.name).join(', ')}; retry later`, { 'retry-after': RETRY_AFTER_S });
+      }
+      for (const [u, d] of deliveries) u.queue.offer(d);
+      for (const [c, n] of stats.conventions) metrics.spansReceived.inc({ convention: c }, n);
+      const conventions = Object.fromEntries(stats.conventions);
+      if (upstreams.some((u) => u.config.type === 'sink')) log.info({ spans, conventions, format, path }, 'batch received');
+      else log.debug({ spans, conventions, format, path }, 'batch received');
+      if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
+      sendSuccess(res, dialect, proto, rejected, rejected ? `${rejected} spans had no trace or span id` : '');
+      finish(200);
+    } catch (err) {
+      const e = err as Error & { status?: number; headers?: Record<string, string> };
+      const known = err instanceof HttpError || err instanceof DecodeError || err instanceof CredentialError || err instanceof PrepareError;
+      const status = known ? (e.status ?? 400) : 500;
+      if (!known) log.error({ err: e.message, stack: e.stack, path }, 'unexpected error handling a trace request');
+      else log.info({ status, reason: e.message, path }, 'trace request refused');
+      sendError(res, dialect, proto, status, known ? e.message : 'internal error', (e as HttpError).headers ?? {});
+      finish(status);
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    const dialect = dialectOf(path);
+    if (dialect && req.method === 'POST') return handleTraces(req, res, dialect, path);
+    if (dialect) return sendError(res, dialect, false, 405, `use POST for ${path}`, { allow: 'POST' });
+    if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && path === '/readyz') {
+      const full = upstreams.filter((u) => !u.queue.hasRoom()).map((u) => u.name);
+      if (shuttingDown) return json(res, 503, { status: 'shutting down' });
+      return json(res, full.length ? 503 : 200, full.length ? { status: 'queues full', upstreams: full } : { status: 'ready' });
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      for (const u of upstreams) metrics.queueDepth.set({ upstream: u.name }, u.queue.depth);
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      return void res.end(await metrics.registry.metrics());
+    }
+    if (proxy) return void proxy.web(req, res);
+    json(res, 404, {
+      error: `no route for ${req.method} ${path}: trace endpoints are POST /v1/traces, /otel/v1/traces, /agents/otel/v1/traces, /traces/otel/v1/traces and /api/trace` +
+        (senders.length > 1 ? '; other paths are passed through only with a single upstream' : ''),
+    });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      log.error({ err: (err as Error).message }, 'request failed');
+      json(res, 500, { error: 'internal error' });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  return {
+    server,
+    upstreams,
+    metrics,
+    log,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.listen.port, config.listen.host, () => {
+          const a = server.address() as AddressInfo;
+          const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+          resolve({ host: a.address, port: a.port, url: `http://${host}:${a.port}` });
+        });
+      }),
+    async close(graceMs = 10_000) {
+      shuttingDown = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.all(upstreams.map((u) => u.stop(graceMs)));
+      server.closeAllConnections();
+      await closed;
+      proxy?.close();
+    },
+  };
+}
