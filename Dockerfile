@@ -17,9 +17,13 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY proto ./proto
+COPY mappings ./mappings
 RUN mkdir -p /var/lib/tracebridge && chown node:node /var/lib/tracebridge
 USER node
 VOLUME ["/var/lib/tracebridge"]
 EXPOSE 4318
+ENV TRACEBRIDGE_LISTEN=0.0.0.0:4318
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:4318/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/src/cli.js"]
 CMD ["serve"]
