@@ -104,3 +104,59 @@ t.test("Langtrace's cURL example, unchanged but for the host", async (t) => {
   t.equal(view.prompt[1].content, "What's the weather in Paris?");
   t.equal(span.attributes.get('llm.request.temperature')?.type, 'double', 'a double, kept as a double');
 });
+
+t.test("a hand-written OTLP/JSON request with Weave's headers reaches Weave as protobuf", async (t) => {
+  const weave = await fakeWeave({ key: 'wk' });
+  const tb = await startProxy({ upstreams: [{ name: 'weave', type: 'weave', url: weave.url + '/otel/v1/traces', retry: FAST_RETRY }] });
+  t.teardown(async () => {
+    await tb.close();
+    await weave.close();
+  });
+  // Weave takes protobuf only; a JSON body written from its docs' headers works through tracebridge.
+  const body = {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'curl-demo' } }] },
+        scopeSpans: [
+          {
+            scope: { name: 'manual' },
+            spans: [
+              {
+                traceId: '5b8efff798038103d269b633813fc60c',
+                spanId: 'eee19b7ec3c1b174',
+                name: 'chat gpt-4o',
+                kind: 3,
+                startTimeUnixNano: '1730000000000000000',
+                endTimeUnixNano: '1730000001000000000',
+                attributes: [
+                  { key: 'gen_ai.system', value: { stringValue: 'openai' } },
+                  { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } },
+                  { key: 'gen_ai.prompt.0.role', value: { stringValue: 'user' } },
+                  { key: 'gen_ai.prompt.0.content', value: { stringValue: 'Hello Weave' } },
+                  { key: 'gen_ai.completion.0.role', value: { stringValue: 'assistant' } },
+                  { key: 'gen_ai.completion.0.content', value: { stringValue: 'Hello!' } },
+                  { key: 'gen_ai.usage.prompt_tokens', value: { intValue: '4' } },
+                  { key: 'gen_ai.usage.completion_tokens', value: { intValue: 2 } },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const res = await fetch(`${tb.url}/otel/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from('api:wk').toString('base64'), project_id: 'me/demo' },
+    body: JSON.stringify(body),
+  });
+  t.equal(res.status, 200);
+  t.same(await res.json(), {}, 'an empty ExportTraceServiceResponse, as JSON since JSON came in');
+  const [span] = await weave.waitForSpans(1);
+  t.equal(weave.accepted[0].headers['content-type'], 'application/x-protobuf');
+  const view = weaveSees(span);
+  t.same(view.input, [{ role: 'user', content: 'Hello Weave' }]);
+  t.same(view.output, [{ role: 'assistant', content: 'Hello!' }]);
+  t.same(view.usage, { input: 4, output: 2, total: 6 });
+  t.equal(span.traceId, '5b8efff798038103d269b633813fc60c', 'ids unchanged');
+});
