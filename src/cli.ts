@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { convert } from './commands/convert.js';
 import { serve } from './commands/serve.js';
 import { ConfigError } from './config/load.js';
+import { DiskError } from './forward/disk.js';
 import { DecodeError } from './wire/errors.js';
 import { parseFormat } from './wire/formats.js';
 import { loadMappings, MappingError, PROFILES, type MappingOverrides } from './conventions/mappings.js';
@@ -100,7 +101,7 @@ if (invoked === fileURLToPath(import.meta.url)) {
       if (code >= 0) process.exit(code);
     },
     (err: unknown) => {
-      const known = err instanceof UsageError || err instanceof DecodeError || err instanceof MappingError || err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+      const known = err instanceof UsageError || err instanceof DecodeError || err instanceof MappingError || err instanceof ConfigError || err instanceof DiskError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
       process.stderr.write(`tracebridge: ${(err as Error).message}\n`);
       if (err instanceof UsageError) process.stderr.write(USAGE);
       process.exit(known ? 2 : 1);

@@ -19,6 +19,7 @@ export interface Flags {
   weaveProject?: string;
   dataDir?: string;
   logLevel?: string;
+  ack?: string;
 }
 
 type Raw = Record<string, unknown>;
@@ -67,6 +68,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   pick(flags.listen, 'TRACEBRIDGE_LISTEN', 'listen');
   pick(flags.dataDir, 'TRACEBRIDGE_DATA_DIR', 'dataDir');
   pick(flags.logLevel, 'TRACEBRIDGE_LOG_LEVEL', 'logLevel');
+  pick(flags.ack, 'TRACEBRIDGE_ACK', 'ack');
   if (env.TRACEBRIDGE_INBOUND_KEYS) raw.inboundKeys = env.TRACEBRIDGE_INBOUND_KEYS.split(',').map((s) => s.trim()).filter(Boolean);
 
   shortcut(ups, 'weave', flags.weave ?? env.TRACEBRIDGE_WEAVE_URL);

@@ -62,6 +62,9 @@ export const upstreamSchema = z
     queue: z
       .object({
         maxBatches: z.number().int().positive().default(1000),
+        maxBytes: z.number().int().positive().default(512 * 1024 * 1024),
+        /** Batches older than this go to the dead-letter folder instead of being sent. */
+        maxAgeMs: z.number().int().positive().default(24 * 60 * 60 * 1000),
         concurrency: z.number().int().positive().max(64).default(4),
       })
       .strict()
@@ -77,6 +80,15 @@ export const configSchema = z
     listen: hostPort.default('0.0.0.0:4318'),
     dataDir: z.string().min(1).default('./tracebridge-data'),
     maxBodyBytes: z.number().int().positive().default(20 * 1024 * 1024),
+    /**
+     * queue: answer once the batch is fsynced in every upstream's queue (at-least-once, survives crashes).
+     * upstream: answer once every upstream has answered (end-to-end backpressure, nothing on disk).
+     */
+    ack: z.enum(['queue', 'upstream']).default('queue'),
+    /** ack: upstream: how long a client waits for the upstreams before a 503. */
+    ackTimeoutMs: z.number().int().positive().default(15_000),
+    /** A client's retry of the same request within this window is not queued twice. */
+    dedupWindowMs: z.number().int().nonnegative().default(10 * 60 * 1000),
     /** Keys clients must present to the proxy itself (none: open). */
     inboundKeys: z.array(z.string().min(1)).default([]),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

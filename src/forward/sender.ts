@@ -16,6 +16,8 @@ export type Result =
   | { kind: 'stopped'; attempts: number };
 
 export interface SendHooks {
+  /** Overrides the retry budget (ack: upstream keeps the client waiting only so long). */
+  budgetMs?: number;
   onRetry?: (reason: string, delayMs: number) => void;
   onResponse?: (status: number | undefined, ms: number) => void;
 }
@@ -73,7 +75,8 @@ export function httpSender(u: UpstreamConfig): Sender {
         if (stopper.signal.aborted) return { kind: 'stopped', attempts };
         const delay = backoff(u.retry, attempts - 1, parseRetryAfter(retryAfter));
         const reason = status !== undefined ? `HTTP ${status}` : `${(error as { code?: string }).code ?? error?.name}: ${error?.message}`;
-        if (!withinBudget(u.retry, started, delay)) return { kind: 'gave-up', reason: `${reason}; retried for ${Math.round((Date.now() - started) / 1000)} s`, attempts };
+        const policy = hooks?.budgetMs !== undefined ? { ...u.retry, maxElapsedMs: Math.min(u.retry.maxElapsedMs, hooks.budgetMs) } : u.retry;
+        if (!withinBudget(policy, started, delay)) return { kind: 'gave-up', reason: `${reason}; retried for ${Math.round((Date.now() - started) / 1000)} s`, attempts };
         hooks?.onRetry?.(reason, delay);
         await sleep(delay, stopper.signal);
       }

@@ -2,7 +2,9 @@
 // beside them, and any other path passed through to a single upstream.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import httpProxy from 'http-proxy';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config/schema.js';
 import { extractInbound } from '../auth/inbound.js';
 import { CredentialError, resolveCredentials } from '../auth/strategies.js';
@@ -13,6 +15,8 @@ import { createLogger, type Logger } from '../observe/log.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { endpointUrl, prepare, PrepareError, type Delivery } from '../forward/prepare.js';
 import { Upstream } from '../forward/upstream.js';
+import type { Result } from '../forward/sender.js';
+import { probeDataDir } from '../forward/disk.js';
 import { decompress } from '../wire/compression.js';
 import { DecodeError } from '../wire/errors.js';
 import { decode } from '../wire/formats.js';
@@ -76,6 +80,14 @@ function dropIdless(batch: SpanBatch): { batch: SpanBatch; rejected: number } {
 
 const RETRY_AFTER_S = '5';
 
+/** Same path, same body, same encoding and same key: the same request. */
+function fingerprint(path: string, h: IncomingMessage['headers'], body: Buffer, key: string | undefined): string {
+  return createHash('sha1')
+    .update(`${path}\0${h['content-type'] ?? ''}\0${h['content-encoding'] ?? ''}\0${key ?? ''}\0`)
+    .update(body)
+    .digest('base64');
+}
+
 export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   const log = opts.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
@@ -90,10 +102,51 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   });
   let shuttingDown = false;
 
+  const seen = new LRUCache<string, Set<string>>({ max: 10_000, ttl: Math.max(1, config.dedupWindowMs) });
+  let pendingRequests = 0;
+
+  /** ack: queue — fsync every upstream's copy, then commit them all; any failure queues none. */
+  async function enqueue(deliveries: Array<[Upstream, Delivery]>, spans: number): Promise<void> {
+    const full = deliveries.filter(([u, d]) => !u.hasRoom(d.requests.reduce((n, r) => n + r.body.length, 0)));
+    if (full.length) {
+      metrics.spansRejectedInbound.inc({ reason: 'queue_full' }, spans);
+      throw new HttpError(429, `queue full for upstream ${full.map(([u]) => u.name).join(', ')}; retry later`, { 'retry-after': RETRY_AFTER_S });
+    }
+    const staged = await Promise.allSettled(deliveries.map(([u, d]) => u.stage(d)));
+    const failed = staged.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(staged.map((r) => (r.status === 'fulfilled' ? r.value.abort() : undefined)));
+      const err = failed.reason as NodeJS.ErrnoException;
+      metrics.spansRejectedInbound.inc({ reason: 'disk' }, spans);
+      log.error({ code: err.code, err: err.message, dataDir: config.dataDir }, 'cannot write to the queue; refusing requests until the disk recovers');
+      throw new HttpError(503, `cannot persist the batch (${err.code ?? err.message}); retry later`, { 'retry-after': RETRY_AFTER_S });
+    }
+    await Promise.all(staged.map((r) => (r as PromiseFulfilledResult<{ commit(): Promise<void> }>).value.commit()));
+    for (const [u] of deliveries) u.notify();
+  }
+
+  /** ack: upstream — the client waits for every upstream; what succeeded is remembered for its retry. */
+  async function deliverNow(deliveries: Array<[Upstream, Delivery]>, done: Set<string>, fp: string | undefined): Promise<void> {
+    const results = await Promise.all(deliveries.map(async ([u, d]) => [u, await u.send(d, config.ackTimeoutMs)] as const));
+    for (const [u, r] of results) if (r.kind === 'delivered') done.add(u.name);
+    const rejected = results.find(([, r]) => r.kind === 'rejected');
+    const failed = results.filter(([, r]) => r.kind !== 'delivered');
+    if (!failed.length) return;
+    // Keep what succeeded, so the client's retry goes only to the upstreams still missing it.
+    if (done.size && fp) seen.set(fp, done);
+    if (rejected) {
+      const [u, r] = rejected as [Upstream, Extract<Result, { kind: 'rejected' }>];
+      throw new HttpError(r.status >= 400 && r.status < 500 ? r.status : 502, `upstream ${u.name} rejected the batch with HTTP ${r.status}`);
+    }
+    throw new HttpError(503, `upstream ${failed.map(([u]) => u.name).join(', ')} did not accept the batch in time; retry later`, { 'retry-after': RETRY_AFTER_S });
+  }
+
   async function handleTraces(req: IncomingMessage, res: ServerResponse, dialect: Dialect, path: string): Promise<void> {
     const proto = mediaType(req.headers['content-type']).includes('protobuf');
     const end = metrics.requestSeconds.startTimer({ path });
+    pendingRequests++;
     const finish = (status: number) => {
+      pendingRequests--;
       end();
       metrics.requests.inc({ path, status: String(status) });
     };
@@ -112,20 +165,26 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
         sendSuccess(res, dialect, proto, rejected, rejected ? `${rejected} spans had no trace or span id` : '');
         return finish(200);
       }
+      // A client's retry of a request already taken is answered without queuing it again; an
+      // earlier partial outcome (ack: upstream) is remembered per upstream.
+      const fp = config.dedupWindowMs ? fingerprint(path, req.headers, raw, inbound.key) : undefined;
+      const done = (fp && seen.get(fp)) || new Set<string>();
+      const todo = upstreams.filter((u) => !done.has(u.name));
+      if (todo.length === 0) {
+        log.debug({ spans, path }, 'repeated request already taken; not queued again');
+        sendSuccess(res, dialect, proto, rejected, rejected ? `${rejected} spans had no trace or span id` : '');
+        return finish(200);
+      }
       // Everything each upstream will receive is prepared before anything is queued, so a request
       // is either queued for every upstream or for none.
       const stats: TranslateStats = { conventions: new Map() };
-      const deliveries: Array<[Upstream, Delivery]> = upstreams.map((u, i) => {
+      const deliveries: Array<[Upstream, Delivery]> = todo.map((u, i) => {
         const creds = resolveCredentials(u.config, inbound, senders.length);
         return [u, prepare(u.config, batch, creds, mappings, i === 0 ? stats : undefined)];
       });
-      const full = deliveries.filter(([u]) => !u.queue.hasRoom());
-      if (full.length) {
-        metrics.spansRejectedInbound.inc({ reason: 'queue_full' }, spans);
-        throw new HttpError(429, `queue full for upstream ${full.map(([u]) => u.name).join(', ')}; retry later`, { 'retry-after': RETRY_AFTER_S });
-      }
-      for (const [u, d] of deliveries) u.queue.offer(d);
-      for (const [c, n] of stats.conventions) metrics.spansReceived.inc({ convention: c }, n);
+      if (config.ack === 'upstream') await deliverNow(deliveries, done, fp);
+      else await enqueue(deliveries, spans);
+      if (fp) seen.set(fp, new Set(upstreams.map((u) => u.name)));
       const conventions = Object.fromEntries(stats.conventions);
       if (upstreams.some((u) => u.config.type === 'sink')) log.info({ spans, conventions, format, path }, 'batch received');
       else log.debug({ spans, conventions, format, path }, 'batch received');
@@ -150,12 +209,12 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     if (dialect) return sendError(res, dialect, false, 405, `use POST for ${path}`, { allow: 'POST' });
     if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
-      const full = upstreams.filter((u) => !u.queue.hasRoom()).map((u) => u.name);
+      const full = upstreams.filter((u) => !u.hasRoom(0)).map((u) => u.name);
       if (shuttingDown) return json(res, 503, { status: 'shutting down' });
       return json(res, full.length ? 503 : 200, full.length ? { status: 'queues full', upstreams: full } : { status: 'ready' });
     }
     if (req.method === 'GET' && path === '/metrics') {
-      for (const u of upstreams) metrics.queueDepth.set({ upstream: u.name }, u.queue.depth);
+      for (const u of upstreams) metrics.queueDepth.set({ upstream: u.name }, u.depth);
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       return void res.end(await metrics.registry.metrics());
     }
@@ -179,20 +238,27 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     upstreams,
     metrics,
     log,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    listen: async () => {
+      await probeDataDir(config.dataDir);
+      await Promise.all(upstreams.map((u) => u.start()));
+      return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.listen.port, config.listen.host, () => {
           const a = server.address() as AddressInfo;
           const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
           resolve({ host: a.address, port: a.port, url: `http://${host}:${a.port}` });
         });
-      }),
+      });
+    },
     async close(graceMs = 10_000) {
+      // Stop accepting, let requests already being written finish, then stop the workers;
+      // whatever is still queued stays on disk for the next start.
       shuttingDown = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await Promise.all(upstreams.map((u) => u.stop(graceMs)));
+      const deadline = Date.now() + graceMs;
+      while (pendingRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await Promise.all(upstreams.map((u) => u.stop(Math.max(0, deadline - Date.now()))));
       server.closeAllConnections();
       await closed;
       proxy?.close();

@@ -7,7 +7,10 @@ import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
 import { captureServer } from '../helpers/capture-server.js';
 
 const curl = readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url));
-const post = (url: string, body: BodyInit = curl, headers: Record<string, string> = {}) =>
+let n = 0;
+/** The cURL example with a fresh span id: a new batch each call (the same body twice is one batch). */
+const fresh = () => curl.toString().replace('1a2b3c4d5e6f7g8h', (++n).toString(16).padStart(16, '0'));
+const post = (url: string, body: BodyInit = fresh(), headers: Record<string, string> = {}) =>
   fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'K', ...headers }, body });
 
 async function dual(t: Tap.Test, extra: Record<string, unknown> = {}) {
@@ -126,7 +129,7 @@ t.test('bad input: clear status, nothing forwarded', async (t) => {
 
 t.test('partial success for spans without ids; empty requests succeed', async (t) => {
   const { weave, tb } = await dual(t);
-  const doc = JSON.parse(curl.toString());
+  const doc = JSON.parse(fresh());
   doc.resourceSpans[0].scopeSpans[0].spans.push({ name: 'no ids', startTimeUnixNano: '1' });
   const res = await post(tb.url, JSON.stringify(doc));
   t.equal(res.status, 200);
@@ -154,4 +157,16 @@ t.test('other paths: passed through to a single upstream, 404 when ambiguous', a
   t.equal(ambiguous.status, 404);
   t.match(await ambiguous.text(), /passed through only with a single upstream/);
   t.equal((await fetch(`${tb.url}/v1/traces`)).status, 405);
+});
+
+t.test("a client's retry of the same request is not queued twice", async (t) => {
+  const { weave, langtrace, tb } = await dual(t);
+  const body = fresh();
+  t.equal((await post(tb.url, body)).status, 200);
+  t.equal((await post(tb.url, body)).status, 200, 'the retry is answered as a success');
+  t.equal((await post(tb.url, body, { 'x-api-key': 'other-tenant' })).status, 200);
+  await Promise.all([weave.waitForSpans(2), langtrace.waitForSpans(2)]);
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(weave.spans().length, 2, 'same body and key: once; another key: a different request');
+  t.equal(langtrace.spans().length, 2);
 });

@@ -1,0 +1,195 @@
+// The durable queue of one upstream: one file per batch under dataDir/queue/<upstream>/, written
+// to a temporary name, fsynced, renamed, and the directory fsynced, before the client is told
+// yes. Only the index (names and sizes) lives in memory; bodies stay on disk until sent.
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Delivery, OutRequest } from './prepare.js';
+
+export interface SpoolLimits {
+  maxBatches: number;
+  maxBytes: number;
+}
+
+interface Entry {
+  file: string;
+  bytes: number;
+}
+
+const SUFFIX = '.batch';
+const TMP = '.tmp';
+
+/** One fsync of a directory covers every rename made before it started. */
+class DirSync {
+  private pending: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  constructor(private readonly dir: string) {}
+
+  sync(): Promise<void> {
+    if (this.queued) return this.queued;
+    const run = async () => {
+      const fh = await open(this.dir, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    };
+    if (!this.pending) {
+      this.pending = run().finally(() => (this.pending = undefined));
+      return this.pending;
+    }
+    // A sync is running and may have started before our rename: queue exactly one more.
+    this.queued = this.pending.then(() => {
+      this.queued = undefined;
+      this.pending = run().finally(() => (this.pending = undefined));
+      return this.pending;
+    });
+    return this.queued;
+  }
+}
+
+let counter = 0;
+function nextName(): string {
+  counter = (counter + 1) % 1e6;
+  return `${Date.now().toString().padStart(15, '0')}-${process.pid}-${counter.toString().padStart(6, '0')}`;
+}
+
+export function serialise(d: Delivery): Buffer[] {
+  const header = { v: 1, spans: d.spans, createdAt: Date.now(), requests: d.requests.map((r) => ({ headers: r.headers, length: r.body.length })) };
+  return [Buffer.from(JSON.stringify(header) + '\n'), ...d.requests.map((r) => r.body)];
+}
+
+export function deserialise(upstream: string, buf: Buffer): Delivery & { createdAt: number } {
+  const nl = buf.indexOf(0x0a);
+  if (nl < 0) throw new Error('queue file has no header');
+  const header = JSON.parse(buf.subarray(0, nl).toString('utf8')) as { v: number; spans: number; createdAt: number; requests: Array<{ headers: Record<string, string>; length: number }> };
+  if (header.v !== 1) throw new Error(`queue file version ${header.v} is not supported`);
+  let at = nl + 1;
+  const requests: OutRequest[] = header.requests.map((r) => {
+    const body = buf.subarray(at, at + r.length);
+    if (body.length !== r.length) throw new Error('queue file is truncated');
+    at += r.length;
+    return { headers: r.headers, body };
+  });
+  return { upstream, spans: header.spans, requests, createdAt: header.createdAt };
+}
+
+/** A batch written to its temporary file, waiting to be committed (renamed) or aborted. */
+export interface Staged {
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export class Spool {
+  private index: Entry[] = [];
+  private reserved = 0;
+  private bytes = 0;
+  private readonly dirSync: DirSync;
+
+  constructor(
+    readonly dir: string,
+    private readonly limits: SpoolLimits,
+  ) {
+    this.dirSync = new DirSync(dir);
+  }
+
+  /** Creates the folder, removes half-written files, and indexes what a previous run left. */
+  async open(): Promise<number> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const names = (await readdir(this.dir)).sort();
+    for (const n of names) {
+      if (n.endsWith(TMP)) await unlink(join(this.dir, n)).catch(() => undefined);
+      else if (n.endsWith(SUFFIX)) {
+        const s = await stat(join(this.dir, n));
+        this.index.push({ file: n, bytes: s.size });
+        this.bytes += s.size;
+      }
+    }
+    return this.index.length;
+  }
+
+  get depth(): number {
+    return this.index.length;
+  }
+
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  hasRoom(bytes = 0): boolean {
+    return this.index.length + this.reserved < this.limits.maxBatches && this.bytes + bytes <= this.limits.maxBytes;
+  }
+
+  /** Writes and fsyncs the batch under a temporary name; nothing is queued until commit. */
+  async stage(d: Delivery): Promise<Staged> {
+    const parts = serialise(d);
+    const size = parts.reduce((n, p) => n + p.length, 0);
+    const name = nextName() + SUFFIX;
+    const tmp = join(this.dir, name + TMP);
+    this.reserved++;
+    let released = false;
+    const release = () => {
+      if (!released) this.reserved--;
+      released = true;
+    };
+    try {
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writev(parts);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      release();
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    return {
+      commit: async () => {
+        try {
+          await rename(tmp, join(this.dir, name));
+          await this.dirSync.sync();
+        } finally {
+          release();
+        }
+        this.index.push({ file: name, bytes: size });
+        this.bytes += size;
+      },
+      abort: async () => {
+        release();
+        await unlink(tmp).catch(() => undefined);
+      },
+    };
+  }
+
+  /** The oldest batches not yet taken, up to `n`, removed from the waiting list. */
+  take(n: number): Entry[] {
+    return this.index.splice(0, n);
+  }
+
+  /** Puts taken entries back at the front (on shutdown, unsent). */
+  giveBack(entries: Entry[]): void {
+    this.index.unshift(...entries);
+  }
+
+  async load(upstream: string, e: Entry): Promise<Delivery & { createdAt: number }> {
+    return deserialise(upstream, await readFile(join(this.dir, e.file)));
+  }
+
+  /** Removes a delivered batch. */
+  async done(e: Entry): Promise<void> {
+    this.bytes -= e.bytes;
+    await unlink(join(this.dir, e.file)).catch(() => undefined);
+  }
+
+  /** Moves a batch to the dead-letter folder with the reason beside it. */
+  async deadLetter(e: Entry, deadDir: string, reason: Record<string, unknown>): Promise<void> {
+    await mkdir(deadDir, { recursive: true, mode: 0o700 });
+    await writeFile(join(deadDir, e.file.replace(SUFFIX, '.json')), JSON.stringify({ ...reason, at: new Date().toISOString() }, null, 2), { mode: 0o600 });
+    await rename(join(this.dir, e.file), join(deadDir, e.file));
+    this.bytes -= e.bytes;
+  }
+}
+
+export type SpoolEntry = Entry;
