@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { convert } from './commands/convert.js';
 import { serve } from './commands/serve.js';
+import { deadletter } from './commands/deadletter.js';
 import { ConfigError } from './config/load.js';
 import { DiskError } from './forward/disk.js';
 import { DecodeError } from './wire/errors.js';
@@ -16,8 +17,11 @@ const USAGE = `usage: tracebridge <command> [options]
 
 commands:
   serve [--config FILE] [--listen HOST:PORT] [--weave URL] [--langtrace URL] [--otlp URL]
-        [--weave-project ENTITY/PROJECT] [--data-dir DIR] [--log-level LEVEL]
+        [--weave-project ENTITY/PROJECT] [--data-dir DIR] [--log-level LEVEL] [--ack queue|upstream]
       Run the proxy (default 0.0.0.0:4318). With no upstream, batches go to a local sink under the data dir.
+  deadletter <list|replay|purge> [--upstream NAME] [--id ID] [--config FILE] [--data-dir DIR]
+      Batches an upstream refused for good, with the reason; replay resends them (with the upstream's
+      configured key, if it has one) after you fix the cause.
   convert [--from <otlp-proto|otlp-json|langtrace>] --to <otlp-proto|otlp-json|langtrace|langtrace-otlp-json>
           [--target <weave|langtrace|otel-genai|openinference> [--mappings overrides.json]] [input] [output]
       Convert a trace file between wire formats (stdin/stdout by default; --from is guessed when omitted),
@@ -57,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
           'weave-project': { type: 'string' },
           'data-dir': { type: 'string' },
           'log-level': { type: 'string' },
+          ack: { type: 'string' },
         },
       });
       await serve({
@@ -68,8 +73,23 @@ export async function main(argv: string[]): Promise<number> {
         weaveProject: values['weave-project'],
         dataDir: values['data-dir'],
         logLevel: values['log-level'],
+        ack: values.ack,
       });
       return -1;
+    }
+    case 'deadletter': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { config: { type: 'string' }, 'data-dir': { type: 'string' }, upstream: { type: 'string' }, id: { type: 'string' }, weave: { type: 'string' }, langtrace: { type: 'string' }, otlp: { type: 'string' }, 'weave-project': { type: 'string' } },
+      });
+      const action = positionals[0];
+      if (!action || !['list', 'replay', 'purge'].includes(action)) throw new UsageError('deadletter needs list, replay or purge');
+      return deadletter(
+        action,
+        { config: values.config, dataDir: values['data-dir'], upstream: values.upstream, id: values.id, weave: values.weave, langtrace: values.langtrace, otlp: values.otlp, weaveProject: values['weave-project'] },
+        (line) => process.stdout.write(line + '\n'),
+      );
     }
     case undefined:
     case 'help':

@@ -55,6 +55,14 @@ function formatZod(err: ZodError): string {
   return err.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(config)'}: ${i.message}`).join('\n');
 }
 
+/** Just the data dir, for commands that only read it (no credentials needed). */
+export function dataDirFrom(flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): string {
+  const file = flags.config ?? env.TRACEBRIDGE_CONFIG;
+  const raw = file ? readFile(file) : {};
+  const dir = flags.dataDir ?? env.TRACEBRIDGE_DATA_DIR ?? raw.dataDir;
+  return typeof dir === 'string' && dir !== '' ? dir : configSchema.parse({}).dataDir;
+}
+
 export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const file = flags.config ?? env.TRACEBRIDGE_CONFIG;
   const raw: Raw = file ? readFile(file) : {};

@@ -24,6 +24,9 @@ export interface SendHooks {
 
 export interface Sender {
   send(d: Delivery, hooks?: SendHooks): Promise<Result>;
+  /** No new attempts and no more waiting between them; a request on the wire may finish. */
+  stopRetrying(): void;
+  /** Abandons requests on the wire too. */
   stop(): void;
 }
 
@@ -40,15 +43,20 @@ export function httpSender(u: UpstreamConfig): Sender {
   const url = endpointUrl(u);
   const agent = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
   const stopper = new AbortController();
+  const noRetry = new AbortController();
   const client = got.extend({ retry: { limit: 0 }, throwHttpErrors: false, decompress: true, agent, timeout: { request: u.timeoutMs }, followRedirect: false });
   return {
-    stop: () => stopper.abort(),
+    stopRetrying: () => noRetry.abort(),
+    stop: () => {
+      noRetry.abort();
+      stopper.abort();
+    },
     async send(d, hooks) {
       const started = Date.now();
       let attempts = 0;
       let next = 0;
       for (;;) {
-        if (stopper.signal.aborted) return { kind: 'stopped', attempts };
+        if (noRetry.signal.aborted) return { kind: 'stopped', attempts };
         const req = d.requests[next];
         attempts++;
         const t0 = Date.now();
@@ -72,13 +80,13 @@ export function httpSender(u: UpstreamConfig): Sender {
           continue;
         }
         if (verdict === 'permanent') return { kind: 'rejected', status: status as number, body, attempts };
-        if (stopper.signal.aborted) return { kind: 'stopped', attempts };
+        if (noRetry.signal.aborted) return { kind: 'stopped', attempts };
         const delay = backoff(u.retry, attempts - 1, parseRetryAfter(retryAfter));
         const reason = status !== undefined ? `HTTP ${status}` : `${(error as { code?: string }).code ?? error?.name}: ${error?.message}`;
         const policy = hooks?.budgetMs !== undefined ? { ...u.retry, maxElapsedMs: Math.min(u.retry.maxElapsedMs, hooks.budgetMs) } : u.retry;
         if (!withinBudget(policy, started, delay)) return { kind: 'gave-up', reason: `${reason}; retried for ${Math.round((Date.now() - started) / 1000)} s`, attempts };
         hooks?.onRetry?.(reason, delay);
-        await sleep(delay, stopper.signal);
+        await sleep(delay, noRetry.signal);
       }
     },
   };
@@ -90,6 +98,7 @@ export function sinkSender(dataDir: string): Sender {
   let ready: Promise<unknown> | undefined;
   return {
     stop: () => undefined,
+    stopRetrying: () => undefined,
     async send(d) {
       ready ??= mkdir(dir, { recursive: true });
       await ready;

@@ -159,6 +159,7 @@ export class Upstream {
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     this.notify();
+    this.sender.stopRetrying();
     const settled = Promise.all([...this.inFlight]);
     const timer = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
     const finished = await Promise.race([settled.then(() => true), timer]);

@@ -1,6 +1,6 @@
 // Upstream faults: retried when the OTLP rules say so, never otherwise, and one upstream's
 // trouble never delays or duplicates delivery to the other.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { fakeLangtrace, fakeWeave } from '../helpers/upstreams.js';
 import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
@@ -10,10 +10,10 @@ const curl = readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta
 let n = 0;
 /** The cURL example with a fresh span id: a new batch each call (the same body twice is one batch). */
 const fresh = () => curl.toString().replace('1a2b3c4d5e6f7g8h', (++n).toString(16).padStart(16, '0'));
-const post = (url: string, body: BodyInit = fresh(), headers: Record<string, string> = {}) =>
+const post = (url: string, body: string | Uint8Array = fresh(), headers: Record<string, string> = {}) =>
   fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'K', ...headers }, body });
 
-async function dual(t: Tap.Test, extra: Record<string, unknown> = {}) {
+async function dual(t: Test, extra: Record<string, unknown> = {}) {
   const weave = await fakeWeave({ key: 'W' });
   const langtrace = await fakeLangtrace({ key: 'L' });
   const tb = await startProxy({
@@ -30,7 +30,6 @@ async function dual(t: Tap.Test, extra: Record<string, unknown> = {}) {
   });
   return { weave, langtrace, tb };
 }
-type Tap = { Test: typeof t };
 
 t.test('503 then 200: delivered once after a retry, with Retry-After honoured', async (t) => {
   const { weave, tb } = await dual(t);
@@ -90,7 +89,7 @@ t.test('a full queue answers 429 with Retry-After; a client that retries later l
   t.ok(refused, 'a request was refused');
   t.equal(refused!.status, 429);
   t.equal(refused!.headers.get('retry-after'), '5');
-  t.match((await refused!.json()).message, /queue full for upstream langtrace/);
+  t.match(((await refused!.json()) as { message: string }).message, /queue full for upstream langtrace/);
   t.equal(accepted, 3, 'one in flight and two queued were accepted');
   t.equal((await fetch(`${tb.url}/readyz`)).status, 503, 'not ready while full');
   langtrace.hang = false; // the hung attempt times out and is retried

@@ -10,6 +10,12 @@ import { decodeOtlpJson } from '../../src/wire/otlp-json.js';
 import { decodeLangtraceNative } from '../../src/wire/langtrace.js';
 import { langtraceView, weaveView } from './readers.js';
 
+/** Span ids received more than once (a duplicate delivery). */
+export function duplicates(spans: Span[]): number {
+  const ids = spans.map((s) => s.spanId);
+  return ids.length - new Set(ids).size;
+}
+
 export interface Received {
   headers: IncomingMessage['headers'];
   batch: SpanBatch;
@@ -26,6 +32,12 @@ export interface FakeUpstream {
   failNext(n: number, status: number, headers?: Record<string, string>): void;
   /** Never answers while set. */
   hang: boolean;
+  /** Answers 503 while set (down for maintenance). */
+  down: boolean;
+  /** Answers this share of requests with 503 (before reading them). */
+  failRate: number;
+  /** Waits this long before answering. */
+  delayMs: number;
   waitForSpans(n: number, ms?: number): Promise<Span[]>;
   close(): Promise<void>;
 }
@@ -38,6 +50,9 @@ async function start(handler: Handler): Promise<FakeUpstream> {
     hits: [],
     accepted: [],
     hang: false,
+    down: false,
+    failRate: 0,
+    delayMs: 0,
     spans: () => fake.accepted.flatMap((r) => r.spans),
     failNext(n, status, headers = {}) {
       failures.push(...Array.from({ length: n }, () => ({ status, headers })));
@@ -60,9 +75,10 @@ async function start(handler: Handler): Promise<FakeUpstream> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', () => (fake.delayMs ? setTimeout(answer, fake.delayMs) : answer()));
+    const answer = () => {
       if (fake.hang) return; // the socket stays open, unanswered
-      const f = failures.shift();
+      const f = failures.shift() ?? (fake.down || Math.random() < fake.failRate ? { status: 503, headers: {} } : undefined);
       if (f) {
         fake.hits.push({ status: f.status, headers: req.headers });
         res.writeHead(f.status, { 'content-type': 'application/json', ...f.headers });
@@ -73,7 +89,7 @@ async function start(handler: Handler): Promise<FakeUpstream> {
       if (r.batch) fake.accepted.push({ headers: req.headers, batch: r.batch, spans: r.batch.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)) });
       res.writeHead(r.status, { 'content-type': r.type ?? 'application/json' });
       res.end(r.body);
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
