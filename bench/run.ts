@@ -1,0 +1,265 @@
+// npm run bench: tracebridge (built JS, production settings) against a raw http-proxy passthrough,
+// under the same load, from this separate process. Prints numbers, writes BENCHMARKS.md; no pass/fail.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, request, Agent, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { stringify } from 'yaml';
+import { batchOf, captured } from './fixtures.js';
+import { encodeOtlpProto, encodeExportResponseProto } from '../src/wire/otlp-proto.js';
+import { encodeOtlpJson } from '../src/wire/otlp-json.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const RATE = 5000; // spans/s for the latency run
+const QUICK = process.env.BENCH_QUICK === '1';
+
+// ---- loopback sinks that count what arrives ----
+interface Sink {
+  url: string;
+  requests: number;
+  server: Server;
+}
+async function sink(): Promise<Sink> {
+  const s: Sink = { url: '', requests: 0, server: createServer() };
+  const okProto = Buffer.from(encodeExportResponseProto());
+  s.server.on('request', (req, res) => {
+    req.on('data', () => undefined);
+    req.on('end', () => {
+      s.requests++;
+      if (req.url?.includes('/api/trace')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"message":"Traces added successfully"}');
+      } else {
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+        res.end(okProto);
+      }
+    });
+  });
+  s.server.keepAliveTimeout = 65_000;
+  await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
+  s.url = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
+  return s;
+}
+
+// ---- processes under test ----
+function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('did not start: ' + out)), 15_000);
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] });
+      }
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    child.once('exit', () => r());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+function procStats(pid: number): { cpuSeconds: number; peakRssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const hwm = Number(status.match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
+  return { cpuSeconds: ticks / 100, peakRssMiB: hwm / 1024 };
+}
+
+// ---- load ----
+/** Bodies with a fresh trace id per request (clients never send the same batch twice). */
+function bodyMaker(template: Buffer, traceIdHex: string, json: boolean): () => Buffer {
+  const needle = json ? Buffer.from(traceIdHex) : Buffer.from(traceIdHex, 'hex');
+  const offsets: number[] = [];
+  for (let at = template.indexOf(needle); at >= 0; at = template.indexOf(needle, at + 1)) offsets.push(at);
+  let n = 0;
+  return () => {
+    const b = Buffer.from(template);
+    const id = Buffer.alloc(16);
+    id.writeUInt32BE(++n, 12);
+    id.writeUInt32BE(process.pid, 0);
+    const bytes = json ? Buffer.from(id.toString('hex')) : id;
+    for (const o of offsets) bytes.copy(b, o);
+    return b;
+  };
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+function post(url: string, body: Buffer, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+async function saturate(url: string, make: () => Buffer, headers: Record<string, string>, seconds: number): Promise<{ ok: number; other: number }> {
+  const end = performance.now() + seconds * 1000;
+  let ok = 0;
+  let other = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const s = await post(url, make(), headers);
+        if (s === 200) ok++;
+        else {
+          other++;
+          if (s === 429) await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }),
+  );
+  return { ok, other };
+}
+
+async function fixedRate(url: string, make: () => Buffer, headers: Record<string, string>, reqPerSec: number, seconds: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  const total = Math.round(reqPerSec * seconds);
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / reqPerSec;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const body = make();
+    const t0 = performance.now();
+    pending.push(post(url, body, headers).then(() => void latencies.push(performance.now() - t0)));
+  }
+  await Promise.all(pending);
+  return latencies.sort((a, b) => a - b);
+}
+
+const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+interface Scenario {
+  name: string;
+  batch: number;
+  input: 'proto' | 'json';
+  path: string;
+  upstreams: Array<'weave' | 'langtrace'>;
+  ack: 'queue' | 'upstream';
+}
+
+interface Row {
+  scenario: string;
+  spansPerSec: number;
+  passSpansPerSec: number;
+  p50: number;
+  p99: number;
+  passP50: number;
+  passP99: number;
+  peakRss: number;
+  cpuPer10k: number;
+  delivered: string;
+}
+
+async function main() {
+  const source = captured('openinference');
+  const scenarios: Scenario[] = [
+    { name: 'protobuf in → Weave out', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave'], ack: 'queue' },
+    { name: 'JSON in → Langtrace out', batch: 100, input: 'json', path: '/v1/traces', upstreams: ['langtrace'], ack: 'queue' },
+    { name: 'protobuf in → both (dual-write), durable queue', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue' },
+    { name: 'protobuf in → both, ack: upstream (no disk)', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'upstream' },
+    { name: 'protobuf in → both (dual-write), durable queue', batch: 512, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue' },
+  ];
+  const rows: Row[] = [];
+  for (const sc of QUICK ? scenarios.slice(2, 3) : scenarios) {
+    const batch = batchOf(source, sc.batch);
+    const traceId = batch.resourceSpans[0].scopeSpans[0].spans[0].traceId;
+    const template = sc.input === 'proto' ? Buffer.from(encodeOtlpProto(batch)) : Buffer.from(encodeOtlpJson(batch));
+    const make = bodyMaker(template, traceId, sc.input === 'json');
+    const headers = { 'content-type': sc.input === 'proto' ? 'application/x-protobuf' : 'application/json' };
+    const sinks = await sink();
+    const dir = mkdtempSync(join(tmpdir(), 'tracebridge-bench-'));
+    const config = join(dir, 'bench.yaml');
+    writeFileSync(
+      config,
+      stringify({
+        listen: '127.0.0.1:0',
+        dataDir: join(dir, 'data'),
+        logLevel: 'warn',
+        ack: sc.ack,
+        upstreams: sc.upstreams.map((u) => ({ name: u, type: u, url: sinks.url, project: 'bench/bench', auth: { mode: 'static', key: 'k' }, queue: { maxBatches: 2000, concurrency: 8 } })),
+      }),
+    );
+    // passthrough floor, same load
+    const pass = await startProcess(['bench/passthrough.mjs', sinks.url + '/v1/traces', '0']);
+    await saturate(pass.url + sc.path, make, headers, 1);
+    const ps = await saturate(pass.url + sc.path, make, headers, SECONDS);
+    const pl = await fixedRate(pass.url + sc.path, make, headers, RATE / sc.batch, 4);
+    await stop(pass.child);
+    // tracebridge
+    const tb = await startProcess(['dist/src/cli.js', 'serve', '--config', config]);
+    const before = sinks.requests;
+    await saturate(tb.url + sc.path, make, headers, 1);
+    const ts = await saturate(tb.url + sc.path, make, headers, SECONDS);
+    const acceptedBatches = ts.ok;
+    // let the queue drain, then the fixed-rate run with CPU measured
+    await new Promise((r) => setTimeout(r, 1500));
+    const cpu0 = procStats(tb.child.pid!);
+    const t0 = performance.now();
+    const tl = await fixedRate(tb.url + sc.path, make, headers, RATE / sc.batch, 4);
+    const secs = (performance.now() - t0) / 1000;
+    const cpu1 = procStats(tb.child.pid!);
+    await new Promise((r) => setTimeout(r, 1500));
+    const stats = procStats(tb.child.pid!);
+    await stop(tb.child);
+    const received = sinks.requests - before;
+    sinks.server.close();
+    const row: Row = {
+      scenario: `${sc.name}, batches of ${sc.batch}`,
+      spansPerSec: Math.round((acceptedBatches * sc.batch) / SECONDS),
+      passSpansPerSec: Math.round((ps.ok * sc.batch) / SECONDS),
+      p50: pct(tl, 50),
+      p99: pct(tl, 99),
+      passP50: pct(pl, 50),
+      passP99: pct(pl, 99),
+      peakRss: stats.peakRssMiB,
+      cpuPer10k: (cpu1.cpuSeconds - cpu0.cpuSeconds) / secs / (RATE / 10_000),
+      delivered: `${received} upstream requests for ${sc.upstreams.length} × accepted`,
+    };
+    rows.push(row);
+    console.log(
+      `${row.scenario}\n  tracebridge ${row.spansPerSec.toLocaleString('en-US')} spans/s (${ts.other} refused), passthrough ${row.passSpansPerSec.toLocaleString('en-US')} spans/s, ratio ${(row.spansPerSec / row.passSpansPerSec).toFixed(2)}x\n` +
+        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}); CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s; peak RSS ${row.peakRss.toFixed(0)} MiB`,
+    );
+  }
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const table = [
+    '| scenario | tracebridge spans/s | passthrough spans/s | ratio | p50 / p99 at 5k spans/s (ms) | added p99 (ms) | CPU per 10k spans/s | peak RSS |',
+    '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.spansPerSec.toLocaleString('en-US')} | ${r.passSpansPerSec.toLocaleString('en-US')} | ${(r.spansPerSec / r.passSpansPerSec).toFixed(2)}x | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${(r.p99 - r.passP99).toFixed(1)} | ${(r.cpuPer10k * 100).toFixed(0)}% of a core | ${r.peakRss.toFixed(0)} MiB |`,
+    ),
+  ].join('\n');
+  const out = process.env.BENCH_OUT;
+  if (out) writeFileSync(out, `Machine: ${machine}\nCommand: npm run bench (${SECONDS} s saturation, ${CONCURRENCY} concurrent requests, OpenInference spans)\n\n${table}\n`);
+  console.log('\n' + table);
+  agent.destroy();
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
