@@ -23,6 +23,8 @@ export interface Mappings {
   read: Record<Convention, Array<[string, ScalarField[]]>>;
   /** Per profile: field → the keys written for it. */
   write: Record<Profile, Array<[ScalarField, string[]]>>;
+  /** The read tables by attribute key, so a span's attributes are looked up once each. */
+  byKey: Map<string, Array<{ convention: Convention; rank: number; fields: ScalarField[] }>>;
 }
 
 /** Overrides from config: the same shape as the files; null removes an entry. */
@@ -72,7 +74,14 @@ function compile(readRaw: Record<string, unknown>, writeRaw: Record<string, unkn
       write[p].push([field, keys]);
     }
   }
-  return { read, write };
+  const byKey: Mappings['byKey'] = new Map();
+  for (const c of CONVENTIONS)
+    read[c].forEach(([key, fields], rank) => {
+      let hits = byKey.get(key);
+      if (!hits) byKey.set(key, (hits = []));
+      hits.push({ convention: c, rank, fields });
+    });
+  return { read, write, byKey };
 }
 
 function merge(base: Record<string, unknown>, over: Record<string, Record<string, unknown>> | undefined): Record<string, unknown> {

@@ -107,15 +107,17 @@ export type ScalarField = keyof typeof SCALAR_FIELDS;
 export type ScalarType = (typeof SCALAR_FIELDS)[ScalarField];
 export type ScalarValue = string | number | boolean | string[];
 
+const PATHS = new Map(Object.keys(SCALAR_FIELDS).map((f) => [f, f.split('.') as [string, string | undefined]]));
+
 export function getField(call: LlmCall, field: ScalarField): ScalarValue | undefined {
-  const [a, b] = field.split('.') as [string, string | undefined];
+  const [a, b] = PATHS.get(field)!;
   const holder = call as unknown as Record<string, unknown>;
   if (b === undefined) return holder[a] as ScalarValue | undefined;
   return (holder[a] as Record<string, ScalarValue> | undefined)?.[b];
 }
 
 export function setField(call: LlmCall, field: ScalarField, value: ScalarValue): void {
-  const [a, b] = field.split('.') as [string, string | undefined];
+  const [a, b] = PATHS.get(field)!;
   const holder = call as unknown as Record<string, unknown>;
   if (b === undefined) holder[a] = value;
   else ((holder[a] ??= {}) as Record<string, ScalarValue>)[b] = value;

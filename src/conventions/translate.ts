@@ -13,8 +13,19 @@ export interface TranslateStats {
   conventions: Map<Convention | 'none', number>;
 }
 
+/** Reads are shared by every target of the same (immutable) span: dual-write reads each span once. */
+const reads = new WeakMap<Span, { mappings: Mappings; result: ReturnType<typeof readSpan> }>();
+
+function readOnce(span: Span, scopeName: string, mappings: Mappings): ReturnType<typeof readSpan> {
+  const hit = reads.get(span);
+  if (hit && hit.mappings === mappings) return hit.result;
+  const result = readSpan(span, scopeName, mappings);
+  reads.set(span, { mappings, result });
+  return result;
+}
+
 export function translateSpan(span: Span, scopeName: string, profile: Profile, mappings: Mappings): { span: Span; convention: Convention | undefined } {
-  const { convention, ctx } = readSpan(span, scopeName, mappings);
+  const { convention, ctx } = readOnce(span, scopeName, mappings);
   if (convention === undefined) return { span, convention };
   const w = writeCall(profile, ctx.call, mappings, span);
   const remove = new Set<string>();

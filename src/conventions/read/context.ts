@@ -1,6 +1,6 @@
 // What a reader works with: the span's attributes and events, the record being filled, and a
 // note of which attributes and events each field came from (so a writer can replace them).
-import type { Attributes, SpanEvent } from '../../model/batch.js';
+import type { AnyValue, Attributes, SpanEvent } from '../../model/batch.js';
 import { getField, setField, type LlmCall, type ScalarField, type ScalarValue } from '../record.js';
 
 export type Structured = 'input' | 'output' | 'tools' | 'documents' | 'embeddings';
@@ -12,10 +12,53 @@ export class ReadContext {
   readonly sources = new Map<Slot, string[]>();
   readonly eventSources = new Map<Slot, SpanEvent[]>();
 
+  private lists: Map<string, Map<number, Map<string, AnyValue>>> | undefined;
+  private listKeys: Map<string, string[]> | undefined;
+
   constructor(
     readonly attrs: Attributes,
     readonly events: SpanEvent[],
   ) {}
+
+  /**
+   * A flattened list attribute (`<prefix>.<i>.<rest>`) as one map of rest → value per index, in
+   * index order, with the keys it came from. All lists are indexed in one pass over the span.
+   */
+  list(prefix: string): { items: Map<string, AnyValue>[]; keys: string[] } {
+    if (!this.lists) this.indexLists();
+    const byIndex = this.lists!.get(prefix);
+    if (!byIndex) return { items: [], keys: [] };
+    const items = [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => m);
+    return { items, keys: this.listKeys!.get(prefix)! };
+  }
+
+  private indexLists(): void {
+    this.lists = new Map();
+    this.listKeys = new Map();
+    for (const [key, value] of this.attrs) {
+      // The first all-digit segment splits the key into list prefix, index and rest.
+      let start = 0;
+      for (let dot = key.indexOf('.'); dot >= 0; dot = key.indexOf('.', start)) {
+        const next = key.indexOf('.', dot + 1);
+        const seg = key.slice(dot + 1, next < 0 ? key.length : next);
+        if (seg.length && seg.length < 10 && isDigits(seg)) {
+          const prefix = key.slice(0, dot);
+          let byIndex = this.lists.get(prefix);
+          if (!byIndex) {
+            this.lists.set(prefix, (byIndex = new Map()));
+            this.listKeys.set(prefix, []);
+          }
+          const i = Number(seg);
+          let item = byIndex.get(i);
+          if (!item) byIndex.set(i, (item = new Map()));
+          item.set(next < 0 ? '' : key.slice(next + 1), value);
+          this.listKeys.get(prefix)!.push(key);
+          break;
+        }
+        start = dot + 1;
+      }
+    }
+  }
 
   /** Fills a scalar field unless an earlier key did; a later key with the same value is a source too. */
   scalar(field: ScalarField, value: ScalarValue | undefined, key: string | undefined): void {
@@ -43,4 +86,12 @@ export class ReadContext {
   has(slot: Structured): boolean {
     return (this.call as unknown as Record<string, unknown>)[slot] !== undefined;
   }
+}
+
+function isDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }

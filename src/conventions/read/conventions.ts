@@ -1,6 +1,6 @@
 // The structured part of each convention's reader (messages, tools, parameters, documents).
 // Scalar keys come from mappings/read.json; this is what a table cannot say.
-import { asNumber, asString, indexed, jsonAttr } from '../attrs.js';
+import { asNumber, asString, jsonAttr } from '../attrs.js';
 import type { Convention } from '../mappings.js';
 import type { ScalarField } from '../record.js';
 import type { ReadContext } from './context.js';
@@ -87,11 +87,11 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
     jsonTools(ctx, 'gen_ai.request.tools');
   },
   openinference(ctx) {
-    const input = readOpenInferenceMessages(ctx.attrs, 'llm.input_messages');
+    const input = readOpenInferenceMessages(ctx.list('llm.input_messages'));
     if (input) ctx.structured('input', input.value, input.keys, input.lossless);
-    const output = readOpenInferenceMessages(ctx.attrs, 'llm.output_messages');
+    const output = readOpenInferenceMessages(ctx.list('llm.output_messages'));
     if (output) ctx.structured('output', output.value, output.keys, output.lossless);
-    const tools = indexed(ctx.attrs, 'llm.tools');
+    const tools = ctx.list('llm.tools');
     if (tools.items.length) {
       const schemas = tools.items.map((t) => {
         const s = t.get('tool.json_schema');
@@ -119,7 +119,7 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
     if (kind && !named && OI_KIND_TO_OPERATION[kind.toUpperCase()]) ctx.scalar('operation', OI_KIND_TO_OPERATION[kind.toUpperCase()], undefined);
     const finish = asString(ctx.attrs.get('llm.finish_reason'));
     if (finish) ctx.scalar('finishReasons', [finish], undefined);
-    const docs = indexed(ctx.attrs, 'retrieval.documents');
+    const docs = ctx.list('retrieval.documents');
     if (docs.items.length)
       ctx.structured(
         'documents',
@@ -127,7 +127,7 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
         [],
         false,
       );
-    const emb = indexed(ctx.attrs, 'embedding.embeddings');
+    const emb = ctx.list('embedding.embeddings');
     if (emb.items.length) {
       const texts = emb.items.map((e) => asString(e.get('embedding.text'))).filter((t): t is string => t !== undefined);
       if (texts.length) ctx.structured('embeddings', { texts }, [], false);
@@ -139,11 +139,11 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
       ['output', ['gen_ai.completion', 'llm.completions']],
     ] as const) {
       for (const p of prefixes) {
-        const r = readOpenLlmetryMessages(ctx.attrs, p);
+        const r = readOpenLlmetryMessages(ctx.list(p));
         if (r) ctx.structured(slot, r.value, r.keys, r.lossless);
       }
     }
-    const fns = indexed(ctx.attrs, 'llm.request.functions');
+    const fns = ctx.list('llm.request.functions');
     if (fns.items.length) {
       const r = readTools(fns.items.map((f) => ({ name: asString(f.get('name')), description: asString(f.get('description')), parameters: asString(f.get('parameters')) })));
       const known = new Set(['name', 'description', 'parameters']);

@@ -1,7 +1,7 @@
 // Messages flattened into indexed attributes: OpenInference's `llm.input_messages.0.message.role`
 // and OpenLLMetry's `gen_ai.prompt.0.role`.
-import type { AnyValue, Attributes } from '../../model/batch.js';
-import { asString, indexed, subIndexed } from '../attrs.js';
+import type { AnyValue } from '../../model/batch.js';
+import { asString, subIndexed } from '../attrs.js';
 import type { Message, ToolCall } from '../record.js';
 import type { Read } from './messages.js';
 
@@ -34,8 +34,9 @@ const OLLM: Shape = {
   toolCallKeys: new Set(['id', 'name', 'arguments']),
 };
 
-function read(attrs: Attributes, prefix: string, shape: Shape): (Read<Message[]> & { keys: string[] }) | undefined {
-  const { items, keys } = indexed(attrs, prefix);
+type List = { items: Map<string, AnyValue>[]; keys: string[] };
+
+function read({ items, keys }: List, shape: Shape): (Read<Message[]> & { keys: string[] }) | undefined {
   if (items.length === 0) return undefined;
   let lossless = true;
   const b = shape.base;
@@ -66,5 +67,5 @@ function read(attrs: Attributes, prefix: string, shape: Shape): (Read<Message[]>
   return { value, lossless, keys };
 }
 
-export const readOpenInferenceMessages = (attrs: Attributes, prefix: string) => read(attrs, prefix, OI);
-export const readOpenLlmetryMessages = (attrs: Attributes, prefix: string) => read(attrs, prefix, OLLM);
+export const readOpenInferenceMessages = (list: List) => read(list, OI);
+export const readOpenLlmetryMessages = (list: List) => read(list, OLLM);

@@ -1,10 +1,10 @@
 // Reads one span into the canonical record: the detected convention first, then the others
 // to fill what it lacks (a span may mix conventions).
-import type { Span } from '../../model/batch.js';
+import type { AnyValue, Span } from '../../model/batch.js';
 import { readScalar } from '../attrs.js';
 import { detect, readingOrder } from '../detect.js';
 import type { Convention, Mappings } from '../mappings.js';
-import { SCALAR_FIELDS } from '../record.js';
+import { SCALAR_FIELDS, type ScalarField } from '../record.js';
 import { ReadContext } from './context.js';
 import { STRUCTURED_READERS } from './conventions.js';
 
@@ -13,17 +13,25 @@ export interface ReadResult {
   ctx: ReadContext;
 }
 
+type Hit = { rank: number; key: string; fields: ScalarField[]; value: AnyValue };
+
+const byRank = (a: Hit, b: Hit) => a.rank - b.rank;
+
 export function readSpan(span: Span, scopeName: string, mappings: Mappings): ReadResult {
   const convention = detect(span.attributes, scopeName, span.events.map((e) => e.name));
   const ctx = new ReadContext(span.attributes, span.events);
-  for (const conv of readingOrder(convention)) {
-    for (const [key, fields] of mappings.read[conv]) {
-      const v = span.attributes.get(key);
-      if (v === undefined) continue;
-      for (const f of fields) ctx.scalar(f, readScalar(v, SCALAR_FIELDS[f]), key);
-    }
-    STRUCTURED_READERS[conv](ctx);
+  const order = readingOrder(convention);
+  // One lookup per attribute, bucketed by the convention's place in the reading order.
+  const buckets: Hit[][] = order.map(() => []);
+  for (const [key, value] of span.attributes) {
+    const hits = mappings.byKey.get(key);
+    if (hits) for (const h of hits) buckets[order.indexOf(h.convention)].push({ rank: h.rank, key, fields: h.fields, value });
   }
+  order.forEach((conv, i) => {
+    // Within one convention, its table's order decides which key wins.
+    for (const h of buckets[i].sort(byRank)) for (const f of h.fields) ctx.scalar(f, readScalar(h.value, SCALAR_FIELDS[f]), h.key);
+    STRUCTURED_READERS[conv](ctx);
+  });
   // OpenInference's one model name stands for the request model too.
   if (ctx.call.requestModel === undefined && ctx.call.responseModel !== undefined && (span.attributes.has('llm.model_name') || span.attributes.has('embedding.model_name')))
     ctx.scalar('requestModel', ctx.call.responseModel, undefined);
