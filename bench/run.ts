@@ -211,8 +211,10 @@ async function main() {
     await saturate(tb.url + sc.path, make, headers, 1);
     const ts = await saturate(tb.url + sc.path, make, headers, SECONDS);
     const acceptedBatches = ts.ok;
-    // let the queue drain, then the fixed-rate run with CPU measured
-    await new Promise((r) => setTimeout(r, 1500));
+    // let the queues drain (every accepted batch delivered), then the fixed-rate run with CPU measured
+    const drainStart = performance.now();
+    while (sinks.requests - before < acceptedBatches * sc.upstreams.length && performance.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 50));
+    const drainSecs = (performance.now() - drainStart) / 1000;
     const cpu0 = procStats(tb.child.pid!);
     const t0 = performance.now();
     const tl = await fixedRate(tb.url + sc.path, make, headers, RATE / sc.batch, 4);
@@ -233,12 +235,12 @@ async function main() {
       passP99: pct(pl, 99),
       peakRss: stats.peakRssMiB,
       cpuPer10k: (cpu1.cpuSeconds - cpu0.cpuSeconds) / secs / (RATE / 10_000),
-      delivered: `${received} upstream requests for ${sc.upstreams.length} × accepted`,
+      delivered: `${received} upstream requests for ${sc.upstreams.length} × accepted; drained in ${drainSecs.toFixed(1)} s`,
     };
     rows.push(row);
     console.log(
       `${row.scenario}\n  tracebridge ${row.spansPerSec.toLocaleString('en-US')} spans/s (${ts.other} refused), passthrough ${row.passSpansPerSec.toLocaleString('en-US')} spans/s, ratio ${(row.spansPerSec / row.passSpansPerSec).toFixed(2)}x\n` +
-        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}); CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s; peak RSS ${row.peakRss.toFixed(0)} MiB`,
+        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}); CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s; peak RSS ${row.peakRss.toFixed(0)} MiB\n  ${row.delivered}`,
     );
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;

@@ -1,5 +1,6 @@
 // Sends one delivery to one upstream with the retry policy. Each request of a delivery is sent
 // in turn; a retry resends only what has not been accepted yet.
+import { setMaxListeners } from 'node:events';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { appendFile, mkdir } from 'node:fs/promises';
@@ -44,6 +45,8 @@ export function httpSender(u: UpstreamConfig): Sender {
   const agent = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
   const stopper = new AbortController();
   const noRetry = new AbortController();
+  // Every request in flight listens on these: many at once is normal, not a leak.
+  setMaxListeners(0, stopper.signal, noRetry.signal);
   const client = got.extend({ retry: { limit: 0 }, throwHttpErrors: false, decompress: true, agent, timeout: { request: u.timeoutMs }, followRedirect: false });
   return {
     stopRetrying: () => noRetry.abort(),
