@@ -9,7 +9,8 @@ import { deadletter } from './commands/deadletter.js';
 import { ConfigError } from './config/load.js';
 import { DiskError } from './forward/disk.js';
 import { DecodeError } from './wire/errors.js';
-import { parseFormat } from './wire/formats.js';
+import { INPUT_FORMATS, parseFormat } from './wire/formats.js';
+import { inspect } from './commands/inspect.js';
 import { loadMappings, MappingError, PROFILES, type MappingOverrides } from './conventions/mappings.js';
 import { translateBatch } from './conventions/translate.js';
 
@@ -22,6 +23,9 @@ commands:
   deadletter <list|replay|purge> [--upstream NAME] [--id ID] [--config FILE] [--data-dir DIR]
       Batches an upstream refused for good, with the reason; replay resends them (with the upstream's
       configured key, if it has one) after you fix the cause.
+  inspect [--from FORMAT] [--json] [file]
+      For each span: the convention found, and what Weave and Langtrace would show (model,
+      messages, tokens, tools).
   convert [--from <otlp-proto|otlp-json|langtrace>] --to <otlp-proto|otlp-json|langtrace|langtrace-otlp-json>
           [--target <weave|langtrace|otel-genai|openinference> [--mappings overrides.json]] [input] [output]
       Convert a trace file between wire formats (stdin/stdout by default; --from is guessed when omitted),
@@ -90,6 +94,12 @@ export async function main(argv: string[]): Promise<number> {
         { config: values.config, dataDir: values['data-dir'], upstream: values.upstream, id: values.id, weave: values.weave, langtrace: values.langtrace, otlp: values.otlp, weaveProject: values['weave-project'] },
         (line) => process.stdout.write(line + '\n'),
       );
+    }
+    case 'inspect': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { from: { type: 'string' }, json: { type: 'boolean' } } });
+      const from = values.from ? parseFormat(values.from, INPUT_FORMATS, '--from format') : undefined;
+      await inspect({ input: positionals[0], from, json: values.json }, (s) => process.stdout.write(s + '\n'));
+      return 0;
     }
     case undefined:
     case 'help':

@@ -9,7 +9,7 @@ import { detect } from '../../src/conventions/detect.js';
 import { loadMappings, MappingError } from '../../src/conventions/mappings.js';
 import { readSpan } from '../../src/conventions/read/index.js';
 import { translateBatch, translateSpan } from '../../src/conventions/translate.js';
-import { weaveView } from '../helpers/readers.js';
+import { weaveView } from '../../src/inspect/views.js';
 import { spansOf } from '../helpers/live.js';
 
 const mappings = loadMappings();

@@ -10,7 +10,7 @@ import { translateBatch } from '../../src/conventions/translate.js';
 import type { LlmCall, Message } from '../../src/conventions/record.js';
 import { encodeOtlpProto, decodeOtlpProto } from '../../src/wire/otlp-proto.js';
 import { encodeLangtraceNative } from '../../src/wire/langtrace.js';
-import { langtraceView, weaveView } from './readers.js';
+import { langtraceView, weaveView } from '../../src/inspect/views.js';
 
 type Obj = Record<string, unknown>;
 

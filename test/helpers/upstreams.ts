@@ -8,7 +8,7 @@ import { toPlain } from '../../src/model/values.js';
 import { decodeOtlpProto, encodeExportResponseProto } from '../../src/wire/otlp-proto.js';
 import { decodeOtlpJson } from '../../src/wire/otlp-json.js';
 import { decodeLangtraceNative } from '../../src/wire/langtrace.js';
-import { langtraceView, weaveView } from './readers.js';
+import { langtraceView, weaveView } from '../../src/inspect/views.js';
 
 /** Span ids received more than once (a duplicate delivery). */
 export function duplicates(spans: Span[]): number {

@@ -1,5 +1,5 @@
-// The backends' reading rules from upstreams.md, applied to what a test upstream receives.
-// These are what a user sees in each UI, independent of tracebridge's own reader.
+// What each backend shows for a span, by its own reading rules (docs/upstreams.md): the model of
+// the UIs that `tracebridge inspect` and the tests use. Independent of tracebridge's own reader.
 type Obj = Record<string, unknown>;
 
 /** Weave: dotted keys un-flattened, JSON-looking strings parsed, first truthy key wins. */
