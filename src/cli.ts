@@ -11,6 +11,7 @@ import { DiskError } from './forward/disk.js';
 import { DecodeError } from './wire/errors.js';
 import { INPUT_FORMATS, parseFormat } from './wire/formats.js';
 import { inspect } from './commands/inspect.js';
+import { progressReporter, replay } from './commands/replay.js';
 import { loadMappings, MappingError, PROFILES, type MappingOverrides } from './conventions/mappings.js';
 import { translateBatch } from './conventions/translate.js';
 
@@ -23,6 +24,10 @@ commands:
   deadletter <list|replay|purge> [--upstream NAME] [--id ID] [--config FILE] [--data-dir DIR]
       Batches an upstream refused for good, with the reason; replay resends them (with the upstream's
       configured key, if it has one) after you fix the cause.
+  replay --to <weave|langtrace|otlp> URL [--rate SPANS/S] [--batch SPANS] [--checkpoint FILE]
+         [--key KEY] [--weave-project ENTITY/PROJECT] [--from FORMAT] FILE_OR_DIR...
+      Send exported traces (OTLP protobuf or JSON, JSON lines, Langtrace arrays; gzip or not) to a
+      backend, translated for it. Resumable: interrupted, the same command continues where it stopped.
   inspect [--from FORMAT] [--json] [file]
       For each span: the convention found, and what Weave and Langtrace would show (model,
       messages, tokens, tools).
@@ -100,6 +105,56 @@ export async function main(argv: string[]): Promise<number> {
       const from = values.from ? parseFormat(values.from, INPUT_FORMATS, '--from format') : undefined;
       await inspect({ input: positionals[0], from, json: values.json }, (s) => process.stdout.write(s + '\n'));
       return 0;
+    }
+    case 'replay': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          to: { type: 'string' },
+          rate: { type: 'string' },
+          batch: { type: 'string' },
+          checkpoint: { type: 'string' },
+          key: { type: 'string' },
+          'weave-project': { type: 'string' },
+          from: { type: 'string' },
+        },
+      });
+      const to = values.to;
+      if (to !== 'weave' && to !== 'langtrace' && to !== 'otlp') throw new UsageError('replay needs --to weave, langtrace or otlp');
+      const [url, ...inputs] = positionals;
+      if (!url || !inputs.length) throw new UsageError('replay needs a URL and at least one file or folder');
+      const num = (v: string | undefined, name: string) => {
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!(n > 0)) throw new UsageError(`${name} must be a positive number`);
+        return n;
+      };
+      const key = values.key ?? (to === 'weave' ? process.env.WANDB_API_KEY : to === 'langtrace' ? process.env.LANGTRACE_API_KEY : undefined);
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      process.once('SIGTERM', () => stop.abort());
+      const summary = await replay(
+        {
+          to,
+          url,
+          inputs,
+          key,
+          project: values['weave-project'] ?? process.env.TRACEBRIDGE_WEAVE_PROJECT,
+          rate: num(values.rate, '--rate'),
+          batchSpans: num(values.batch, '--batch'),
+          checkpoint: values.checkpoint,
+          from: values.from ? parseFormat(values.from, INPUT_FORMATS, '--from format') : undefined,
+        },
+        progressReporter(process.stderr),
+        stop.signal,
+      );
+      const reasons = Object.entries(summary.reasons).map(([r, n]) => `${n} ${r}`).join(', ');
+      process.stdout.write(
+        `replay: ${summary.spans} spans: ${summary.sent} sent, ${summary.rejected} rejected${reasons ? ` (${reasons})` : ''}, ${summary.skipped} already sent before` +
+          (summary.interrupted ? '; interrupted: run the same command again to continue\n' : '\n'),
+      );
+      return summary.interrupted ? 130 : summary.rejected ? 1 : 0;
     }
     case undefined:
     case 'help':

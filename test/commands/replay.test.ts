@@ -1,0 +1,93 @@
+// `tracebridge replay`: a few thousand spans from exported files into a loopback backend,
+// interrupted and resumed, end with every span delivered once.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { CLI, runCli } from '../helpers/cli.js';
+import { fakeLangtrace, fakeWeave, duplicates, langtraceSees } from '../helpers/upstreams.js';
+import { emptySpan, type SpanBatch } from '../../src/model/batch.js';
+import { encodeOtlpProto } from '../../src/wire/otlp-proto.js';
+import { encodeOtlpJson } from '../../src/wire/otlp-json.js';
+import { encodeLangtraceNative } from '../../src/wire/langtrace.js';
+import { chunk } from '../../src/commands/replay.js';
+
+function history(from: number, n: number): SpanBatch {
+  const spans = Array.from({ length: n }, (_, i) => ({
+    ...emptySpan(),
+    traceId: (from + i).toString(16).padStart(32, '0'),
+    spanId: (from + i).toString(16).padStart(16, '0'),
+    name: 'openai.chat',
+    startTimeUnixNano: 1_700_000_000_000_000_000n,
+    endTimeUnixNano: 1_700_000_001_000_000_000n,
+    attributes: new Map([
+      ['llm.vendor', { type: 'string' as const, value: 'openai' }],
+      ['llm.request.model', { type: 'string' as const, value: 'gpt-4' }],
+      ['llm.usage.prompt_tokens', { type: 'int' as const, value: 10n }],
+      ['llm.usage.completion_tokens', { type: 'int' as const, value: 5n }],
+      ['llm.request.messages', { type: 'string' as const, value: `[{"role":"user","content":"question ${from + i}"}]` }],
+    ]),
+  }));
+  return { resourceSpans: [{ resource: { attributes: new Map([['service.name', { type: 'string', value: 'history' }]]), droppedAttributesCount: 0 }, schemaUrl: '', scopeSpans: [{ scope: { name: 'x', version: '', attributes: new Map(), droppedAttributesCount: 0 }, schemaUrl: '', spans }] }] };
+}
+
+function exportDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-replay-'));
+  mkdirSync(join(dir, 'export', 'nested'), { recursive: true });
+  writeFileSync(join(dir, 'export', 'a.pb'), encodeOtlpProto(history(1, 1000)));
+  writeFileSync(join(dir, 'export', 'b.json.gz'), gzipSync(encodeOtlpJson(history(2001, 800))));
+  writeFileSync(join(dir, 'export', 'nested', 'c.jsonl'), [encodeOtlpJson(history(4001, 600)), encodeOtlpJson(history(5001, 600))].join('\n') + '\n');
+  writeFileSync(join(dir, 'export', 'nested', 'd.json'), encodeLangtraceNative(history(7001, 500)));
+  return dir;
+}
+
+t.test('chunk keeps grouping and the size cap', async (t) => {
+  const parts = chunk([history(1, 1234)], 500);
+  t.same(parts.map((b) => b.resourceSpans[0].scopeSpans[0].spans.length), [500, 500, 234]);
+});
+
+t.test('interrupted with SIGINT, resumed: every span delivered once', async (t) => {
+  const langtrace = await fakeLangtrace({ key: 'LK' });
+  t.teardown(() => langtrace.close());
+  const dir = exportDir();
+  const checkpoint = join(dir, 'cp.json');
+  const args = ['replay', '--to', 'langtrace', langtrace.url, '--batch', '100', '--checkpoint', checkpoint, '--rate', '3000', join(dir, 'export')];
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LANGTRACE_API_KEY: 'LK' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (err += c));
+  await langtrace.waitForSpans(600, 20_000);
+  child.kill('SIGINT');
+  const code = await new Promise((r) => child.on('exit', r));
+  t.equal(code, 130, 'exit 130 when interrupted');
+  t.match(out, /interrupted: run the same command again to continue/);
+  t.match(err, /^replay: [\d,]+\/3,500 spans \(\d+%\), [\d,]+ spans\/s, ETA \d+s$/m, 'plain progress lines when not a terminal');
+  const firstRun = langtrace.spans().length;
+  t.ok(firstRun < 3500, `stopped part-way (${firstRun} spans)`);
+
+  const second = await runCli(args, undefined, { LANGTRACE_API_KEY: 'LK' });
+  t.equal(second.code, 0, second.stderr);
+  t.match(second.stdout.toString(), new RegExp(`replay: 3500 spans: ${3500 - firstRun} sent, 0 rejected, ${firstRun} already sent before`));
+  t.equal(langtrace.spans().length, 3500, 'all 3,500 spans');
+  t.equal(duplicates(langtrace.spans()), 0, 'none twice');
+  t.equal(langtrace.accepted[0].headers['x-api-key'], 'LK');
+  const view = langtraceSees(langtrace.spans()[0]);
+  t.equal(view.model, 'gpt-4', 'translated for Langtrace');
+  t.same(view.usage, { input: 10, output: 5, total: 15 });
+});
+
+t.test('a summary with rejections and their reasons', async (t) => {
+  const weave = await fakeWeave({ key: 'WK' });
+  t.teardown(() => weave.close());
+  const dir = exportDir();
+  weave.failNext(2, 400);
+  const r = await runCli(['replay', '--to', 'weave', weave.url, '--key', 'WK', '--weave-project', 'me/history', '--batch', '500', '--checkpoint', join(dir, 'cp.json'), join(dir, 'export', 'a.pb')]);
+  t.equal(r.code, 1, 'exit 1 when something was rejected');
+  t.match(r.stdout.toString(), /replay: 1000 spans: 0 sent, 1000 rejected \(1000 HTTP 400\), 0 already sent before/);
+  const bad = await runCli(['replay', '--to', 'honeycomb', weave.url, dir]);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /replay needs --to weave, langtrace or otlp/);
+});
