@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Migration: move exported history into Weave, translated for it. Run it again after an
+# interruption and it continues where it stopped.
+set -euo pipefail
+WEAVE_URL=${WEAVE_URL:-https://trace.wandb.ai}
+tracebridge replay --to weave "$WEAVE_URL" --weave-project my-team/history \
+  --key "$WANDB_API_KEY" --rate 5000 --checkpoint "${CHECKPOINT:-.tracebridge-replay.json}" \
+  test/fixtures/
+tracebridge inspect test/fixtures/langtrace-curl.json   # what each backend shows, span by span
