@@ -1,7 +1,7 @@
 // `tracebridge convert`: one file (or stdin) from one wire format to another, no server involved.
 import { readFile, writeFile } from 'node:fs/promises';
-import { decompress } from '../wire/compression.js';
-import { decode, encode, INPUT_FORMATS, OUTPUT_FORMATS, parseFormat, sniff, type InputFormat, type OutputFormat } from '../wire/formats.js';
+import { decodeFile } from '../wire/files.js';
+import { encode, INPUT_FORMATS, OUTPUT_FORMATS, parseFormat, type OutputFormat } from '../wire/formats.js';
 import type { SpanBatch } from '../model/batch.js';
 
 export interface ConvertOptions {
@@ -13,23 +13,18 @@ export interface ConvertOptions {
   transform?: (batch: SpanBatch) => SpanBatch;
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+export async function readInput(input: string | undefined): Promise<Buffer> {
+  if (input && input !== '-') return readFile(input);
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
   return Buffer.concat(chunks);
 }
 
-/** Files are trusted more than network bodies, but a cap still stops a runaway inflate. */
-const FILE_LIMIT = 1024 * 1024 * 1024;
-
-const isGzip = (b: Uint8Array) => b.length > 2 && b[0] === 0x1f && b[1] === 0x8b;
-
 export async function convert(opts: ConvertOptions): Promise<void> {
   const to: OutputFormat = parseFormat(opts.to, OUTPUT_FORMATS, '--to format');
-  let raw: Uint8Array = opts.input && opts.input !== '-' ? await readFile(opts.input) : await readAll(process.stdin);
-  if (isGzip(raw)) raw = decompress(raw, 'gzip', FILE_LIMIT);
-  const from: InputFormat = opts.from ? parseFormat(opts.from, INPUT_FORMATS, '--from format') : sniff(raw);
-  let batch = decode(from, raw);
+  const from = opts.from ? parseFormat(opts.from, INPUT_FORMATS, '--from format') : undefined;
+  // JSON lines become one batch: their resources side by side.
+  let batch: SpanBatch = { resourceSpans: decodeFile(await readInput(opts.input), from).flatMap((b) => b.resourceSpans) };
   if (opts.transform) batch = opts.transform(batch);
   const bodies = encode(to, batch);
   // Several bodies (Langtrace's OTLP mode, one per resource) are written as JSON lines.

@@ -1,12 +1,12 @@
 // `tracebridge inspect [file]`: for each span, the convention found and what Weave and Langtrace
 // would show — the tool for "why does my trace look empty".
-import { readFile } from 'node:fs/promises';
 import { loadMappings } from '../conventions/mappings.js';
 import { translateSpan } from '../conventions/translate.js';
 import { readSpan } from '../conventions/read/index.js';
 import type { Span } from '../model/batch.js';
 import { toPlain } from '../model/values.js';
 import { decodeFile } from '../wire/files.js';
+import { readInput } from './convert.js';
 import type { InputFormat } from '../wire/formats.js';
 import { langtraceView, weaveView } from '../inspect/views.js';
 
@@ -71,14 +71,8 @@ function render(r: SpanReport): string {
   ].join('\n');
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
-  return Buffer.concat(chunks);
-}
-
 export async function inspect(opts: { input?: string; from?: InputFormat; json?: boolean }, out: (s: string) => void): Promise<void> {
-  const raw = opts.input && opts.input !== '-' ? await readFile(opts.input) : await readAll(process.stdin);
+  const raw = await readInput(opts.input);
   const spans = decodeFile(raw, opts.from).flatMap((b) => b.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ span, scope: ss.scope.name })))));
   const reports = inspectSpans(spans);
   if (opts.json) out(JSON.stringify(reports, null, 2));
