@@ -1,29 +1,12 @@
 // `tracebridge serve` as a user runs it: the listening line, the local sink, clear start-up
 // errors, and a clean stop on SIGTERM.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, runCli } from '../helpers/cli.js';
+import { runCli, spawnServe } from '../helpers/cli.js';
 
-function start(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (c) => (out += c));
-  const url = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 10_000);
-    child.stdout.on('data', () => {
-      const m = out.match(/^tracebridge listening on (http:\/\/\S+)$/m);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, url, exited, output: () => out };
-}
+const start = spawnServe;
 
 t.test('no upstream: the local sink shows the translation, with no accounts', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tb-serve-'));

@@ -1,32 +1,16 @@
 // The proxy killed with SIGKILL mid-stream, then restarted: every acknowledged span reaches every
 // upstream. SIGTERM: stops accepting, finishes what it was writing, leaves the queue consistent.
 import t, { type Test } from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { CLI } from '../helpers/cli.js';
+import { spawnServe } from '../helpers/cli.js';
 import { fakeLangtrace, fakeWeave, duplicates, type FakeUpstream } from '../helpers/upstreams.js';
 
 const curl = readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url), 'utf8');
 
-function serve(config: string): { child: ChildProcess; url: Promise<string>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no listening line: ' + out)), 10_000);
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
-  return { child, url, exited: new Promise((r) => child.on('exit', (code) => r(code))) };
-}
+const serve = (config: string) => spawnServe(['--config', config]);
 
 async function setup(t: Test) {
   const weave = await fakeWeave({ key: 'W' });

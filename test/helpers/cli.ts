@@ -16,3 +16,23 @@ export function runCli(args: string[], input?: Buffer | string, env: NodeJS.Proc
     child.stdin.end(input ?? '');
   });
 }
+
+/** Starts `tracebridge serve` as a user would; resolves its URL from the listening line. */
+export function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c)); // read it, so a chatty child never blocks on a full pipe
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 10_000);
+    child.stdout.on('data', () => {
+      const m = out.match(/^tracebridge listening on (http:\/\/\S+)$/m);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, url, exited, output: () => out };
+}
