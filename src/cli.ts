@@ -19,7 +19,7 @@ const USAGE = `usage: tracebridge <command> [options]
 
 commands:
   serve [--config FILE] [--listen HOST:PORT] [--weave URL] [--langtrace URL] [--otlp URL]
-        [--weave-project ENTITY/PROJECT] [--data-dir DIR] [--log-level LEVEL] [--ack queue|upstream]
+        [--weave-project ENTITY/PROJECT] [--data-dir DIR] [--log-level LEVEL] [--ack queue|upstream] [--workers N]
       Run the proxy (default 0.0.0.0:4318). With no upstream, batches go to a local sink under the data dir.
   deadletter <list|replay|purge> [--upstream NAME] [--id ID] [--config FILE] [--data-dir DIR]
       Batches an upstream refused for good, with the reason; replay resends them (with the upstream's
@@ -71,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
           'data-dir': { type: 'string' },
           'log-level': { type: 'string' },
           ack: { type: 'string' },
+          workers: { type: 'string' },
         },
       });
       await serve({
@@ -83,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
         dataDir: values['data-dir'],
         logLevel: values['log-level'],
         ack: values.ack,
+        workers: values.workers,
       });
       return -1;
     }

@@ -20,6 +20,7 @@ export interface Flags {
   dataDir?: string;
   logLevel?: string;
   ack?: string;
+  workers?: string;
 }
 
 type Raw = Record<string, unknown>;
@@ -77,6 +78,8 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   pick(flags.dataDir, 'TRACEBRIDGE_DATA_DIR', 'dataDir');
   pick(flags.logLevel, 'TRACEBRIDGE_LOG_LEVEL', 'logLevel');
   pick(flags.ack, 'TRACEBRIDGE_ACK', 'ack');
+  const workers = flags.workers ?? env.TRACEBRIDGE_WORKERS;
+  if (workers !== undefined && workers !== '') raw.workers = /^\d+$/.test(workers) ? Number(workers) : workers;
   if (env.TRACEBRIDGE_INBOUND_KEYS) raw.inboundKeys = env.TRACEBRIDGE_INBOUND_KEYS.split(',').map((s) => s.trim()).filter(Boolean);
 
   shortcut(ups, 'weave', flags.weave ?? env.TRACEBRIDGE_WEAVE_URL);

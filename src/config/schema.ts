@@ -89,6 +89,8 @@ export const configSchema = z
     ackTimeoutMs: z.number().int().positive().default(15_000),
     /** A client's retry of the same request within this window is not queued twice. */
     dedupWindowMs: z.number().int().nonnegative().default(10 * 60 * 1000),
+    /** Worker threads for decoding and translation (0: in the request thread). */
+    workers: z.number().int().min(0).max(64).default(0),
     /** Keys clients must present to the proxy itself (none: open). */
     inboundKeys: z.array(z.string().min(1)).default([]),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

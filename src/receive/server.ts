@@ -7,20 +7,18 @@ import httpProxy from 'http-proxy';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config/schema.js';
 import { extractInbound } from '../auth/inbound.js';
-import { CredentialError, resolveCredentials } from '../auth/strategies.js';
+import { CredentialError } from '../auth/strategies.js';
 import { loadMappings, type Mappings } from '../conventions/mappings.js';
-import type { TranslateStats } from '../conventions/translate.js';
-import { spanCount, type SpanBatch } from '../model/batch.js';
 import { createLogger, type Logger } from '../observe/log.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
-import { endpointUrl, prepare, PrepareError, type Delivery } from '../forward/prepare.js';
+import { endpointUrl, PrepareError, type Delivery } from '../forward/prepare.js';
 import { Upstream } from '../forward/upstream.js';
 import type { Result } from '../forward/sender.js';
 import { probeDataDir } from '../forward/disk.js';
-import { decompress } from '../wire/compression.js';
 import { DecodeError } from '../wire/errors.js';
-import { decode } from '../wire/formats.js';
-import { chooseFormat, dialectOf, mediaType, type Dialect } from './routes.js';
+import { dialectOf, mediaType, type Dialect } from './routes.js';
+import { processRequest, type ProcessInput } from './process.js';
+import { TaskError, WorkerPool } from './pool.js';
 import { json, sendError, sendSuccess } from './respond.js';
 
 export interface Proxy {
@@ -66,18 +64,6 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
-/** Spans without a trace or span id cannot be stored anywhere: they are the partial-success rejects. */
-function dropIdless(batch: SpanBatch): { batch: SpanBatch; rejected: number } {
-  let rejected = 0;
-  for (const rs of batch.resourceSpans)
-    for (const ss of rs.scopeSpans) {
-      const kept = ss.spans.filter((s) => s.traceId !== '' && s.spanId !== '');
-      rejected += ss.spans.length - kept.length;
-      ss.spans = kept;
-    }
-  return { batch, rejected };
-}
-
 const RETRY_AFTER_S = '5';
 
 /** Same path, same body, same encoding and same key: the same request. */
@@ -93,6 +79,8 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   const metrics = createMetrics();
   const mappings: Mappings = loadMappings(config.mappings);
   const upstreams = config.upstreams.map((u) => new Upstream(u, config.dataDir, log, metrics));
+  const byName = new Map(upstreams.map((u) => [u.name, u]));
+  const pool = config.workers > 0 ? new WorkerPool(config, config.workers) : undefined;
   const senders = upstreams.filter((u) => u.config.type !== 'sink');
   const passthroughTarget = senders.length === 1 && senders[0].config.url ? new URL(endpointUrl(senders[0].config)).origin : undefined;
   const proxy = passthroughTarget ? httpProxy.createProxyServer({ target: passthroughTarget, changeOrigin: true, xfwd: true }) : undefined;
@@ -156,44 +144,46 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       const inbound = extractInbound(req.headers);
       if (config.inboundKeys.length && (!inbound.key || !config.inboundKeys.includes(inbound.key)))
         throw new HttpError(401, inbound.key ? 'API key not accepted by this proxy' : 'this proxy requires an API key');
-      const body = decompress(raw, req.headers['content-encoding'] as string | undefined, config.maxBodyBytes);
-      const format = chooseFormat(dialect, req.headers['content-type'], req.headers['user-agent'], body);
-      const { batch, rejected } = dropIdless(decode(format, body));
-      const spans = spanCount(batch);
-      if (spans === 0) {
-        if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
-        sendSuccess(res, dialect, proto, rejected, rejected ? `${rejected} spans had no trace or span id` : '');
-        return finish(200);
-      }
-      // A client's retry of a request already taken is answered without queuing it again; an
+      // A client's retry of a request already taken is answered without doing it again; an
       // earlier partial outcome (ack: upstream) is remembered per upstream.
       const fp = config.dedupWindowMs ? fingerprint(path, req.headers, raw, inbound.key) : undefined;
       const done = (fp && seen.get(fp)) || new Set<string>();
       const todo = upstreams.filter((u) => !done.has(u.name));
       if (todo.length === 0) {
-        log.debug({ spans, path }, 'repeated request already taken; not queued again');
-        sendSuccess(res, dialect, proto, rejected, rejected ? `${rejected} spans had no trace or span id` : '');
+        log.debug({ path }, 'repeated request already taken; not queued again');
+        sendSuccess(res, dialect, proto);
         return finish(200);
       }
-      // Everything each upstream will receive is prepared before anything is queued, so a request
-      // is either queued for every upstream or for none.
-      const stats: TranslateStats = { conventions: new Map() };
-      const deliveries: Array<[Upstream, Delivery]> = todo.map((u, i) => {
-        const creds = resolveCredentials(u.config, inbound, senders.length);
-        return [u, prepare(u.config, batch, creds, mappings, i === 0 ? stats : undefined)];
-      });
+      const input: ProcessInput = {
+        raw,
+        dialect,
+        contentType: req.headers['content-type'],
+        contentEncoding: req.headers['content-encoding'] as string | undefined,
+        userAgent: req.headers['user-agent'],
+        inbound,
+        upstreams: todo.map((u) => u.name),
+      };
+      const { spans, rejected, format, conventions, deliveries: prepared } = pool ? await pool.run(input) : processRequest(config, mappings, input);
+      const partial = rejected ? `${rejected} spans had no trace or span id` : '';
+      if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
+      if (spans === 0) {
+        sendSuccess(res, dialect, proto, rejected, partial);
+        return finish(200);
+      }
+      const deliveries = prepared.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]);
       if (config.ack === 'upstream') await deliverNow(deliveries, done, fp);
       else await enqueue(deliveries, spans);
       if (fp) seen.set(fp, new Set(upstreams.map((u) => u.name)));
-      const conventions = Object.fromEntries(stats.conventions);
-      if (upstreams.some((u) => u.config.type === 'sink')) log.info({ spans, conventions, format, path }, 'batch received');
-      else log.debug({ spans, conventions, format, path }, 'batch received');
-      if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
-      sendSuccess(res, dialect, proto, rejected, rejected ? `${rejected} spans had no trace or span id` : '');
+      for (const [c, n] of conventions) metrics.spansReceived.inc({ convention: c }, n);
+      const found = Object.fromEntries(conventions);
+      if (upstreams.some((u) => u.config.type === 'sink')) log.info({ spans, conventions: found, format, path }, 'batch received');
+      else log.debug({ spans, conventions: found, format, path }, 'batch received');
+      sendSuccess(res, dialect, proto, rejected, partial);
       finish(200);
     } catch (err) {
       const e = err as Error & { status?: number; headers?: Record<string, string> };
-      const known = err instanceof HttpError || err instanceof DecodeError || err instanceof CredentialError || err instanceof PrepareError;
+      const known =
+        err instanceof HttpError || err instanceof DecodeError || err instanceof CredentialError || err instanceof PrepareError || (err instanceof TaskError && err.known);
       const status = known ? (e.status ?? 400) : 500;
       if (!known) log.error({ err: e.message, stack: e.stack, path }, 'unexpected error handling a trace request');
       else log.info({ status, reason: e.message, path }, 'trace request refused');
@@ -262,6 +252,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       server.closeAllConnections();
       await closed;
       proxy?.close();
+      await pool?.close();
     },
   };
 }

@@ -69,8 +69,9 @@ t.test('one upstream hanging: the other gets every span promptly, once', async (
   langtrace.hang = true;
   const started = Date.now();
   for (let i = 0; i < 5; i++) t.equal((await post(tb.url)).status, 200);
-  await weave.waitForSpans(5, 3000);
-  t.ok(Date.now() - started < 2000, `Weave had all 5 in ${Date.now() - started} ms`);
+  await weave.waitForSpans(5, 6000);
+  // Langtrace's attempt hangs for up to 60 s; Weave must not wait on it.
+  t.ok(Date.now() - started < 5000, `Weave had all 5 in ${Date.now() - started} ms`);
   await new Promise((r) => setTimeout(r, 200));
   t.equal(weave.spans().length, 5, 'no duplicates');
   t.equal(langtrace.spans().length, 0);

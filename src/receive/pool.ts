@@ -1,0 +1,64 @@
+// Worker threads for the CPU-bound part of requests (decode, translate, encode), so one proxy
+// uses more than one core. Each task goes to the worker with the fewest in hand.
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config/schema.js';
+import type { ProcessInput, ProcessOutput } from './process.js';
+
+export class TaskError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly known: boolean,
+  ) {
+    super(message);
+  }
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve: (o: ProcessOutput) => void; reject: (e: Error) => void }>;
+}
+
+export class WorkerPool {
+  private slots: Slot[] = [];
+  private next = 0;
+
+  constructor(config: Config, size: number) {
+    // Under a TypeScript loader (tests) the worker is the .ts source; built, the .js next to this file.
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(new URL(`./worker${ext}`, import.meta.url), { workerData: { config } });
+      const slot: Slot = { worker, pending: new Map() };
+      worker.on('message', (m: { id: number; output?: ProcessOutput; error?: { message: string; status?: number; known: boolean } }) => {
+        const p = slot.pending.get(m.id);
+        if (!p) return;
+        slot.pending.delete(m.id);
+        if (m.error) p.reject(new TaskError(m.error.message, m.error.status, m.error.known));
+        else {
+          // Bodies arrive as Uint8Array after the structured clone.
+          for (const d of m.output!.deliveries) for (const r of d.requests) r.body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+          p.resolve(m.output!);
+        }
+      });
+      worker.on('error', (err) => {
+        for (const p of slot.pending.values()) p.reject(err);
+        slot.pending.clear();
+      });
+      worker.unref();
+      this.slots.push(slot);
+    }
+  }
+
+  run(input: ProcessInput): Promise<ProcessOutput> {
+    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = ++this.next;
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, input });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

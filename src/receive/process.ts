@@ -1,0 +1,59 @@
+// The CPU-bound part of a trace request, as one pure function: decompress, decode, and prepare
+// what each upstream receives. Runs in the request thread or on a worker thread.
+import type { Config } from '../config/schema.js';
+import type { InboundCredentials } from '../auth/inbound.js';
+import { resolveCredentials } from '../auth/strategies.js';
+import type { Mappings } from '../conventions/mappings.js';
+import type { TranslateStats } from '../conventions/translate.js';
+import { prepare, type Delivery } from '../forward/prepare.js';
+import { spanCount, type SpanBatch } from '../model/batch.js';
+import { decompress } from '../wire/compression.js';
+import { decode } from '../wire/formats.js';
+import { chooseFormat, type Dialect } from './routes.js';
+
+export interface ProcessInput {
+  raw: Uint8Array;
+  dialect: Dialect;
+  contentType?: string;
+  contentEncoding?: string;
+  userAgent?: string;
+  inbound: InboundCredentials;
+  /** Names of the upstreams still to receive this request. */
+  upstreams: string[];
+}
+
+export interface ProcessOutput {
+  spans: number;
+  rejected: number;
+  format: string;
+  conventions: Array<[string, number]>;
+  deliveries: Delivery[];
+}
+
+/** Spans without a trace or span id cannot be stored anywhere: they are the partial-success rejects. */
+function dropIdless(batch: SpanBatch): { batch: SpanBatch; rejected: number } {
+  let rejected = 0;
+  for (const rs of batch.resourceSpans)
+    for (const ss of rs.scopeSpans) {
+      const kept = ss.spans.filter((s) => s.traceId !== '' && s.spanId !== '');
+      rejected += ss.spans.length - kept.length;
+      ss.spans = kept;
+    }
+  return { batch, rejected };
+}
+
+export function processRequest(config: Config, mappings: Mappings, input: ProcessInput): ProcessOutput {
+  const body = decompress(input.raw, input.contentEncoding, config.maxBodyBytes);
+  const format = chooseFormat(input.dialect, input.contentType, input.userAgent, body);
+  const { batch, rejected } = dropIdless(decode(format, body));
+  const spans = spanCount(batch);
+  if (spans === 0) return { spans, rejected, format, conventions: [], deliveries: [] };
+  const senders = config.upstreams.filter((u) => u.type !== 'sink').length;
+  const stats: TranslateStats = { conventions: new Map() };
+  // Everything each upstream will receive is prepared before anything is queued, so a request
+  // is either queued for every upstream or for none.
+  const deliveries = config.upstreams
+    .filter((u) => input.upstreams.includes(u.name))
+    .map((u, i) => prepare(u, batch, resolveCredentials(u, input.inbound, senders), mappings, i === 0 ? stats : undefined));
+  return { spans, rejected, format, conventions: [...stats.conventions], deliveries };
+}
