@@ -155,6 +155,7 @@ interface Scenario {
   path: string;
   upstreams: Array<'weave' | 'langtrace'>;
   ack: 'queue' | 'upstream';
+  workers?: number;
 }
 
 interface Row {
@@ -176,11 +177,12 @@ async function main() {
     { name: 'protobuf in → Weave out', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave'], ack: 'queue' },
     { name: 'JSON in → Langtrace out', batch: 100, input: 'json', path: '/v1/traces', upstreams: ['langtrace'], ack: 'queue' },
     { name: 'protobuf in → both (dual-write), durable queue', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue' },
+    { name: 'protobuf in → both (dual-write), durable queue, 2 worker threads', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue', workers: 2 },
     { name: 'protobuf in → both, ack: upstream (no disk)', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'upstream' },
     { name: 'protobuf in → both (dual-write), durable queue', batch: 512, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue' },
   ];
   const rows: Row[] = [];
-  for (const sc of QUICK ? scenarios.slice(2, 3) : scenarios) {
+  for (const sc of QUICK ? scenarios.slice(2, 4) : scenarios) {
     const batch = batchOf(source, sc.batch);
     const traceId = batch.resourceSpans[0].scopeSpans[0].spans[0].traceId;
     const template = sc.input === 'proto' ? Buffer.from(encodeOtlpProto(batch)) : Buffer.from(encodeOtlpJson(batch));
@@ -196,6 +198,7 @@ async function main() {
         dataDir: join(dir, 'data'),
         logLevel: 'warn',
         ack: sc.ack,
+        workers: sc.workers ?? 0,
         upstreams: sc.upstreams.map((u) => ({ name: u, type: u, url: sinks.url, project: 'bench/bench', auth: { mode: 'static', key: 'k' }, queue: { maxBatches: 2000, concurrency: 8 } })),
       }),
     );
