@@ -154,6 +154,12 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
         sendSuccess(res, dialect, proto);
         return finish(200);
       }
+      // A full queue refuses before any decoding work is spent on the request.
+      const full = config.ack === 'queue' ? todo.filter((u) => !u.hasRoom(0)) : [];
+      if (full.length) {
+        // Counted in tracebridge_requests_total{status="429"}: the spans are not decoded yet.
+        throw new HttpError(429, `queue full for upstream ${full.map((u) => u.name).join(', ')}; retry later`, { 'retry-after': RETRY_AFTER_S });
+      }
       const input: ProcessInput = {
         raw,
         dialect,
