@@ -45,11 +45,9 @@ export function toPlain(v: AnyValue): unknown {
       return Buffer.from(v.value).toString('base64');
     case 'array':
       return v.value.map(toPlain);
-    case 'kvlist': {
-      const o: Record<string, unknown> = {};
-      for (const [k, x] of v.value) o[k] = toPlain(x);
-      return o;
-    }
+    case 'kvlist':
+      // fromEntries defines own properties: a key such as "__proto__" stays a key.
+      return Object.fromEntries([...v.value].map(([k, x]) => [k, toPlain(x)]));
     case 'empty':
       return null;
   }

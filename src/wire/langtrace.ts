@@ -161,9 +161,8 @@ export function decodeLangtraceNative(body: Uint8Array | string): SpanBatch {
 }
 
 function plainObject(a: Attributes): Obj {
-  const o: Obj = {};
-  for (const [k, v] of a) o[k] = toPlain(v);
-  return o;
+  // fromEntries defines own properties: a key such as "__proto__" stays a key.
+  return Object.fromEntries([...a].map(([k, v]) => [k, toPlain(v)]));
 }
 
 /** The native array, shaped as @langtrase/typescript-sdk sends it. */

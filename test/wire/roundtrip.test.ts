@@ -55,3 +55,15 @@ t.test('property: Langtrace native round trip keeps what the format can carry', 
   fc.assert(fc.property(arbBatch({ native: true }), (batch) => isDeepStrictEqual(decodeLangtraceNative(encodeLangtraceNative(batch)), batch)), runs);
   t.pass('generated batches round-trip');
 });
+
+t.test('a map key named __proto__ stays a key through every format', async (t) => {
+  const batch = decodeOtlpJson(
+    JSON.stringify({
+      resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 's', attributes: [{ key: 'm', value: { kvlistValue: { values: [{ key: '__proto__', value: { stringValue: 'x' } }] } } }] }] }] }],
+    }),
+  );
+  const expected = new Map([['__proto__', { type: 'string', value: 'x' }]]);
+  t.same(decodeLangtraceNative(encodeLangtraceNative(batch)).resourceSpans[0].scopeSpans[0].spans[0].attributes.get('m'), { type: 'kvlist', value: expected });
+  t.same(decodeOtlpProto(encodeOtlpProto(batch)).resourceSpans[0].scopeSpans[0].spans[0].attributes.get('m'), { type: 'kvlist', value: expected });
+  t.equal(Object.getPrototypeOf(JSON.parse(encodeLangtraceNative(batch))[0].attributes.m), Object.prototype, 'no prototype was set');
+});
