@@ -109,11 +109,14 @@ export type ScalarValue = string | number | boolean | string[];
 
 const PATHS = new Map(Object.keys(SCALAR_FIELDS).map((f) => [f, f.split('.') as [string, string | undefined]]));
 
+type Holder = Record<string, Record<string, ScalarValue> | ScalarValue | undefined>;
+/** One getter per field, built once: reading a field is a property access, not a path walk. */
+const GETTERS = new Map(
+  [...PATHS].map(([f, [a, b]]) => [f, b === undefined ? (c: Holder) => c[a] as ScalarValue | undefined : (c: Holder) => (c[a] as Record<string, ScalarValue> | undefined)?.[b]]),
+);
+
 export function getField(call: LlmCall, field: ScalarField): ScalarValue | undefined {
-  const [a, b] = PATHS.get(field)!;
-  const holder = call as unknown as Record<string, unknown>;
-  if (b === undefined) return holder[a] as ScalarValue | undefined;
-  return (holder[a] as Record<string, ScalarValue> | undefined)?.[b];
+  return GETTERS.get(field)!(call as unknown as Holder);
 }
 
 export function setField(call: LlmCall, field: ScalarField, value: ScalarValue): void {

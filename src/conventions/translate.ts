@@ -34,7 +34,7 @@ export function translateSpan(span: Span, scopeName: string, profile: Profile, m
     for (const k of ctx.sources.get(slot) ?? []) remove.add(k);
     for (const e of ctx.eventSources.get(slot) ?? []) removeEvents.add(e);
   }
-  const clash = clashChecker(w.attrs);
+  const clash = clashChecker(profile, w.attrs, mappings);
   const attrs: Attributes = new Map();
   for (const [k, v] of span.attributes) {
     if (remove.has(k) || w.attrs.has(k)) continue;
@@ -45,12 +45,30 @@ export function translateSpan(span: Span, scopeName: string, profile: Profile, m
   return { span: { ...span, attributes: attrs, events }, convention };
 }
 
-/** True for an original key that is a dotted parent or child of a written key. */
-function clashChecker(written: Attributes): (key: string) => boolean {
-  const prefixes = new Set<string>();
-  for (const k of written.keys()) for (let i = k.indexOf('.'); i >= 0; i = k.indexOf('.', i + 1)) prefixes.add(k.slice(0, i));
+/** Dotted prefixes of every key Weave's profile can write (all fixed), computed once per table. */
+const weavePrefixes = new WeakMap<Mappings, Set<string>>();
+const WEAVE_STRUCTURED_KEYS = ['gen_ai.prompt', 'gen_ai.completion', 'gen_ai.request.tools'];
+
+function prefixesFor(mappings: Mappings): Set<string> {
+  let set = weavePrefixes.get(mappings);
+  if (!set) {
+    set = new Set();
+    const keys = [...mappings.write.weave.flatMap(([, ks]) => ks), ...WEAVE_STRUCTURED_KEYS];
+    for (const k of keys) for (let i = k.indexOf('.'); i >= 0; i = k.indexOf('.', i + 1)) set.add(k.slice(0, i));
+    weavePrefixes.set(mappings, set);
+  }
+  return set;
+}
+
+/**
+ * For Weave only (it un-flattens dotted keys and rejects a key that is both a value and a
+ * parent): true for an original key that is a dotted parent or child of a written key.
+ */
+function clashChecker(profile: Profile, written: Attributes, mappings: Mappings): (key: string) => boolean {
+  if (profile !== 'weave') return () => false;
+  const prefixes = prefixesFor(mappings);
   return (key) => {
-    if (prefixes.has(key)) return true;
+    if (prefixes.has(key) && [...written.keys()].some((w) => w.startsWith(key + '.'))) return true;
     for (let i = key.indexOf('.'); i >= 0; i = key.indexOf('.', i + 1)) if (written.has(key.slice(0, i))) return true;
     return false;
   };
