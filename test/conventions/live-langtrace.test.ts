@@ -4,6 +4,7 @@ import t from 'tap';
 import { createRequire } from 'node:module';
 import { fakeOpenAI, runScenarios, FAKE, QUESTION, SYSTEM } from '../helpers/fake-openai.js';
 import { captureServer } from '../helpers/capture-server.js';
+import { byStart } from '../helpers/upstreams.js';
 import { checkBothBackends, fromRecord, spansOf } from '../helpers/live.js';
 import { decodeLangtraceNative } from '../../src/wire/langtrace.js';
 import { readSpan } from '../../src/conventions/read/index.js';
@@ -34,7 +35,8 @@ t.test('Langtrace SDK spans read the same in Weave and Langtrace', async (t) => 
   const batches = cap.requests.map((r) => decodeLangtraceNative(r.body));
   const batch: SpanBatch = { resourceSpans: batches.flatMap((b) => b.resourceSpans) };
   const mappings = loadMappings();
-  const read = spansOf(batch).map((s) => ({ span: s, ...readSpan(s, '', mappings) }));
+  // Requests may arrive out of order: take the spans in the order the calls were made.
+  const read = byStart(spansOf(batch)).map((s) => ({ span: s, ...readSpan(s, '', mappings) }));
   const chats = read.filter((r) => r.span.name.includes('chat'));
   t.ok(chats.length >= 3, `chat spans (${read.map((r) => r.span.name).join(', ')})`);
   t.equal(chats[0].convention, 'langtrace');

@@ -7,7 +7,7 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai';
 import { fakeOpenAI, runScenarios, FAKE, QUESTION } from '../helpers/fake-openai.js';
-import { fakeLangtrace, fakeWeave, langtraceSees, weaveSees } from '../helpers/upstreams.js';
+import { byStart, fakeLangtrace, fakeWeave, langtraceSees, weaveSees } from '../helpers/upstreams.js';
 import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
 
 const require = createRequire(import.meta.url);
@@ -31,7 +31,7 @@ t.test('a Weave exporter (OpenInference over OTLP protobuf) pointed at tracebrid
   new OpenAIInstrumentation({ tracerProvider: provider }).manuallyInstrument(OpenAIModule);
   await runScenarios(new OpenAIModule.OpenAI({ apiKey: 'sk-test', baseURL: api.url }));
   await provider.forceFlush();
-  const spans = await langtrace.waitForSpans(4);
+  const spans = byStart(await langtrace.waitForSpans(4));
   t.equal(spans.length, 4, 'every span arrives once');
   t.equal(langtrace.accepted[0].headers['x-api-key'], 'wandb-user-key', "the Basic password became Langtrace's x-api-key");
   t.notOk(langtrace.accepted[0].headers.authorization, 'no Authorization header goes on');

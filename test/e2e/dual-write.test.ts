@@ -6,7 +6,7 @@ import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenAIInstrumentation } from '@traceloop/instrumentation-openai';
 import { fakeOpenAI, runScenarios, FAKE } from '../helpers/fake-openai.js';
-import { fakeLangtrace, fakeWeave, langtraceSees, weaveSees } from '../helpers/upstreams.js';
+import { byStart, fakeLangtrace, fakeWeave, langtraceSees, weaveSees } from '../helpers/upstreams.js';
 import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
 import { ConfigError } from '../../src/config/load.js';
 
@@ -38,7 +38,7 @@ t.test('OpenLLMetry over OTLP/JSON, written to Weave and Langtrace at once', asy
   instr.manuallyInstrument(OpenAIModule.OpenAI);
   await runScenarios(new OpenAIModule.OpenAI({ apiKey: 'sk-test', baseURL: api.url }));
   await provider.forceFlush();
-  const [w, l] = await Promise.all([weave.waitForSpans(3), langtrace.waitForSpans(3)]);
+  const [w, l] = (await Promise.all([weave.waitForSpans(3), langtrace.waitForSpans(3)])).map(byStart);
   await new Promise((r) => setTimeout(r, 200));
   t.equal(weave.spans().length, 3, 'Weave: every span exactly once');
   t.equal(langtrace.spans().length, 3, 'Langtrace: every span exactly once');

@@ -10,6 +10,11 @@ import { decodeOtlpJson } from '../../src/wire/otlp-json.js';
 import { decodeLangtraceNative } from '../../src/wire/langtrace.js';
 import { langtraceView, weaveView } from '../../src/inspect/views.js';
 
+/** Spans in the order they started: delivery order varies with concurrent queue workers. */
+export function byStart(spans: Span[]): Span[] {
+  return [...spans].sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+}
+
 /** Span ids received more than once (a duplicate delivery). */
 export function duplicates(spans: Span[]): number {
   const ids = spans.map((s) => s.spanId);
