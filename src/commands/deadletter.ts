@@ -40,11 +40,15 @@ export interface DeadLetterOptions extends Flags {
   id?: string;
 }
 
+/** The dead letters a command acts on: --upstream and --id narrow them. */
+async function selected(dataDir: string, o: DeadLetterOptions): Promise<Dead[]> {
+  return (await listDead(dataDir, o.upstream)).filter((d) => !o.id || d.id === o.id);
+}
 
 export async function deadletter(action: string, o: DeadLetterOptions, out: (line: string) => void): Promise<number> {
   switch (action) {
     case 'list': {
-      const dead = (await listDead(dataDirFrom(o), o.upstream)).filter((d) => !o.id || d.id === o.id);
+      const dead = await selected(dataDirFrom(o), o);
       if (!dead.length) {
         out('no dead letters');
         return 0;
@@ -54,14 +58,14 @@ export async function deadletter(action: string, o: DeadLetterOptions, out: (lin
       return 0;
     }
     case 'purge': {
-      const dead = (await listDead(dataDirFrom(o), o.upstream)).filter((d) => !o.id || d.id === o.id);
+      const dead = await selected(dataDirFrom(o), o);
       for (const d of dead) await remove(d);
       out(`purged ${dead.length} batches (${dead.reduce((n, d) => n + Number(d.reason.spans ?? 0), 0)} spans)`);
       return 0;
     }
     case 'replay': {
       const config = loadConfig(o);
-      const dead = (await listDead(config.dataDir, o.upstream)).filter((d) => !o.id || d.id === o.id);
+      const dead = await selected(config.dataDir, o);
       let delivered = 0;
       let failed = 0;
       for (const d of dead) {
@@ -77,7 +81,6 @@ export async function deadletter(action: string, o: DeadLetterOptions, out: (lin
           for (const r of delivery.requests) {
             const project = r.headers.project_id ?? u.project;
             for (const h of SECRET_HEADERS) delete r.headers[h];
-            delete r.headers['wandb-api-key'];
             Object.assign(r.headers, authHeaders(u, { key: u.auth.key, project }));
           }
         }

@@ -1,6 +1,7 @@
 // The one validated config object, and its schema. Defaults live here, nowhere else.
 import { z } from 'zod';
 import { PROFILES } from '../conventions/mappings.js';
+import { DEFAULT_MAX_BODY } from '../wire/compression.js';
 
 const hostPort = z
   .string()
@@ -79,7 +80,7 @@ export const configSchema = z
   .object({
     listen: hostPort.default('0.0.0.0:4318'),
     dataDir: z.string().min(1).default('./tracebridge-data'),
-    maxBodyBytes: z.number().int().positive().default(20 * 1024 * 1024),
+    maxBodyBytes: z.number().int().positive().default(DEFAULT_MAX_BODY),
     /**
      * queue: answer once the batch is fsynced in every upstream's queue (at-least-once, survives crashes).
      * upstream: answer once every upstream has answered (end-to-end backpressure, nothing on disk).

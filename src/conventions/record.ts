@@ -126,7 +126,3 @@ export function setField(call: LlmCall, field: ScalarField, value: ScalarValue):
   else ((holder[a] ??= {}) as Record<string, ScalarValue>)[b] = value;
 }
 
-/** True when the span carries anything of an LLM call worth rewriting. */
-export function isEmpty(call: LlmCall): boolean {
-  return Object.entries(call).every(([, v]) => v === undefined || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0));
-}

@@ -121,7 +121,3 @@ export function spanCount(batch: SpanBatch): number {
   return n;
 }
 
-export function* allSpans(batch: SpanBatch): Generator<{ resource: ResourceSpans; scope: ScopeSpans; span: Span }> {
-  for (const resource of batch.resourceSpans)
-    for (const scope of resource.scopeSpans) for (const span of scope.spans) yield { resource, scope, span };
-}

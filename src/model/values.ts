@@ -2,11 +2,6 @@
 import { createHash } from 'node:crypto';
 import type { AnyValue, Attributes } from './batch.js';
 
-export const str = (value: string): AnyValue => ({ type: 'string', value });
-export const int = (value: number | bigint): AnyValue => ({ type: 'int', value: BigInt(value) });
-export const dbl = (value: number): AnyValue => ({ type: 'double', value });
-export const bool = (value: boolean): AnyValue => ({ type: 'bool', value });
-
 /** A JS value (as found in JSON attribute objects) as an AnyValue; integers become ints. */
 export function fromPlain(v: unknown, depth = 0): AnyValue {
   if (depth > MAX_DEPTH) throw new RangeError(`value nested deeper than ${MAX_DEPTH} levels`);
@@ -108,7 +103,3 @@ export const ORIGINAL_ID_KEYS = {
   spanId: 'tracebridge.original_span_id',
   parentSpanId: 'tracebridge.original_parent_span_id',
 } as const;
-
-export function hexValid(text: string, kind: IdKind): boolean {
-  return text.length === ID_BYTES[kind] * 2 && HEX.test(text);
-}

@@ -23,10 +23,15 @@ function u64(r: Reader): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
-function int64(r: Reader): bigint {
-  const l = r.int64() as unknown as number | { low: number; high: number };
+/** protobufjs's Long (or a plain number without long.js) as a signed 64-bit bigint. */
+export function signed64(l: number | { low: number; high: number } | null | undefined): bigint {
+  if (l == null) return 0n;
   if (typeof l === 'number') return BigInt(l);
   return BigInt.asIntN(64, (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0));
+}
+
+function int64(r: Reader): bigint {
+  return signed64(r.int64() as unknown as number | { low: number; high: number });
 }
 
 function anyValue(r: Reader, end: number, depth: number): AnyValue {

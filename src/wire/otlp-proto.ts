@@ -3,18 +3,10 @@
 import type { AnyValue, Attributes, Span, SpanBatch } from '../model/batch.js';
 import { hexToBytes } from '../model/values.js';
 import { DecodeError } from './errors.js';
-import { decodeRequest } from './otlp-proto-decode.js';
+import { decodeRequest, signed64 } from './otlp-proto-decode.js';
 import { ExportTraceServiceRequest, ExportTraceServiceResponse, RpcStatus } from './proto.js';
 
-type LongLike = number | { low: number; high: number } | null | undefined;
-
 /* eslint-disable @typescript-eslint/no-explicit-any -- protobufjs reflection objects are untyped */
-
-function i64(v: LongLike): bigint {
-  if (v == null) return 0n;
-  if (typeof v === 'number') return BigInt(v);
-  return BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0));
-}
 
 function long(v: bigint): { low: number; high: number; unsigned: boolean } {
   const u = BigInt.asUintN(64, v);
@@ -118,7 +110,7 @@ export function encodeExportResponseProto(rejected = 0, errorMessage = ''): Uint
 
 export function decodeExportResponseProto(body: Uint8Array): { rejectedSpans: number; errorMessage: string } {
   const m: any = ExportTraceServiceResponse.decode(body);
-  return { rejectedSpans: Number(i64(m.partialSuccess?.rejectedSpans)), errorMessage: m.partialSuccess?.errorMessage ?? '' };
+  return { rejectedSpans: Number(signed64(m.partialSuccess?.rejectedSpans)), errorMessage: m.partialSuccess?.errorMessage ?? '' };
 }
 
 /** google.rpc.Status, the failure body of OTLP/HTTP. */
