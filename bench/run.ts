@@ -18,6 +18,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RATE = 5000; // spans/s for the latency run
 const QUICK = process.env.BENCH_QUICK === '1';
+/** Extra node flags for the tracebridge process, e.g. --cpu-prof to profile it. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 // ---- loopback sinks that count what arrives ----
 interface Sink {
@@ -182,7 +184,7 @@ async function main() {
     { name: 'protobuf in → both (dual-write), durable queue', batch: 512, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue' },
   ];
   const rows: Row[] = [];
-  for (const sc of QUICK ? scenarios.slice(2, 4) : scenarios) {
+  for (const sc of QUICK ? scenarios.slice(2, 3) : scenarios) {
     const batch = batchOf(source, sc.batch);
     const traceId = batch.resourceSpans[0].scopeSpans[0].spans[0].traceId;
     const template = sc.input === 'proto' ? Buffer.from(encodeOtlpProto(batch)) : Buffer.from(encodeOtlpJson(batch));
@@ -209,7 +211,7 @@ async function main() {
     const pl = await fixedRate(pass.url + sc.path, make, headers, RATE / sc.batch, 4);
     await stop(pass.child);
     // tracebridge
-    const tb = await startProcess(['dist/src/cli.js', 'serve', '--config', config]);
+    const tb = await startProcess([...NODE_ARGS, 'dist/src/cli.js', 'serve', '--config', config]);
     const before = sinks.requests;
     await saturate(tb.url + sc.path, make, headers, 1);
     const ts = await saturate(tb.url + sc.path, make, headers, SECONDS);

@@ -34,9 +34,11 @@ export interface SpanReport {
 export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanReport[] {
   const mappings = loadMappings();
   return spans.map(({ span, scope }) => {
-    const { convention } = readSpan(span, scope, mappings);
-    const w = translateSpan(span, scope, 'weave', mappings).span;
-    const l = translateSpan(span, scope, 'langtrace', mappings).span;
+    const read = readSpan(span, scope, mappings);
+    const reads = new Map([[span, read]]);
+    const { convention } = read;
+    const w = translateSpan(span, scope, 'weave', mappings, reads).span;
+    const l = translateSpan(span, scope, 'langtrace', mappings, reads).span;
     const wv = weaveView(plainAttrs(w));
     const lv = langtraceView(
       plainAttrs(l),

@@ -2,30 +2,43 @@
 // so the order of these rules matters (see README, "Conventions").
 import type { Attributes } from '../model/batch.js';
 import type { Convention } from './mappings.js';
+import { memoByKey } from './memo.js';
 
 const INDEXED = /^(gen_ai\.prompt|gen_ai\.completion|llm\.prompts|llm\.completions)\.\d+\./;
 
+const LANGTRACE = 1;
+const OPENLLMETRY = 2;
+const GENAI = 4;
+const CURRENT = 8;
+const INDEXED_LLM = 16;
+const OI_SHAPE = 32;
+
+const keyFlags = memoByKey((key: string): number => {
+  let f = 0;
+  if (key.startsWith('langtrace.')) f |= LANGTRACE;
+  else if (key.startsWith('traceloop.') || key === 'llm.request.type' || key.startsWith('llm.usage.') || key === 'llm.is_streaming' || key === 'gen_ai.is_streaming')
+    f |= OPENLLMETRY;
+  if (INDEXED.test(key)) f |= INDEXED_LLM;
+  if (key.startsWith('llm.input_messages.') || key.startsWith('llm.output_messages.') || key.startsWith('llm.token_count.') || key === 'llm.model_name')
+    f |= OI_SHAPE;
+  if (key.startsWith('gen_ai.')) {
+    f |= GENAI;
+    if (key === 'gen_ai.input.messages' || key === 'gen_ai.output.messages' || key === 'gen_ai.provider.name' || key === 'gen_ai.system_instructions' || key === 'gen_ai.tool.definitions')
+      f |= CURRENT;
+  }
+  return f;
+});
+
 export function detect(attrs: Attributes, scopeName = '', eventNames: string[] = []): Convention | undefined {
   if (attrs.has('openinference.span.kind')) return 'openinference';
-  let langtrace = false;
-  let openllmetry = false;
-  let genai = false;
-  let current = false;
-  let indexedLlm = false;
-  let oiShape = false;
-  for (const key of attrs.keys()) {
-    if (key.startsWith('langtrace.')) langtrace = true;
-    else if (key.startsWith('traceloop.') || key === 'llm.request.type' || key.startsWith('llm.usage.') || key === 'llm.is_streaming' || key === 'gen_ai.is_streaming')
-      openllmetry = true;
-    if (INDEXED.test(key)) indexedLlm = true;
-    if (key.startsWith('llm.input_messages.') || key.startsWith('llm.output_messages.') || key.startsWith('llm.token_count.') || key === 'llm.model_name')
-      oiShape = true;
-    if (key.startsWith('gen_ai.')) {
-      genai = true;
-      if (key === 'gen_ai.input.messages' || key === 'gen_ai.output.messages' || key === 'gen_ai.provider.name' || key === 'gen_ai.system_instructions' || key === 'gen_ai.tool.definitions')
-        current = true;
-    }
-  }
+  let flags = 0;
+  for (const key of attrs.keys()) flags |= keyFlags(key);
+  const langtrace = (flags & LANGTRACE) !== 0;
+  const openllmetry = (flags & OPENLLMETRY) !== 0;
+  const genai = (flags & GENAI) !== 0;
+  const current = (flags & CURRENT) !== 0;
+  const indexedLlm = (flags & INDEXED_LLM) !== 0;
+  const oiShape = (flags & OI_SHAPE) !== 0;
   if (langtrace) return 'langtrace';
   // Langtrace's documented dialect and its legacy SDKs use un-indexed JSON strings.
   if (attrs.get('llm.request.messages')?.type === 'string' || attrs.has('llm.vendor') && !indexedLlm) return 'langtrace-docs';

@@ -107,22 +107,49 @@ export type ScalarField = keyof typeof SCALAR_FIELDS;
 export type ScalarType = (typeof SCALAR_FIELDS)[ScalarField];
 export type ScalarValue = string | number | boolean | string[];
 
-const PATHS = new Map(Object.keys(SCALAR_FIELDS).map((f) => [f, f.split('.') as [string, string | undefined]]));
-
-type Holder = Record<string, Record<string, ScalarValue> | ScalarValue | undefined>;
-/** One getter per field, built once: reading a field is a property access, not a path walk. */
-const GETTERS = new Map(
-  [...PATHS].map(([f, [a, b]]) => [f, b === undefined ? (c: Holder) => c[a] as ScalarValue | undefined : (c: Holder) => (c[a] as Record<string, ScalarValue> | undefined)?.[b]]),
-);
+/**
+ * Static property accesses, one per field (each site stays monomorphic): fields are read and
+ * written for every attribute of every span, where a keyed lookup by path would be megamorphic.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const ACCESS: { [F in ScalarField]: [(c: LlmCall) => ScalarValue | undefined, (c: LlmCall, v: any) => void] } = {
+  provider: [(c) => c.provider, (c, v) => (c.provider = v)],
+  operation: [(c) => c.operation, (c, v) => (c.operation = v)],
+  requestModel: [(c) => c.requestModel, (c, v) => (c.requestModel = v)],
+  responseModel: [(c) => c.responseModel, (c, v) => (c.responseModel = v)],
+  responseId: [(c) => c.responseId, (c, v) => (c.responseId = v)],
+  sessionId: [(c) => c.sessionId, (c, v) => (c.sessionId = v)],
+  userId: [(c) => c.userId, (c, v) => (c.userId = v)],
+  path: [(c) => c.path, (c, v) => (c.path = v)],
+  finishReasons: [(c) => c.finishReasons, (c, v) => (c.finishReasons = v)],
+  'params.temperature': [(c) => c.params?.temperature, (c, v) => ((c.params ??= {}).temperature = v)],
+  'params.topP': [(c) => c.params?.topP, (c, v) => ((c.params ??= {}).topP = v)],
+  'params.topK': [(c) => c.params?.topK, (c, v) => ((c.params ??= {}).topK = v)],
+  'params.maxTokens': [(c) => c.params?.maxTokens, (c, v) => ((c.params ??= {}).maxTokens = v)],
+  'params.frequencyPenalty': [(c) => c.params?.frequencyPenalty, (c, v) => ((c.params ??= {}).frequencyPenalty = v)],
+  'params.presencePenalty': [(c) => c.params?.presencePenalty, (c, v) => ((c.params ??= {}).presencePenalty = v)],
+  'params.seed': [(c) => c.params?.seed, (c, v) => ((c.params ??= {}).seed = v)],
+  'params.stopSequences': [(c) => c.params?.stopSequences, (c, v) => ((c.params ??= {}).stopSequences = v)],
+  'params.stream': [(c) => c.params?.stream, (c, v) => ((c.params ??= {}).stream = v)],
+  'usage.input': [(c) => c.usage?.input, (c, v) => ((c.usage ??= {}).input = v)],
+  'usage.output': [(c) => c.usage?.output, (c, v) => ((c.usage ??= {}).output = v)],
+  'usage.total': [(c) => c.usage?.total, (c, v) => ((c.usage ??= {}).total = v)],
+  'usage.cacheRead': [(c) => c.usage?.cacheRead, (c, v) => ((c.usage ??= {}).cacheRead = v)],
+  'usage.cacheWrite': [(c) => c.usage?.cacheWrite, (c, v) => ((c.usage ??= {}).cacheWrite = v)],
+  'usage.reasoning': [(c) => c.usage?.reasoning, (c, v) => ((c.usage ??= {}).reasoning = v)],
+  'embeddings.dimension': [(c) => c.embeddings?.dimension, (c, v) => ((c.embeddings ??= {}).dimension = v)],
+};
 
 export function getField(call: LlmCall, field: ScalarField): ScalarValue | undefined {
-  return GETTERS.get(field)!(call as unknown as Holder);
+  return ACCESS[field][0](call);
+}
+
+/** The getter for one field, for callers that look the same fields up on every span. */
+export function fieldGetter(field: ScalarField): (call: LlmCall) => ScalarValue | undefined {
+  return ACCESS[field][0];
 }
 
 export function setField(call: LlmCall, field: ScalarField, value: ScalarValue): void {
-  const [a, b] = PATHS.get(field)!;
-  const holder = call as unknown as Record<string, unknown>;
-  if (b === undefined) holder[a] = value;
-  else ((holder[a] ??= {}) as Record<string, ScalarValue>)[b] = value;
+  ACCESS[field][1](call, value);
 }
 

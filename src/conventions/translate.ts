@@ -2,8 +2,9 @@
 // shared by every upstream); attributes the target has no slot for are kept as they came.
 import type { Attributes, ResourceSpans, Span, SpanBatch, SpanEvent } from '../model/batch.js';
 import { loadMappings, type Convention, type Mappings, type Profile } from './mappings.js';
-import { readSpan } from './read/index.js';
+import { readSpan, type ReadResult } from './read/index.js';
 import { writeCall } from './write/index.js';
+import { memoByKey } from './memo.js';
 
 /** Where an original key goes when it would clash with a written one (Weave rejects a key that is both a JSON string and a dotted parent). */
 export const RENAMED_PREFIX = 'tracebridge.original.';
@@ -13,19 +14,30 @@ export interface TranslateStats {
   conventions: Map<Convention | 'none', number>;
 }
 
-/** Reads are shared by every target of the same (immutable) span: dual-write reads each span once. */
-const reads = new WeakMap<Span, { mappings: Mappings; result: ReturnType<typeof readSpan> }>();
+/**
+ * Reads shared by every target of one batch, so dual-write reads each span once. Owned by the
+ * caller and dropped with the batch (a plain Map: a WeakMap's ephemerons cost more in GC than
+ * the read they save).
+ */
+export type SharedReads = Map<Span, ReadResult>;
 
-function readOnce(span: Span, scopeName: string, mappings: Mappings): ReturnType<typeof readSpan> {
-  const hit = reads.get(span);
-  if (hit && hit.mappings === mappings) return hit.result;
-  const result = readSpan(span, scopeName, mappings);
-  reads.set(span, { mappings, result });
+function readOnce(span: Span, scopeName: string, mappings: Mappings, reads: SharedReads | undefined): ReadResult {
+  let result = reads?.get(span);
+  if (result === undefined) {
+    result = readSpan(span, scopeName, mappings);
+    reads?.set(span, result);
+  }
   return result;
 }
 
-export function translateSpan(span: Span, scopeName: string, profile: Profile, mappings: Mappings): { span: Span; convention: Convention | undefined } {
-  const { convention, ctx } = readOnce(span, scopeName, mappings);
+export function translateSpan(
+  span: Span,
+  scopeName: string,
+  profile: Profile,
+  mappings: Mappings,
+  reads?: SharedReads,
+): { span: Span; convention: Convention | undefined } {
+  const { convention, ctx } = readOnce(span, scopeName, mappings, reads);
   if (convention === undefined) return { span, convention };
   const w = writeCall(profile, ctx.call, mappings, span);
   const remove = new Set<string>();
@@ -38,7 +50,7 @@ export function translateSpan(span: Span, scopeName: string, profile: Profile, m
   const attrs: Attributes = new Map();
   for (const [k, v] of span.attributes) {
     if (remove.has(k) || w.attrs.has(k)) continue;
-    attrs.set(clash(k) ? RENAMED_PREFIX + k : k, v);
+    attrs.set(clash?.(k) ? RENAMED_PREFIX + k : k, v);
   }
   for (const [k, v] of w.attrs) attrs.set(k, v);
   const events = removeEvents.size || w.events.length ? [...span.events.filter((e) => !removeEvents.has(e)), ...w.events] : span.events;
@@ -64,17 +76,28 @@ function prefixesFor(mappings: Mappings): Set<string> {
  * For Weave only (it un-flattens dotted keys and rejects a key that is both a value and a
  * parent): true for an original key that is a dotted parent or child of a written key.
  */
-function clashChecker(profile: Profile, written: Attributes, mappings: Mappings): (key: string) => boolean {
-  if (profile !== 'weave') return () => false;
+/** 'a.b.c' → ['a', 'a.b']: the dotted parents of a key. */
+const parentsOf = memoByKey((key: string): string[] => {
+  const out: string[] = [];
+  for (let i = key.indexOf('.'); i >= 0; i = key.indexOf('.', i + 1)) out.push(key.slice(0, i));
+  return out;
+});
+
+/**
+ * For Weave only (it un-flattens dotted keys and rejects a key that is both a value and a
+ * parent): true for an original key that is a dotted parent or child of a written key.
+ */
+function clashChecker(profile: Profile, written: Attributes, mappings: Mappings): ((key: string) => boolean) | undefined {
+  if (profile !== 'weave') return undefined;
   const prefixes = prefixesFor(mappings);
   return (key) => {
-    if (prefixes.has(key) && [...written.keys()].some((w) => w.startsWith(key + '.'))) return true;
-    for (let i = key.indexOf('.'); i >= 0; i = key.indexOf('.', i + 1)) if (written.has(key.slice(0, i))) return true;
+    if (prefixes.has(key)) for (const w of written.keys()) if (w.startsWith(key + '.')) return true;
+    for (const p of parentsOf(key)) if (written.has(p)) return true;
     return false;
   };
 }
 
-export function translateBatch(batch: SpanBatch, profile: Profile, mappings: Mappings = loadMappings(), stats?: TranslateStats): SpanBatch {
+export function translateBatch(batch: SpanBatch, profile: Profile, mappings: Mappings = loadMappings(), stats?: TranslateStats, reads?: SharedReads): SpanBatch {
   return {
     resourceSpans: batch.resourceSpans.map(
       (rs): ResourceSpans => ({
@@ -82,7 +105,7 @@ export function translateBatch(batch: SpanBatch, profile: Profile, mappings: Map
         scopeSpans: rs.scopeSpans.map((ss) => ({
           ...ss,
           spans: ss.spans.map((s) => {
-            const r = translateSpan(s, ss.scope.name, profile, mappings);
+            const r = translateSpan(s, ss.scope.name, profile, mappings, reads);
             if (stats) {
               const c = r.convention ?? 'none';
               stats.conventions.set(c, (stats.conventions.get(c) ?? 0) + 1);

@@ -1,7 +1,7 @@
 // Turns a decoded batch into the exact HTTP requests one upstream receives: its convention, its
 // wire format, its credentials. Pure apart from reading the config; no I/O.
 import type { UpstreamConfig } from '../config/schema.js';
-import { translateBatch, type TranslateStats } from '../conventions/translate.js';
+import { translateBatch, type SharedReads, type TranslateStats } from '../conventions/translate.js';
 import type { Mappings } from '../conventions/mappings.js';
 import type { SpanBatch } from '../model/batch.js';
 import { spanCount } from '../model/batch.js';
@@ -55,9 +55,10 @@ function withWeaveProject(batch: SpanBatch, project: string | undefined): SpanBa
   };
 }
 
-export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials, mappings: Mappings, stats?: TranslateStats): Delivery {
+/** `reads` is shared by every upstream of the same batch, so each span is read once. */
+export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials, mappings: Mappings, stats?: TranslateStats, reads: SharedReads = new Map()): Delivery {
   const convention = u.convention ?? DEFAULT_CONVENTION[u.type];
-  let out = convention === 'none' ? batch : translateBatch(batch, convention, mappings, stats);
+  let out = convention === 'none' ? batch : translateBatch(batch, convention, mappings, stats, reads);
   const auth = authHeaders(u, creds);
   const base = { 'user-agent': `tracebridge/${VERSION}`, ...u.headers };
   const spans = spanCount(batch);
@@ -81,8 +82,8 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
     }
     case 'sink': {
       // What each backend would receive, readable: Weave's OTLP as JSON, Langtrace's native array.
-      const weave = encodeOtlpJson(translateBatch(batch, 'weave', mappings, stats));
-      const langtrace = encodeLangtraceNative(translateBatch(batch, 'langtrace', mappings));
+      const weave = encodeOtlpJson(translateBatch(batch, 'weave', mappings, stats, reads));
+      const langtrace = encodeLangtraceNative(translateBatch(batch, 'langtrace', mappings, undefined, reads));
       return {
         upstream: u.name,
         spans,

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { InboundCredentials } from '../auth/inbound.js';
 import { resolveCredentials } from '../auth/strategies.js';
 import type { Mappings } from '../conventions/mappings.js';
-import type { TranslateStats } from '../conventions/translate.js';
+import type { SharedReads, TranslateStats } from '../conventions/translate.js';
 import { prepare, type Delivery } from '../forward/prepare.js';
 import { spanCount, type SpanBatch } from '../model/batch.js';
 import { decompress } from '../wire/compression.js';
@@ -50,10 +50,11 @@ export function processRequest(config: Config, mappings: Mappings, input: Proces
   if (spans === 0) return { spans, rejected, format, conventions: [], deliveries: [] };
   const senders = config.upstreams.filter((u) => u.type !== 'sink').length;
   const stats: TranslateStats = { conventions: new Map() };
+  const reads: SharedReads = new Map();
   // Everything each upstream will receive is prepared before anything is queued, so a request
   // is either queued for every upstream or for none.
   const deliveries = config.upstreams
     .filter((u) => input.upstreams.includes(u.name))
-    .map((u, i) => prepare(u, batch, resolveCredentials(u, input.inbound, senders), mappings, i === 0 ? stats : undefined));
+    .map((u, i) => prepare(u, batch, resolveCredentials(u, input.inbound, senders), mappings, i === 0 ? stats : undefined, reads));
   return { spans, rejected, format, conventions: [...stats.conventions], deliveries };
 }

@@ -1,6 +1,7 @@
 // What a reader works with: the span's attributes and events, the record being filled, and a
 // note of which attributes and events each field came from (so a writer can replace them).
 import type { AnyValue, Attributes, SpanEvent } from '../../model/batch.js';
+import { memoByKey } from '../memo.js';
 import { getField, setField, type LlmCall, type ScalarField, type ScalarValue } from '../record.js';
 
 export type Structured = 'input' | 'output' | 'tools' | 'documents' | 'embeddings';
@@ -36,27 +37,17 @@ export class ReadContext {
     this.lists = new Map();
     this.listKeys = new Map();
     for (const [key, value] of this.attrs) {
-      // The first all-digit segment splits the key into list prefix, index and rest.
-      let start = 0;
-      for (let dot = key.indexOf('.'); dot >= 0; dot = key.indexOf('.', start)) {
-        const next = key.indexOf('.', dot + 1);
-        const seg = key.slice(dot + 1, next < 0 ? key.length : next);
-        if (seg.length && seg.length < 10 && isDigits(seg)) {
-          const prefix = key.slice(0, dot);
-          let byIndex = this.lists.get(prefix);
-          if (!byIndex) {
-            this.lists.set(prefix, (byIndex = new Map()));
-            this.listKeys.set(prefix, []);
-          }
-          const i = Number(seg);
-          let item = byIndex.get(i);
-          if (!item) byIndex.set(i, (item = new Map()));
-          item.set(next < 0 ? '' : key.slice(next + 1), value);
-          this.listKeys.get(prefix)!.push(key);
-          break;
-        }
-        start = dot + 1;
+      const at = listPosition(key);
+      if (at === null) continue;
+      let byIndex = this.lists.get(at.prefix);
+      if (!byIndex) {
+        this.lists.set(at.prefix, (byIndex = new Map()));
+        this.listKeys.set(at.prefix, []);
       }
+      let item = byIndex.get(at.index);
+      if (!item) byIndex.set(at.index, (item = new Map()));
+      item.set(at.rest, value);
+      this.listKeys.get(at.prefix)!.push(key);
     }
   }
 
@@ -87,6 +78,18 @@ export class ReadContext {
     return (this.call as unknown as Record<string, unknown>)[slot] !== undefined;
   }
 }
+
+/** The first all-digit segment splits a key into list prefix, index and rest (null: not a list key). */
+const listPosition = memoByKey((key: string): { prefix: string; index: number; rest: string } | null => {
+  let start = 0;
+  for (let dot = key.indexOf('.'); dot >= 0; dot = key.indexOf('.', start)) {
+    const next = key.indexOf('.', dot + 1);
+    const seg = key.slice(dot + 1, next < 0 ? key.length : next);
+    if (seg.length && seg.length < 10 && isDigits(seg)) return { prefix: key.slice(0, dot), index: Number(seg), rest: next < 0 ? '' : key.slice(next + 1) };
+    start = dot + 1;
+  }
+  return null;
+});
 
 function isDigits(s: string): boolean {
   for (let i = 0; i < s.length; i++) {

@@ -6,66 +6,76 @@ import type { Message, ToolCall } from '../record.js';
 import type { Read } from './messages.js';
 
 interface Shape {
-  /** Sub-key prefix inside each item ('message.' for OpenInference, '' for OpenLLMetry). */
-  base: string;
   toolCall: (k: Map<string, AnyValue>) => ToolCall;
   toolCallKeys: Set<string>;
-  contentsKey?: string;
+  /** Item keys, with the sub-key prefix ('message.' for OpenInference, '' for OpenLLMetry). */
+  role: string;
+  content: string;
+  toolCallId: string;
+  finishReason: string;
+  toolCalls: string;
+  contents?: string;
+  known: Set<string>;
 }
 
-const OI: Shape = {
-  base: 'message.',
-  toolCall: (k) => ({
+function shape(base: string, toolCall: Shape['toolCall'], toolCallKeys: string[], contentsKey?: string): Shape {
+  const k = { role: `${base}role`, content: `${base}content`, toolCallId: `${base}tool_call_id`, finishReason: `${base}finish_reason` };
+  return { ...k, toolCall, toolCallKeys: new Set(toolCallKeys), toolCalls: `${base}tool_calls`, contents: contentsKey && `${base}${contentsKey}`, known: new Set(Object.values(k)) };
+}
+
+const OI = shape(
+  'message.',
+  (k) => ({
     ...(k.has('tool_call.id') ? { id: asString(k.get('tool_call.id')) } : {}),
     name: asString(k.get('tool_call.function.name')) ?? '',
     arguments: asString(k.get('tool_call.function.arguments')) ?? '',
   }),
-  toolCallKeys: new Set(['tool_call.id', 'tool_call.function.name', 'tool_call.function.arguments']),
-  contentsKey: 'contents',
-};
+  ['tool_call.id', 'tool_call.function.name', 'tool_call.function.arguments'],
+  'contents',
+);
 
-const OLLM: Shape = {
-  base: '',
-  toolCall: (k) => ({
+const OLLM = shape(
+  '',
+  (k) => ({
     ...(k.has('id') ? { id: asString(k.get('id')) } : {}),
     name: asString(k.get('name')) ?? '',
     arguments: asString(k.get('arguments')) ?? '',
   }),
-  toolCallKeys: new Set(['id', 'name', 'arguments']),
-};
+  ['id', 'name', 'arguments'],
+);
 
 type List = { items: Map<string, AnyValue>[]; keys: string[] };
 
 function read({ items, keys }: List, shape: Shape): (Read<Message[]> & { keys: string[] }) | undefined {
   if (items.length === 0) return undefined;
   let lossless = true;
-  const b = shape.base;
-  const known = new Set([`${b}role`, `${b}content`, `${b}tool_call_id`, `${b}finish_reason`]);
   const value = items.map((item) => {
-    const m: Message = { role: asString(item.get(`${b}role`)) ?? 'user' };
-    let content = asString(item.get(`${b}content`));
-    if (content === undefined && shape.contentsKey) {
-      const parts = subIndexed(item, `${b}${shape.contentsKey}`);
+    const m: Message = { role: asString(item.get(shape.role)) ?? 'user' };
+    let content = asString(item.get(shape.content));
+    if (content === undefined && shape.contents) {
+      const parts = subIndexed(item, shape.contents);
       const texts = parts.map((p) => (asString(p.get('message_content.type')) === 'text' ? asString(p.get('message_content.text')) : undefined));
       if (texts.length === 1 && texts[0] !== undefined) content = texts[0];
       else if (texts.length) lossless = false;
     }
     if (content !== undefined) m.content = content;
-    const calls = subIndexed(item, `${b}tool_calls`);
+    const calls = subIndexed(item, shape.toolCalls);
     if (calls.length) m.toolCalls = calls.map(shape.toolCall);
     for (const c of calls) for (const k of c.keys()) if (!shape.toolCallKeys.has(k)) lossless = false;
-    const id = asString(item.get(`${b}tool_call_id`));
+    const id = asString(item.get(shape.toolCallId));
     if (id !== undefined) m.toolCallId = id;
-    const fr = asString(item.get(`${b}finish_reason`));
+    const fr = asString(item.get(shape.finishReason));
     if (fr !== undefined) m.finishReason = fr;
     for (const k of item.keys()) {
-      if (known.has(k) || k.startsWith(`${b}tool_calls.`) || (shape.contentsKey && k.startsWith(`${b}${shape.contentsKey}.`))) continue;
+      if (shape.known.has(k) || isUnder(k, shape.toolCalls) || (shape.contents && isUnder(k, shape.contents))) continue;
       lossless = false;
     }
     return m;
   });
   return { value, lossless, keys };
 }
+
+const isUnder = (key: string, prefix: string) => key.length > prefix.length && key.charCodeAt(prefix.length) === 46 && key.startsWith(prefix);
 
 export const readOpenInferenceMessages = (list: List) => read(list, OI);
 export const readOpenLlmetryMessages = (list: List) => read(list, OLLM);

@@ -3,7 +3,7 @@
 import type { AnyValue, Attributes, Span, SpanEvent } from '../../model/batch.js';
 import { json, str, writeScalar } from '../attrs.js';
 import type { Mappings, Profile } from '../mappings.js';
-import { getField, SCALAR_FIELDS, type LlmCall } from '../record.js';
+import { fieldGetter, SCALAR_FIELDS, type LlmCall, type ScalarField, type ScalarType, type ScalarValue } from '../record.js';
 import type { Slot } from '../read/context.js';
 import { writeOpenAiMessages, writeOtelMessages, writeToolsOpenAi, writeToolsOtel } from '../read/messages.js';
 import { writeOpenInference } from './openinference.js';
@@ -63,12 +63,22 @@ function event(name: string, time: bigint, key: string, value: string): SpanEven
   return { name, timeUnixNano: time, attributes: new Map([[key, str(value)]]), droppedAttributesCount: 0 };
 }
 
+type CompiledTable = Array<{ field: ScalarField; get: (call: LlmCall) => ScalarValue | undefined; type: ScalarType; keys: string[] }>;
+const compiled = new WeakMap<Mappings['write'][Profile], CompiledTable>();
+
+function table(mappings: Mappings, profile: Profile): CompiledTable {
+  const raw = mappings.write[profile];
+  let t = compiled.get(raw);
+  if (!t) compiled.set(raw, (t = raw.map(([field, keys]) => ({ field, get: fieldGetter(field), type: SCALAR_FIELDS[field], keys }))));
+  return t;
+}
+
 export function writeCall(profile: Profile, call: LlmCall, mappings: Mappings, span: Span): Written {
   const out: Written = { attrs: new Map(), events: [], written: new Set() };
-  for (const [field, keys] of mappings.write[profile]) {
-    const v = getField(call, field);
+  for (const { field, get, type, keys } of table(mappings, profile)) {
+    const v = get(call);
     if (v === undefined) continue;
-    const value = writeScalar(v, SCALAR_FIELDS[field]);
+    const value = writeScalar(v, type);
     for (const k of keys) out.attrs.set(k, value);
     out.written.add(field);
   }
