@@ -184,7 +184,7 @@ async function main() {
     { name: 'protobuf in → both (dual-write), durable queue', batch: 512, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue' },
   ];
   const rows: Row[] = [];
-  for (const sc of QUICK ? scenarios.slice(2, 3) : scenarios) {
+  for (const sc of QUICK ? scenarios.slice(2, 4) : scenarios) {
     const batch = batchOf(source, sc.batch);
     const traceId = batch.resourceSpans[0].scopeSpans[0].spans[0].traceId;
     const template = sc.input === 'proto' ? Buffer.from(encodeOtlpProto(batch)) : Buffer.from(encodeOtlpJson(batch));

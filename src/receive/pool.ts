@@ -19,6 +19,13 @@ interface Slot {
   pending: Map<number, { resolve: (o: ProcessOutput) => void; reject: (e: Error) => void }>;
 }
 
+/** The ArrayBuffers that can be transferred: only those a view spans whole (never Node's shared pool). */
+export function ownBuffers(views: Uint8Array[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const v of views) if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+  return [...out];
+}
+
 export class WorkerPool {
   private slots: Slot[] = [];
   private next = 0;
@@ -54,7 +61,8 @@ export class WorkerPool {
     const id = ++this.next;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, input });
+      // The body is handed over, not copied, when it owns its memory (the request is done with it).
+      slot.worker.postMessage({ id, input }, ownBuffers([input.raw]));
     });
   }
 

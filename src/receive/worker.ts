@@ -6,13 +6,17 @@ import { CredentialError } from '../auth/strategies.js';
 import { PrepareError } from '../forward/prepare.js';
 import { DecodeError } from '../wire/errors.js';
 import { processRequest, type ProcessInput } from './process.js';
+import { ownBuffers } from './pool.js';
 
 const config = (workerData as { config: Config }).config;
 const mappings = loadMappings(config.mappings);
 
 parentPort!.on('message', ({ id, input }: { id: number; input: ProcessInput }) => {
   try {
-    parentPort!.postMessage({ id, output: processRequest(config, mappings, input) });
+    const output = processRequest(config, mappings, input);
+    // Prepared bodies are handed to the main thread, not copied.
+    const bodies = output.deliveries.flatMap((d) => d.requests.map((r) => r.body));
+    parentPort!.postMessage({ id, output }, ownBuffers(bodies));
   } catch (err) {
     const e = err as Error & { status?: number };
     const known = err instanceof DecodeError || err instanceof CredentialError || err instanceof PrepareError;

@@ -1,17 +1,13 @@
 // OTLP/protobuf ExportTraceServiceRequest <-> SpanBatch. Pure: bytes in, model out, and back.
-// Encoding goes through protobufjs reflection; decoding is hand-written (otlp-proto-decode.ts).
-import type { AnyValue, Attributes, Span, SpanBatch } from '../model/batch.js';
-import { hexToBytes } from '../model/values.js';
+// Requests are encoded and decoded by hand (otlp-proto-encode.ts, otlp-proto-decode.ts); the small
+// response and status messages go through protobufjs reflection.
+import type { SpanBatch } from '../model/batch.js';
 import { DecodeError } from './errors.js';
 import { decodeRequest, signed64 } from './otlp-proto-decode.js';
-import { ExportTraceServiceRequest, ExportTraceServiceResponse, RpcStatus } from './proto.js';
+import { encodeRequest } from './otlp-proto-encode.js';
+import { ExportTraceServiceResponse, RpcStatus } from './proto.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- protobufjs reflection objects are untyped */
-
-function long(v: bigint): { low: number; high: number; unsigned: boolean } {
-  const u = BigInt.asUintN(64, v);
-  return { low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0, unsigned: true };
-}
 
 /** Decodes an (already decompressed) ExportTraceServiceRequest, straight into the model. */
 export function decodeOtlpProto(body: Uint8Array): SpanBatch {
@@ -22,84 +18,8 @@ export function decodeOtlpProto(body: Uint8Array): SpanBatch {
   }
 }
 
-function encValue(v: AnyValue): any {
-  switch (v.type) {
-    case 'string':
-      return { stringValue: v.value };
-    case 'bool':
-      return { boolValue: v.value };
-    case 'int':
-      return { intValue: long(v.value) };
-    case 'double':
-      return { doubleValue: v.value };
-    case 'bytes':
-      return { bytesValue: v.value };
-    case 'array':
-      return { arrayValue: { values: v.value.map(encValue) } };
-    case 'kvlist':
-      return { kvlistValue: { values: encAttrs(v.value) } };
-    case 'empty':
-      return {};
-  }
-}
-
-function encAttrs(a: Attributes): any[] {
-  const out = [];
-  for (const [key, value] of a) out.push({ key, value: encValue(value) });
-  return out;
-}
-
-function encSpan(s: Span): any {
-  return {
-    traceId: hexToBytes(s.traceId),
-    spanId: hexToBytes(s.spanId),
-    traceState: s.traceState,
-    parentSpanId: hexToBytes(s.parentSpanId),
-    flags: s.flags,
-    name: s.name,
-    kind: s.kind,
-    startTimeUnixNano: long(s.startTimeUnixNano),
-    endTimeUnixNano: long(s.endTimeUnixNano),
-    attributes: encAttrs(s.attributes),
-    droppedAttributesCount: s.droppedAttributesCount,
-    events: s.events.map((e) => ({
-      timeUnixNano: long(e.timeUnixNano),
-      name: e.name,
-      attributes: encAttrs(e.attributes),
-      droppedAttributesCount: e.droppedAttributesCount,
-    })),
-    droppedEventsCount: s.droppedEventsCount,
-    links: s.links.map((l) => ({
-      traceId: hexToBytes(l.traceId),
-      spanId: hexToBytes(l.spanId),
-      traceState: l.traceState,
-      attributes: encAttrs(l.attributes),
-      droppedAttributesCount: l.droppedAttributesCount,
-      flags: l.flags,
-    })),
-    droppedLinksCount: s.droppedLinksCount,
-    status: { code: s.status.code, message: s.status.message },
-  };
-}
-
 export function encodeOtlpProto(batch: SpanBatch): Uint8Array {
-  const msg = {
-    resourceSpans: batch.resourceSpans.map((rs) => ({
-      resource: { attributes: encAttrs(rs.resource.attributes), droppedAttributesCount: rs.resource.droppedAttributesCount },
-      schemaUrl: rs.schemaUrl,
-      scopeSpans: rs.scopeSpans.map((ss) => ({
-        scope: {
-          name: ss.scope.name,
-          version: ss.scope.version,
-          attributes: encAttrs(ss.scope.attributes),
-          droppedAttributesCount: ss.scope.droppedAttributesCount,
-        },
-        schemaUrl: ss.schemaUrl,
-        spans: ss.spans.map(encSpan),
-      })),
-    })),
-  };
-  return ExportTraceServiceRequest.encode(msg).finish();
+  return encodeRequest(batch);
 }
 
 /** The success answer; `rejected` > 0 makes it a partial success. */

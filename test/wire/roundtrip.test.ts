@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { sdkSpans, exoticSpan } from '../helpers/spans.js';
 import { arbBatch } from '../helpers/arbitrary.js';
+import { referenceEncode, reflectionView } from '../helpers/proto-reference.js';
 import { decodeOtlpProto, encodeOtlpProto } from '../../src/wire/otlp-proto.js';
 import { decodeOtlpJson, encodeOtlpJson } from '../../src/wire/otlp-json.js';
 import { decodeLangtraceNative, encodeLangtraceNative } from '../../src/wire/langtrace.js';
@@ -42,6 +43,55 @@ t.test('official JSON serialiser output decodes to the protobuf data', async (t)
 t.test('property: protobuf round trip is lossless', async (t) => {
   fc.assert(fc.property(arbBatch(), (batch) => isDeepStrictEqual(decodeOtlpProto(encodeOtlpProto(batch)), batch)), runs);
   t.pass('generated batches round-trip');
+});
+
+t.test('property: the hand-written protobuf encoder agrees with protobufjs reflection', async (t) => {
+  // Read back by protobufjs (not our decoder): same message as reflection encoding gives, and
+  // never longer (defaults are left out, as proto3 encoders do).
+  fc.assert(
+    fc.property(arbBatch(), (batch) => {
+      const ours = encodeOtlpProto(batch);
+      const reference = referenceEncode(batch);
+      return isDeepStrictEqual(reflectionView(ours), reflectionView(reference)) && ours.length <= reference.length;
+    }),
+    runs,
+  );
+  t.pass('same message for generated batches');
+});
+
+t.test('empty values inside AnyValue keep their type through protobuf', async (t) => {
+  const batch = decodeOtlpJson(
+    JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: '0102030405060708090a0b0c0d0e0f10',
+                  spanId: '0102030405060708',
+                  name: 's',
+                  attributes: [
+                    { key: 'empty.string', value: { stringValue: '' } },
+                    { key: 'false', value: { boolValue: false } },
+                    { key: 'zero.int', value: { intValue: '0' } },
+                    { key: 'zero.double', value: { doubleValue: 0 } },
+                    { key: 'list', value: { arrayValue: { values: [{ stringValue: '' }, { intValue: 0 }] } } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    }),
+  );
+  const attrs = decodeOtlpProto(encodeOtlpProto(batch)).resourceSpans[0].scopeSpans[0].spans[0].attributes;
+  t.same(attrs.get('empty.string'), { type: 'string', value: '' });
+  t.same(attrs.get('false'), { type: 'bool', value: false });
+  t.same(attrs.get('zero.int'), { type: 'int', value: 0n });
+  t.same(attrs.get('zero.double'), { type: 'double', value: 0 });
+  t.same(attrs.get('list'), { type: 'array', value: [{ type: 'string', value: '' }, { type: 'int', value: 0n }] });
 });
 
 t.test('property: OTLP/JSON round trip is lossless', async (t) => {
