@@ -1,6 +1,7 @@
 // The durable queue of one upstream: one file per batch under dataDir/queue/<upstream>/, written
 // to a temporary name, fsynced, renamed, and the directory fsynced, before the client is told
-// yes. Only the index (names and sizes) lives in memory; bodies stay on disk until sent.
+// yes. The index (names and sizes) lives in memory, and so do the newest batches up to a small
+// budget, so a healthy upstream is sent what was just written without reading it back.
 import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Delivery, OutRequest } from './prepare.js';
@@ -13,7 +14,12 @@ export interface SpoolLimits {
 interface Entry {
   file: string;
   bytes: number;
+  /** The batch as staged, while it fits the in-memory budget: sending it needs no read-back. */
+  kept?: Delivery & { createdAt: number };
 }
+
+/** Bytes of recently queued batches kept in memory too, per upstream (the disk copy is the truth). */
+const KEEP_BYTES = 16 * 1024 * 1024;
 
 const SUFFIX = '.batch';
 const TMP = '.tmp';
@@ -54,8 +60,8 @@ function nextName(): string {
   return `${Date.now().toString().padStart(15, '0')}-${process.pid}-${counter.toString().padStart(6, '0')}`;
 }
 
-export function serialise(d: Delivery): Buffer[] {
-  const header = { v: 1, spans: d.spans, createdAt: Date.now(), requests: d.requests.map((r) => ({ headers: r.headers, length: r.body.length })) };
+export function serialise(d: Delivery, createdAt = Date.now()): Buffer[] {
+  const header = { v: 1, spans: d.spans, createdAt, requests: d.requests.map((r) => ({ headers: r.headers, length: r.body.length })) };
   return [Buffer.from(JSON.stringify(header) + '\n'), ...d.requests.map((r) => r.body)];
 }
 
@@ -84,6 +90,7 @@ export class Spool {
   private index: Entry[] = [];
   private reserved = 0;
   private bytes = 0;
+  private keptBytes = 0;
   private readonly dirSync: DirSync;
 
   constructor(
@@ -122,7 +129,8 @@ export class Spool {
 
   /** Writes and fsyncs the batch under a temporary name; nothing is queued until commit. */
   async stage(d: Delivery): Promise<Staged> {
-    const parts = serialise(d);
+    const createdAt = Date.now();
+    const parts = serialise(d, createdAt);
     const size = parts.reduce((n, p) => n + p.length, 0);
     const name = nextName() + SUFFIX;
     const tmp = join(this.dir, name + TMP);
@@ -153,7 +161,9 @@ export class Spool {
         } finally {
           release();
         }
-        this.index.push({ file: name, bytes: size });
+        const keep = this.keptBytes + size <= KEEP_BYTES;
+        if (keep) this.keptBytes += size;
+        this.index.push({ file: name, bytes: size, kept: keep ? { ...d, createdAt } : undefined });
         this.bytes += size;
       },
       abort: async () => {
@@ -174,6 +184,12 @@ export class Spool {
   }
 
   async load(upstream: string, e: Entry): Promise<Delivery & { createdAt: number }> {
+    const kept = e.kept;
+    if (kept) {
+      e.kept = undefined;
+      this.keptBytes -= e.bytes;
+      return kept;
+    }
     return deserialise(upstream, await readFile(join(this.dir, e.file)));
   }
 
