@@ -74,6 +74,26 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * Instructions the process retires while `during` runs, from `perf stat` when the machine has it
+ * (Debian's linux-perf): unlike seconds, a count that other load on the machine does not move.
+ */
+async function instructions(pid: number, during: () => Promise<unknown>): Promise<number | undefined> {
+  const perf = spawn('perf', ['stat', '-x', ',', '-e', 'instructions', '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  perf.stderr!.on('data', (c) => (err += c));
+  const exited = new Promise<void>((r) => {
+    perf.on('close', () => r());
+    perf.on('error', () => r());
+  });
+  await new Promise((r) => setTimeout(r, 300)); // let perf attach
+  await during();
+  perf.kill('SIGINT');
+  await exited;
+  const n = Number(err.split('\n').find((l) => l.includes('instructions'))?.split(',')[0]);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
 function procStats(pid: number): { cpuSeconds: number; peakRssMiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime
@@ -170,6 +190,7 @@ interface Row {
   passP99: number;
   peakRss: number;
   cpuPer10k: number;
+  instructionsPerSpan: number | undefined;
   delivered: string;
 }
 
@@ -184,7 +205,7 @@ async function main() {
     { name: 'protobuf in → both (dual-write), durable queue', batch: 512, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue' },
   ];
   const rows: Row[] = [];
-  for (const sc of QUICK ? scenarios.slice(2, 4) : scenarios) {
+  for (const sc of QUICK ? scenarios.slice(2, process.env.BENCH_QUICK_WORKERS === "0" ? 3 : 4) : scenarios) {
     const batch = batchOf(source, sc.batch);
     const traceId = batch.resourceSpans[0].scopeSpans[0].spans[0].traceId;
     const template = sc.input === 'proto' ? Buffer.from(encodeOtlpProto(batch)) : Buffer.from(encodeOtlpJson(batch));
@@ -222,9 +243,18 @@ async function main() {
     const drainSecs = (performance.now() - drainStart) / 1000;
     const cpu0 = procStats(tb.child.pid!);
     const t0 = performance.now();
-    const tl = await fixedRate(tb.url + sc.path, make, headers, RATE / sc.batch, 4);
-    const secs = (performance.now() - t0) / 1000;
-    const cpu1 = procStats(tb.child.pid!);
+    let tl: number[] = [];
+    let secs = 0;
+    let cpu1 = cpu0;
+    const fixedReceived = sinks.requests;
+    const instr = await instructions(tb.child.pid!, async () => {
+      tl = await fixedRate(tb.url + sc.path, make, headers, RATE / sc.batch, 4);
+      secs = (performance.now() - t0) / 1000;
+      cpu1 = procStats(tb.child.pid!);
+      // Until everything taken is delivered, so the count covers the whole path of every span.
+      const deadline = performance.now() + 60_000;
+      while (sinks.requests - fixedReceived < tl.length * sc.upstreams.length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    });
     await new Promise((r) => setTimeout(r, 1500));
     const stats = procStats(tb.child.pid!);
     await stop(tb.child);
@@ -240,21 +270,22 @@ async function main() {
       passP99: pct(pl, 99),
       peakRss: stats.peakRssMiB,
       cpuPer10k: (cpu1.cpuSeconds - cpu0.cpuSeconds) / secs / (RATE / 10_000),
+      instructionsPerSpan: instr === undefined ? undefined : instr / (tl.length * sc.batch),
       delivered: `${received} upstream requests for ${sc.upstreams.length} × accepted; drained in ${drainSecs.toFixed(1)} s`,
     };
     rows.push(row);
     console.log(
       `${row.scenario}\n  tracebridge ${row.spansPerSec.toLocaleString('en-US')} spans/s (${ts.other} refused), passthrough ${row.passSpansPerSec.toLocaleString('en-US')} spans/s, ratio ${(row.spansPerSec / row.passSpansPerSec).toFixed(2)}x\n` +
-        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}); CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s; peak RSS ${row.peakRss.toFixed(0)} MiB\n  ${row.delivered}`,
+        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}); CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s${row.instructionsPerSpan ? `, ${Math.round(row.instructionsPerSpan / 1000)}k instructions per span` : ''}; peak RSS ${row.peakRss.toFixed(0)} MiB\n  ${row.delivered}`,
     );
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const table = [
-    '| scenario | tracebridge spans/s | passthrough spans/s | ratio | p50 / p99 at 5k spans/s (ms) | added p99 (ms) | CPU per 10k spans/s | peak RSS |',
-    '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+    '| scenario | tracebridge spans/s | passthrough spans/s | ratio | p50 / p99 at 5k spans/s (ms) | added p99 (ms) | CPU per 10k spans/s | instructions per span | peak RSS |',
+    '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | ${r.spansPerSec.toLocaleString('en-US')} | ${r.passSpansPerSec.toLocaleString('en-US')} | ${(r.spansPerSec / r.passSpansPerSec).toFixed(2)}x | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${(r.p99 - r.passP99).toFixed(1)} | ${(r.cpuPer10k * 100).toFixed(0)}% of a core | ${r.peakRss.toFixed(0)} MiB |`,
+        `| ${r.scenario} | ${r.spansPerSec.toLocaleString('en-US')} | ${r.passSpansPerSec.toLocaleString('en-US')} | ${(r.spansPerSec / r.passSpansPerSec).toFixed(2)}x | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${(r.p99 - r.passP99).toFixed(1)} | ${(r.cpuPer10k * 100).toFixed(0)}% of a core | ${r.instructionsPerSpan ? `${Math.round(r.instructionsPerSpan / 1000)}k` : 'n/a'} | ${r.peakRss.toFixed(0)} MiB |`,
     ),
   ].join('\n');
   const out = process.env.BENCH_OUT;
