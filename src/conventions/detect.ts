@@ -65,6 +65,10 @@ export const FALLBACK_ORDER: Convention[] = [
   'langtrace-legacy',
 ];
 
-export function readingOrder(primary: Convention | undefined): Convention[] {
-  return primary ? [primary, ...FALLBACK_ORDER.filter((c) => c !== primary)] : FALLBACK_ORDER;
+const ORDERS = new Map<Convention | undefined, readonly Convention[]>();
+
+export function readingOrder(primary: Convention | undefined): readonly Convention[] {
+  let order = ORDERS.get(primary);
+  if (!order) ORDERS.set(primary, (order = primary ? [primary, ...FALLBACK_ORDER.filter((c) => c !== primary)] : FALLBACK_ORDER));
+  return order;
 }

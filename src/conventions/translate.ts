@@ -43,8 +43,10 @@ export function translateSpan(
   const remove = new Set<string>();
   const removeEvents = new Set<SpanEvent>();
   for (const slot of w.written) {
-    for (const k of ctx.sources.get(slot) ?? []) remove.add(k);
-    for (const e of ctx.eventSources.get(slot) ?? []) removeEvents.add(e);
+    const keys = ctx.sources.get(slot);
+    if (keys) for (const k of keys) remove.add(k);
+    const events = ctx.eventSources.size ? ctx.eventSources.get(slot) : undefined;
+    if (events) for (const e of events) removeEvents.add(e);
   }
   const clash = clashChecker(profile, w.attrs, mappings);
   const attrs: Attributes = new Map();

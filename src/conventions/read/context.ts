@@ -7,6 +7,8 @@ import { getField, setField, type LlmCall, type ScalarField, type ScalarValue } 
 export type Structured = 'input' | 'output' | 'tools' | 'documents' | 'embeddings';
 export type Slot = ScalarField | Structured;
 
+const NO_LIST: { items: Map<string, AnyValue>[]; keys: string[] } = Object.freeze({ items: [], keys: [] }) as never;
+
 export class ReadContext {
   readonly call: LlmCall = { params: {}, usage: {} };
   /** Attribute keys whose whole meaning is in the record, per slot. */
@@ -28,8 +30,8 @@ export class ReadContext {
   list(prefix: string): { items: Map<string, AnyValue>[]; keys: string[] } {
     if (!this.lists) this.indexLists();
     const byIndex = this.lists!.get(prefix);
-    if (!byIndex) return { items: [], keys: [] };
-    const items = [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => m);
+    if (!byIndex) return NO_LIST;
+    const items = byIndex.size === 1 ? [...byIndex.values()] : [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => m);
     return { items, keys: this.listKeys!.get(prefix)! };
   }
 
@@ -58,7 +60,7 @@ export class ReadContext {
     if (have === undefined) {
       setField(this.call, field, value);
       this.sources.set(field, key ? [key] : []);
-    } else if (key && JSON.stringify(have) === JSON.stringify(value)) {
+    } else if (key && (have === value || (Array.isArray(have) && JSON.stringify(have) === JSON.stringify(value)))) {
       this.sources.get(field)?.push(key);
     }
   }

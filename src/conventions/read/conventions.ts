@@ -21,6 +21,7 @@ function jsonTools(ctx: ReadContext, key: string): void {
 
 /** Old OTel GenAI and Langtrace: prompt/completion as span events holding a JSON attribute. */
 function contentEvents(ctx: ReadContext): void {
+  if (ctx.events.length === 0) return;
   for (const [slot, name, key] of [
     ['input', 'gen_ai.content.prompt', 'gen_ai.prompt'],
     ['output', 'gen_ai.content.completion', 'gen_ai.completion'],

@@ -17,21 +17,31 @@ type Hit = { rank: number; key: string; fields: ScalarField[]; value: AnyValue }
 
 const byRank = (a: Hit, b: Hit) => a.rank - b.rank;
 
+/** Each convention's place in the reading order, per detected convention (computed once). */
+const PLACES = new Map<Convention | undefined, Record<Convention, number>>();
+function placeIn(primary: Convention | undefined): Record<Convention, number> {
+  let p = PLACES.get(primary);
+  if (!p) PLACES.set(primary, (p = Object.fromEntries(readingOrder(primary).map((c, i) => [c, i])) as Record<Convention, number>));
+  return p;
+}
+
 export function readSpan(span: Span, scopeName: string, mappings: Mappings): ReadResult {
   const convention = detect(span.attributes, scopeName, span.events.map((e) => e.name));
   const ctx = new ReadContext(span.attributes, span.events);
   const order = readingOrder(convention);
+  const place = placeIn(convention);
   // One lookup per attribute, bucketed by the convention's place in the reading order.
-  const buckets: Hit[][] = order.map(() => []);
+  const buckets: Array<Hit[] | undefined> = [];
   for (const [key, value] of span.attributes) {
     const hits = mappings.byKey.get(key);
-    if (hits) for (const h of hits) buckets[order.indexOf(h.convention)].push({ rank: h.rank, key, fields: h.fields, value });
+    if (hits) for (const h of hits) (buckets[place[h.convention]] ??= []).push({ rank: h.rank, key, fields: h.fields, value });
   }
-  order.forEach((conv, i) => {
+  for (let i = 0; i < order.length; i++) {
     // Within one convention, its table's order decides which key wins.
-    for (const h of buckets[i].sort(byRank)) for (const f of h.fields) ctx.scalar(f, readScalar(h.value, SCALAR_FIELDS[f]), h.key);
-    STRUCTURED_READERS[conv](ctx);
-  });
+    const bucket = buckets[i];
+    if (bucket) for (const h of bucket.length > 1 ? bucket.sort(byRank) : bucket) for (const f of h.fields) ctx.scalar(f, readScalar(h.value, SCALAR_FIELDS[f]), h.key);
+    STRUCTURED_READERS[order[i]](ctx);
+  }
   // OpenInference's one model name stands for the request model too.
   if (ctx.call.requestModel === undefined && ctx.call.responseModel !== undefined && (span.attributes.has('llm.model_name') || span.attributes.has('embedding.model_name')))
     ctx.scalar('requestModel', ctx.call.responseModel, undefined);

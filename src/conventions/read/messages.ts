@@ -38,7 +38,10 @@ function toolCallsIn(content: string): ToolCall[] | undefined {
 }
 
 export function writeToolCalls(calls: ToolCall[]): Obj[] {
-  return calls.map((c) => ({ ...(c.id !== undefined ? { id: c.id } : {}), type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  return calls.map((c) => {
+    const fn = { name: c.name, arguments: c.arguments };
+    return c.id !== undefined ? { id: c.id, type: 'function', function: fn } : { type: 'function', function: fn };
+  });
 }
 
 const OPENAI_KEYS = new Set(['role', 'content', 'tool_calls', 'tool_call_id', 'finish_reason', 'message', 'index']);
