@@ -17,7 +17,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RATE = 5000; // spans/s for the latency run
+const DOWN_URL = 'http://127.0.0.1:9'; // nothing listens on the discard port here: connections are refused
 const QUICK = process.env.BENCH_QUICK === '1';
+// BENCH_ONLY=TEXT runs the scenarios whose name contains TEXT.
 /** Extra node flags for the tracebridge process, e.g. --cpu-prof to profile it. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -176,6 +178,8 @@ interface Scenario {
   input: 'proto' | 'json';
   path: string;
   upstreams: Array<'weave' | 'langtrace'>;
+  /** An upstream that refuses connections for the whole scenario (its queue fills, memory must not). */
+  down?: 'weave' | 'langtrace';
   ack: 'queue' | 'upstream';
   workers?: number;
 }
@@ -188,7 +192,10 @@ interface Row {
   p99: number;
   passP50: number;
   passP99: number;
+  /** High-water mark after the saturation run (closed loop, CONCURRENCY requests at a time). */
   peakRss: number;
+  /** ... and over the whole scenario, including the fixed-rate run, which is open loop. */
+  peakRssOverall: number;
   cpuPer10k: number;
   instructionsPerSpan: number | undefined;
   delivered: string;
@@ -203,9 +210,12 @@ async function main() {
     { name: 'protobuf in → both (dual-write), durable queue, 2 worker threads', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue', workers: 2 },
     { name: 'protobuf in → both, ack: upstream (no disk)', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'upstream' },
     { name: 'protobuf in → both (dual-write), durable queue', batch: 512, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue' },
+    { name: 'protobuf in → both, durable queue, Langtrace down', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue', down: 'langtrace' },
   ];
   const rows: Row[] = [];
-  for (const sc of QUICK ? scenarios.slice(2, process.env.BENCH_QUICK_WORKERS === "0" ? 3 : 4) : scenarios) {
+  const only = process.env.BENCH_ONLY;
+  const chosen = only ? scenarios.filter((sc) => `${sc.name}, batches of ${sc.batch}`.includes(only)) : QUICK ? scenarios.slice(2, 4) : scenarios;
+  for (const sc of chosen) {
     const batch = batchOf(source, sc.batch);
     const traceId = batch.resourceSpans[0].scopeSpans[0].spans[0].traceId;
     const template = sc.input === 'proto' ? Buffer.from(encodeOtlpProto(batch)) : Buffer.from(encodeOtlpJson(batch));
@@ -222,7 +232,7 @@ async function main() {
         logLevel: 'warn',
         ack: sc.ack,
         workers: sc.workers ?? 0,
-        upstreams: sc.upstreams.map((u) => ({ name: u, type: u, url: sinks.url, project: 'bench/bench', auth: { mode: 'static', key: 'k' }, queue: { maxBatches: 2000, concurrency: 8 } })),
+        upstreams: sc.upstreams.map((u) => ({ name: u, type: u, url: u === sc.down ? DOWN_URL : sinks.url, project: 'bench/bench', auth: { mode: 'static', key: 'k' }, queue: { maxBatches: 2000, concurrency: 8 } })),
       }),
     );
     // passthrough floor, same load
@@ -236,10 +246,12 @@ async function main() {
     const before = sinks.requests;
     await saturate(tb.url + sc.path, make, headers, 1);
     const ts = await saturate(tb.url + sc.path, make, headers, SECONDS);
+    const saturatedRss = procStats(tb.child.pid!).peakRssMiB;
     const acceptedBatches = ts.ok;
     // let the queues drain (every accepted batch delivered), then the fixed-rate run with CPU measured
     const drainStart = performance.now();
-    while (sinks.requests - before < acceptedBatches * sc.upstreams.length && performance.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 50));
+    const live = sc.upstreams.filter((u) => u !== sc.down).length;
+    while (sinks.requests - before < acceptedBatches * live && performance.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 50));
     const drainSecs = (performance.now() - drainStart) / 1000;
     const cpu0 = procStats(tb.child.pid!);
     const t0 = performance.now();
@@ -253,7 +265,7 @@ async function main() {
       cpu1 = procStats(tb.child.pid!);
       // Until everything taken is delivered, so the count covers the whole path of every span.
       const deadline = performance.now() + 60_000;
-      while (sinks.requests - fixedReceived < tl.length * sc.upstreams.length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (sinks.requests - fixedReceived < tl.length * live && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     });
     await new Promise((r) => setTimeout(r, 1500));
     const stats = procStats(tb.child.pid!);
@@ -268,24 +280,25 @@ async function main() {
       p99: pct(tl, 99),
       passP50: pct(pl, 50),
       passP99: pct(pl, 99),
-      peakRss: stats.peakRssMiB,
+      peakRss: saturatedRss,
+      peakRssOverall: stats.peakRssMiB,
       cpuPer10k: (cpu1.cpuSeconds - cpu0.cpuSeconds) / secs / (RATE / 10_000),
       instructionsPerSpan: instr === undefined ? undefined : instr / (tl.length * sc.batch),
-      delivered: `${received} upstream requests for ${sc.upstreams.length} × accepted; drained in ${drainSecs.toFixed(1)} s`,
+      delivered: `${received} upstream requests for ${live} × accepted${sc.down ? ` (${sc.down} down)` : ''}; drained in ${drainSecs.toFixed(1)} s`,
     };
     rows.push(row);
     console.log(
       `${row.scenario}\n  tracebridge ${row.spansPerSec.toLocaleString('en-US')} spans/s (${ts.other} refused), passthrough ${row.passSpansPerSec.toLocaleString('en-US')} spans/s, ratio ${(row.spansPerSec / row.passSpansPerSec).toFixed(2)}x\n` +
-        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}); CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s${row.instructionsPerSpan ? `, ${Math.round(row.instructionsPerSpan / 1000)}k instructions per span` : ''}; peak RSS ${row.peakRss.toFixed(0)} MiB\n  ${row.delivered}`,
+        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}); CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s${row.instructionsPerSpan ? `, ${Math.round(row.instructionsPerSpan / 1000)}k instructions per span` : ''}; peak RSS ${row.peakRss.toFixed(0)} MiB at saturation, ${row.peakRssOverall.toFixed(0)} MiB overall\n  ${row.delivered}`,
     );
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const table = [
-    '| scenario | tracebridge spans/s | passthrough spans/s | ratio | p50 / p99 at 5k spans/s (ms) | added p99 (ms) | CPU per 10k spans/s | instructions per span | peak RSS |',
+    '| scenario | tracebridge spans/s | passthrough spans/s | ratio | p50 / p99 at 5k spans/s (ms) | added p99 (ms) | CPU per 10k spans/s | instructions per span | peak RSS at saturation (overall) |',
     '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | ${r.spansPerSec.toLocaleString('en-US')} | ${r.passSpansPerSec.toLocaleString('en-US')} | ${(r.spansPerSec / r.passSpansPerSec).toFixed(2)}x | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${(r.p99 - r.passP99).toFixed(1)} | ${(r.cpuPer10k * 100).toFixed(0)}% of a core | ${r.instructionsPerSpan ? `${Math.round(r.instructionsPerSpan / 1000)}k` : 'n/a'} | ${r.peakRss.toFixed(0)} MiB |`,
+        `| ${r.scenario} | ${r.spansPerSec.toLocaleString('en-US')} | ${r.passSpansPerSec.toLocaleString('en-US')} | ${(r.spansPerSec / r.passSpansPerSec).toFixed(2)}x | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${(r.p99 - r.passP99).toFixed(1)} | ${(r.cpuPer10k * 100).toFixed(0)}% of a core | ${r.instructionsPerSpan ? `${Math.round(r.instructionsPerSpan / 1000)}k` : 'n/a'} | ${r.peakRss.toFixed(0)} MiB (${r.peakRssOverall.toFixed(0)}) |`,
     ),
   ].join('\n');
   const out = process.env.BENCH_OUT;

@@ -19,7 +19,7 @@ interface Entry {
 }
 
 /** Bytes of recently queued batches kept in memory too, per upstream (the disk copy is the truth). */
-const KEEP_BYTES = 16 * 1024 * 1024;
+const KEEP_BYTES = 4 * 1024 * 1024;
 
 const SUFFIX = '.batch';
 const TMP = '.tmp';
