@@ -161,8 +161,14 @@ export function decodeLangtraceNative(body: Uint8Array | string): SpanBatch {
 }
 
 function plainObject(a: Attributes): Obj {
-  // fromEntries defines own properties: a key such as "__proto__" stays a key.
-  return Object.fromEntries([...a].map(([k, v]) => [k, toPlain(v)]));
+  const o: Obj = {};
+  for (const [k, v] of a) {
+    const plain = v.type === 'string' ? v.value : toPlain(v);
+    // Defined, not assigned: a key such as "__proto__" stays a key.
+    if (k === '__proto__') Object.defineProperty(o, k, { value: plain, enumerable: true, writable: true, configurable: true });
+    else o[k] = plain;
+  }
+  return o;
 }
 
 /** The native array, shaped as @langtrase/typescript-sdk sends it. */
