@@ -160,7 +160,7 @@ export async function replay(o: ReplayOptions, progress: Progress, signal?: Abor
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         nextAt = Math.max(nextAt, Date.now()) + (n / o.rate) * 1000;
       }
-      const result = await sender.send(await prepare(upstream, batch, { key: o.key, project: o.project }, mappings));
+      const result = await sender.send(prepare(upstream, batch, { key: o.key, project: o.project }, mappings));
       if (result.kind === 'delivered') summary.sent += n;
       else if (result.kind === 'stopped') {
         summary.interrupted = true;

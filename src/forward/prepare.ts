@@ -1,12 +1,12 @@
 // Turns a decoded batch into the exact HTTP requests one upstream receives: its convention, its
-// wire format, its credentials. No I/O; gzip runs on the thread pool.
+// wire format, its credentials. Pure apart from reading the config; no I/O.
 import type { UpstreamConfig } from '../config/schema.js';
 import { translateBatch, type SharedReads, type TranslateStats } from '../conventions/translate.js';
 import type { Mappings } from '../conventions/mappings.js';
 import type { SpanBatch } from '../model/batch.js';
 import { spanCount } from '../model/batch.js';
 import { authHeaders, type Credentials } from '../auth/strategies.js';
-import { gzipAsync } from '../wire/compression.js';
+import { gzip } from '../wire/compression.js';
 import { encodeOtlpProto } from '../wire/otlp-proto.js';
 import { encodeLangtraceNative, encodeLangtraceOtlpJson } from '../wire/langtrace.js';
 import { encodeOtlpJson } from '../wire/otlp-json.js';
@@ -56,14 +56,7 @@ function withWeaveProject(batch: SpanBatch, project: string | undefined): SpanBa
 }
 
 /** `reads` is shared by every upstream of the same batch, so each span is read once. */
-export async function prepare(
-  u: UpstreamConfig,
-  batch: SpanBatch,
-  creds: Credentials,
-  mappings: Mappings,
-  stats?: TranslateStats,
-  reads: SharedReads = new Map(),
-): Promise<Delivery> {
+export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials, mappings: Mappings, stats?: TranslateStats, reads: SharedReads = new Map()): Delivery {
   const convention = u.convention ?? DEFAULT_CONVENTION[u.type];
   let out = convention === 'none' ? batch : translateBatch(batch, convention, mappings, stats, reads);
   const auth = authHeaders(u, creds);
@@ -76,8 +69,7 @@ export async function prepare(
       const raw = Buffer.from(encodeOtlpProto(out));
       const zip = u.gzip ?? true;
       const headers = { ...base, 'content-type': 'application/x-protobuf', ...(zip ? { 'content-encoding': 'gzip' } : {}), ...auth };
-      // Compressed off the event loop: the next upstream's translation runs meanwhile.
-      return { upstream: u.name, spans, requests: [{ body: zip ? await gzipAsync(raw) : raw, headers }] };
+      return { upstream: u.name, spans, requests: [{ body: zip ? gzip(raw) : raw, headers }] };
     }
     case 'langtrace': {
       // Langtrace picks the body shape by User-Agent, and never takes Content-Encoding.

@@ -1,4 +1,4 @@
-// The CPU-bound part of a trace request, as one function without I/O: decompress, decode, and prepare
+// The CPU-bound part of a trace request, as one pure function: decompress, decode, and prepare
 // what each upstream receives. Runs in the request thread or on a worker thread.
 import type { Config } from '../config/schema.js';
 import type { InboundCredentials } from '../auth/inbound.js';
@@ -42,7 +42,7 @@ function dropIdless(batch: SpanBatch): { batch: SpanBatch; rejected: number } {
   return { batch, rejected };
 }
 
-export async function processRequest(config: Config, mappings: Mappings, input: ProcessInput): Promise<ProcessOutput> {
+export function processRequest(config: Config, mappings: Mappings, input: ProcessInput): ProcessOutput {
   const body = decompress(input.raw, input.contentEncoding, config.maxBodyBytes);
   const format = chooseFormat(input.dialect, input.contentType, input.userAgent, body);
   const { batch, rejected } = dropIdless(decode(format, body));
@@ -53,10 +53,8 @@ export async function processRequest(config: Config, mappings: Mappings, input: 
   const reads: SharedReads = new Map();
   // Everything each upstream will receive is prepared before anything is queued, so a request
   // is either queued for every upstream or for none.
-  const deliveries = await Promise.all(
-    config.upstreams
-      .filter((u) => input.upstreams.includes(u.name))
-      .map((u, i) => prepare(u, batch, resolveCredentials(u, input.inbound, senders), mappings, i === 0 ? stats : undefined, reads)),
-  );
+  const deliveries = config.upstreams
+    .filter((u) => input.upstreams.includes(u.name))
+    .map((u, i) => prepare(u, batch, resolveCredentials(u, input.inbound, senders), mappings, i === 0 ? stats : undefined, reads));
   return { spans, rejected, format, conventions: [...stats.conventions], deliveries };
 }

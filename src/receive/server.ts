@@ -169,7 +169,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
         inbound,
         upstreams: todo.map((u) => u.name),
       };
-      const { spans, rejected, format, conventions, deliveries: prepared } = pool ? await pool.run(input) : await processRequest(config, mappings, input);
+      const { spans, rejected, format, conventions, deliveries: prepared } = pool ? await pool.run(input) : processRequest(config, mappings, input);
       const partial = rejected ? `${rejected} spans had no trace or span id` : '';
       if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
       if (spans === 0) {

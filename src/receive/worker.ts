@@ -11,9 +11,9 @@ import { ownBuffers } from './pool.js';
 const config = (workerData as { config: Config }).config;
 const mappings = loadMappings(config.mappings);
 
-parentPort!.on('message', async ({ id, input }: { id: number; input: ProcessInput }) => {
+parentPort!.on('message', ({ id, input }: { id: number; input: ProcessInput }) => {
   try {
-    const output = await processRequest(config, mappings, input);
+    const output = processRequest(config, mappings, input);
     // Prepared bodies are handed to the main thread, not copied.
     const bodies = output.deliveries.flatMap((d) => d.requests.map((r) => r.body));
     parentPort!.postMessage({ id, output }, ownBuffers(bodies));

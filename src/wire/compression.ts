@@ -1,6 +1,5 @@
 // Content-Encoding handling with a cap on the inflated size, so a gzip bomb costs nothing.
-import { promisify } from 'node:util';
-import { gunzipSync, gzip as gzipCb, gzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { gunzipSync, gzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { DecodeError } from './errors.js';
 
 /** 20 MiB, the OpenTelemetry Collector's default cap on a decompressed request. */
@@ -42,11 +41,4 @@ function tooLarge(max: number): DecodeError {
 /** gzip for upstreams: level 1 costs a fraction of the CPU of the default for most of the saving. */
 export function gzip(body: Uint8Array | string, level = 1): Buffer {
   return gzipSync(body, { level });
-}
-
-const gzipOnPool = promisify(gzipCb);
-
-/** The same, on libuv's thread pool: the event loop goes on with other requests meanwhile. */
-export function gzipAsync(body: Uint8Array | string, level = 1): Promise<Buffer> {
-  return gzipOnPool(body, { level });
 }
