@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { batchOf, captured } from './fixtures.js';
 import { encodeOtlpProto, encodeExportResponseProto } from '../src/wire/otlp-proto.js';
 import { encodeOtlpJson } from '../src/wire/otlp-json.js';
+import { instructions } from './perf.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -74,26 +75,6 @@ function stop(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
   });
-}
-
-/**
- * Instructions the process retires while `during` runs, from `perf stat` when the machine has it
- * (Debian's linux-perf): unlike seconds, a count that other load on the machine does not move.
- */
-async function instructions(pid: number, during: () => Promise<unknown>): Promise<number | undefined> {
-  const perf = spawn('perf', ['stat', '-x', ',', '-e', 'instructions', '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  perf.stderr!.on('data', (c) => (err += c));
-  const exited = new Promise<void>((r) => {
-    perf.on('close', () => r());
-    perf.on('error', () => r());
-  });
-  await new Promise((r) => setTimeout(r, 300)); // let perf attach
-  await during();
-  perf.kill('SIGINT');
-  await exited;
-  const n = Number(err.split('\n').find((l) => l.includes('instructions'))?.split(',')[0]);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 function procStats(pid: number): { cpuSeconds: number; peakRssMiB: number } {

@@ -1,4 +1,5 @@
-// Where time goes for one batch: decode, translate, encode, alone. Prints spans/s; no pass/fail.
+// Where time goes for one batch: decode, translate, encode, alone. Prints spans/s, and
+// instructions per span when perf is available; no pass/fail.
 //   npm run bench:translate
 import { performance } from 'node:perf_hooks';
 import { batchOf, captured, type Source } from './fixtures.js';
@@ -8,11 +9,25 @@ import { encodeOtlpJson, decodeOtlpJson } from '../src/wire/otlp-json.js';
 import { gzip } from '../src/wire/compression.js';
 import { loadMappings } from '../src/conventions/mappings.js';
 import { translateBatch } from '../src/conventions/translate.js';
+import { instructions } from './perf.js';
+import { configSchema } from '../src/config/schema.js';
+import { processRequest } from '../src/receive/process.js';
+import { tmpdir } from 'node:os';
 
 const BATCH = 100;
 const mappings = loadMappings();
+// What a request costs before it is queued: decode, translate, encode and gzip for both backends.
+const dualWrite = configSchema.parse({
+  dataDir: tmpdir(),
+  upstreams: [
+    { name: 'weave', type: 'weave', url: 'http://127.0.0.1:1', project: 'bench/bench', auth: { mode: 'static', key: 'k' } },
+    { name: 'langtrace', type: 'langtrace', url: 'http://127.0.0.1:1', auth: { mode: 'static', key: 'k' } },
+  ],
+});
 
-function rate(label: string, spansPerOp: number, fn: () => unknown): void {
+const COUNTED_OPS = 200;
+
+async function rate(label: string, spansPerOp: number, fn: () => unknown): Promise<void> {
   for (let i = 0; i < 50; i++) fn(); // warm up
   const deadline = performance.now() + 1500;
   let ops = 0;
@@ -22,7 +37,11 @@ function rate(label: string, spansPerOp: number, fn: () => unknown): void {
     ops++;
   }
   const secs = (performance.now() - start) / 1000;
-  console.log(`  ${label.padEnd(34)} ${Math.round((ops * spansPerOp) / secs).toLocaleString('en-US').padStart(12)} spans/s`);
+  const counted = await instructions(process.pid, async () => {
+    for (let i = 0; i < COUNTED_OPS; i++) fn();
+  });
+  const perSpan = counted === undefined ? '' : `${Math.round(counted / (COUNTED_OPS * spansPerOp) / 1000).toLocaleString('en-US').padStart(8)}k instructions/span`;
+  console.log(`  ${label.padEnd(34)} ${Math.round((ops * spansPerOp) / secs).toLocaleString('en-US').padStart(12)} spans/s ${perSpan}`);
 }
 
 for (const source of ['openinference', 'openllmetry', 'langtrace'] as Source[]) {
@@ -32,17 +51,19 @@ for (const source of ['openinference', 'openllmetry', 'langtrace'] as Source[]) 
   const weave = translateBatch(batch, 'weave', mappings);
   const langtrace = translateBatch(batch, 'langtrace', mappings);
   console.log(`${source}: batches of ${BATCH} spans, ${Math.round(proto.length / BATCH)} bytes/span as protobuf`);
-  rate('decode OTLP protobuf', BATCH, () => decodeOtlpProto(proto));
-  rate('decode OTLP/JSON', BATCH, () => decodeOtlpJson(json));
-  rate('translate → weave', BATCH, () => translateBatch(batch, 'weave', mappings));
-  rate('translate → langtrace', BATCH, () => translateBatch(batch, 'langtrace', mappings));
-  rate('translate → both (one read)', BATCH, () => {
+  await rate('decode OTLP protobuf', BATCH, () => decodeOtlpProto(proto));
+  await rate('decode OTLP/JSON', BATCH, () => decodeOtlpJson(json));
+  await rate('translate → weave', BATCH, () => translateBatch(batch, 'weave', mappings));
+  await rate('translate → langtrace', BATCH, () => translateBatch(batch, 'langtrace', mappings));
+  await rate('translate → both (one read)', BATCH, () => {
     const reads = new Map();
     translateBatch(batch, 'weave', mappings, undefined, reads);
     translateBatch(batch, 'langtrace', mappings, undefined, reads);
   });
-  rate('encode protobuf (weave)', BATCH, () => encodeOtlpProto(weave));
-  rate('encode protobuf + gzip (weave)', BATCH, () => gzip(encodeOtlpProto(weave)));
-  rate('encode native JSON (langtrace)', BATCH, () => encodeLangtraceNative(langtrace));
-  rate('decode → weave → gzip protobuf', BATCH, () => gzip(encodeOtlpProto(translateBatch(decodeOtlpProto(proto), 'weave', mappings))));
+  await rate('encode protobuf (weave)', BATCH, () => encodeOtlpProto(weave));
+  await rate('encode protobuf + gzip (weave)', BATCH, () => gzip(encodeOtlpProto(weave)));
+  await rate('encode native JSON (langtrace)', BATCH, () => encodeLangtraceNative(langtrace));
+  await rate('decode → weave → gzip protobuf', BATCH, () => gzip(encodeOtlpProto(translateBatch(decodeOtlpProto(proto), 'weave', mappings))));
+  const input = { raw: proto, dialect: 'otlp' as const, contentType: 'application/x-protobuf', inbound: {}, upstreams: ['weave', 'langtrace'] };
+  await rate('a dual-write request, all of it', BATCH, () => processRequest(dualWrite, mappings, input));
 }
