@@ -13,6 +13,8 @@ import { decodeLangtraceNative, encodeLangtraceNative } from '../../src/wire/lan
 // A fixed seed keeps CI repeatable; FC_SEED=random explores new cases locally.
 const runs = process.env.FC_SEED === 'random' ? { numRuns: 1000 } : { numRuns: 300, seed: Number(process.env.FC_SEED ?? 20261122) };
 
+const spansBatch = () => decodeOtlpProto(ProtobufTraceSerializer.serializeRequest(spans())!);
+
 const spans = () => {
   const s = sdkSpans();
   return [...s, exoticSpan(s[0])];
@@ -57,6 +59,14 @@ t.test('property: the hand-written protobuf encoder agrees with protobufjs refle
     runs,
   );
   t.pass('same message for generated batches');
+});
+
+t.test('ids that are not hex are encoded as the reflection encoder does', async (t) => {
+  const batch = decodeOtlpProto(encodeOtlpProto(spansBatch()));
+  const span = batch.resourceSpans[0].scopeSpans[0].spans[0];
+  span.parentSpanId = 'not hex';
+  span.links = [{ traceId: 'abc', spanId: '0102030405060708', traceState: '', attributes: new Map(), droppedAttributesCount: 0, flags: 0 }];
+  t.same(reflectionView(encodeOtlpProto(batch)), reflectionView(referenceEncode(batch)));
 });
 
 t.test('empty values inside AnyValue keep their type through protobuf', async (t) => {
