@@ -18,6 +18,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RATE = 5000; // spans/s for the latency run
+const LIGHT = 1000; // spans/s for the light-load latency run: what one request costs, without queueing
 const DOWN_URL = 'http://127.0.0.1:9'; // nothing listens on the discard port here: connections are refused
 const QUICK = process.env.BENCH_QUICK === '1';
 // BENCH_ONLY=TEXT runs the scenarios whose name contains TEXT.
@@ -173,6 +174,8 @@ interface Row {
   p99: number;
   passP50: number;
   passP99: number;
+  lightP50: number;
+  lightP99: number;
   /** High-water mark after the saturation run (closed loop, CONCURRENCY requests at a time). */
   peakRss: number;
   /** ... and over the whole scenario, including the fixed-rate run, which is open loop. */
@@ -248,6 +251,7 @@ async function main() {
       const deadline = performance.now() + 60_000;
       while (sinks.requests - fixedReceived < tl.length * live && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     });
+    const light = await fixedRate(tb.url + sc.path, make, headers, LIGHT / sc.batch, 4);
     await new Promise((r) => setTimeout(r, 1500));
     const stats = procStats(tb.child.pid!);
     await stop(tb.child);
@@ -261,6 +265,8 @@ async function main() {
       p99: pct(tl, 99),
       passP50: pct(pl, 50),
       passP99: pct(pl, 99),
+      lightP50: pct(light, 50),
+      lightP99: pct(light, 99),
       peakRss: saturatedRss,
       peakRssOverall: stats.peakRssMiB,
       cpuPer10k: (cpu1.cpuSeconds - cpu0.cpuSeconds) / secs / (RATE / 10_000),
@@ -270,16 +276,16 @@ async function main() {
     rows.push(row);
     console.log(
       `${row.scenario}\n  tracebridge ${row.spansPerSec.toLocaleString('en-US')} spans/s (${ts.other} refused), passthrough ${row.passSpansPerSec.toLocaleString('en-US')} spans/s, ratio ${(row.spansPerSec / row.passSpansPerSec).toFixed(2)}x\n` +
-        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}); CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s${row.instructionsPerSpan ? `, ${Math.round(row.instructionsPerSpan / 1000)}k instructions per span` : ''}; peak RSS ${row.peakRss.toFixed(0)} MiB at saturation, ${row.peakRssOverall.toFixed(0)} MiB overall\n  ${row.delivered}`,
+        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}); at ${LIGHT} spans/s: p50 ${row.lightP50.toFixed(2)} ms, p99 ${row.lightP99.toFixed(2)} ms; CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s${row.instructionsPerSpan ? `, ${Math.round(row.instructionsPerSpan / 1000)}k instructions per span` : ''}; peak RSS ${row.peakRss.toFixed(0)} MiB at saturation, ${row.peakRssOverall.toFixed(0)} MiB overall\n  ${row.delivered}`,
     );
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const table = [
-    '| scenario | tracebridge spans/s | passthrough spans/s | ratio | p50 / p99 at 5k spans/s (ms) | added p99 (ms) | CPU per 10k spans/s | instructions per span | peak RSS at saturation (overall) |',
-    '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+    '| scenario | tracebridge spans/s | passthrough spans/s | ratio | p50 / p99 at 5k spans/s (ms) | added p99 (ms) | p50 / p99 at 1k spans/s (ms) | CPU per 10k spans/s | instructions per span | peak RSS at saturation (overall) |',
+    '| --- | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | ${r.spansPerSec.toLocaleString('en-US')} | ${r.passSpansPerSec.toLocaleString('en-US')} | ${(r.spansPerSec / r.passSpansPerSec).toFixed(2)}x | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${(r.p99 - r.passP99).toFixed(1)} | ${(r.cpuPer10k * 100).toFixed(0)}% of a core | ${r.instructionsPerSpan ? `${Math.round(r.instructionsPerSpan / 1000)}k` : 'n/a'} | ${r.peakRss.toFixed(0)} MiB (${r.peakRssOverall.toFixed(0)}) |`,
+        `| ${r.scenario} | ${r.spansPerSec.toLocaleString('en-US')} | ${r.passSpansPerSec.toLocaleString('en-US')} | ${(r.spansPerSec / r.passSpansPerSec).toFixed(2)}x | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${(r.p99 - r.passP99).toFixed(1)} | ${r.lightP50.toFixed(1)} / ${r.lightP99.toFixed(1)} | ${(r.cpuPer10k * 100).toFixed(0)}% of a core | ${r.instructionsPerSpan ? `${Math.round(r.instructionsPerSpan / 1000)}k` : 'n/a'} | ${r.peakRss.toFixed(0)} MiB (${r.peakRssOverall.toFixed(0)}) |`,
     ),
   ].join('\n');
   const out = process.env.BENCH_OUT;
