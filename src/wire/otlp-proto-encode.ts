@@ -9,7 +9,7 @@ const HEX_ID = /^(?:[0-9a-fA-F]{2})*$/;
 
 // Short ASCII strings (most keys and many values) are measured and copied in JS; a native call
 // costs more than the copy. Longer ones go to Buffer's UTF-8 writer without argument checks.
-const SHORT = 64;
+const SHORT = 16;
 type Utf8Writer = (this: Buffer, s: string, offset: number, length: number) => number;
 const utf8Write: Utf8Writer =
   (Buffer.prototype as unknown as { utf8Write?: Utf8Writer }).utf8Write ??
