@@ -20,8 +20,17 @@ t.test('stays bounded: past its size it starts again', async (t) => {
   let calls = 0;
   const f = memoByKey((k: string) => (calls++, k));
   f('first');
-  for (let i = 0; i < 20_000; i++) f(`k${i}`);
+  for (let i = 0; i < 5000; i++) f(`k${i}`);
   const before = calls;
   f('first');
   t.equal(calls, before + 1, 'an early key is computed again once the cache was cleared');
+});
+
+t.test('long keys are computed each time, never kept', async (t) => {
+  let calls = 0;
+  const f = memoByKey((k: string) => (calls++, k.length));
+  const long = 'k.'.repeat(200);
+  t.equal(f(long), 400);
+  t.equal(f(long), 400);
+  t.equal(calls, 2);
 });
