@@ -60,8 +60,17 @@ function varintSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
 
-/** int32/enum: negative values take ten bytes (sign-extended to 64 bits). */
-const int32Size = (n: number) => (n < 0 ? 10 : varintSize(n));
+/** A uint32 field (tag + varint), left out at 0; like protobufjs, values wrap to 32 bits. */
+function uint32Field(n: number): number {
+  const u = n >>> 0;
+  return u ? 1 + varintSize(u) : 0;
+}
+
+/** An int32/enum field, left out at 0; negative values take ten bytes (sign-extended to 64 bits). */
+function int32Field(n: number): number {
+  const v = n | 0;
+  return v === 0 ? 0 : 1 + (v < 0 ? 10 : varintSize(v));
+}
 
 function int64Size(v: bigint): number {
   let u = BigInt.asUintN(64, v);
@@ -153,15 +162,15 @@ class Measure {
   }
 
   resource(r: Resource): number {
-    return this.attributes(r.attributes) + (r.droppedAttributesCount ? 1 + varintSize(r.droppedAttributesCount) : 0);
+    return this.attributes(r.attributes) + uint32Field(r.droppedAttributesCount);
   }
 
   scope(s: Scope): number {
-    return this.str(s.name) + this.str(s.version) + this.attributes(s.attributes) + (s.droppedAttributesCount ? 1 + varintSize(s.droppedAttributesCount) : 0);
+    return this.str(s.name) + this.str(s.version) + this.attributes(s.attributes) + uint32Field(s.droppedAttributesCount);
   }
 
   event(e: SpanEvent): number {
-    return (e.timeUnixNano ? 9 : 0) + this.str(e.name) + this.attributes(e.attributes) + (e.droppedAttributesCount ? 1 + varintSize(e.droppedAttributesCount) : 0);
+    return (e.timeUnixNano ? 9 : 0) + this.str(e.name) + this.attributes(e.attributes) + uint32Field(e.droppedAttributesCount);
   }
 
   link(l: SpanLink): number {
@@ -170,24 +179,24 @@ class Measure {
       this.id(l.spanId) +
       this.str(l.traceState) +
       this.attributes(l.attributes) +
-      (l.droppedAttributesCount ? 1 + varintSize(l.droppedAttributesCount) : 0) +
+      uint32Field(l.droppedAttributesCount) +
       (l.flags ? 5 : 0)
     );
   }
 
   span(s: Span): number {
     let n = this.id(s.traceId) + this.id(s.spanId) + this.str(s.traceState) + this.id(s.parentSpanId) + this.str(s.name);
-    if (s.kind) n += 1 + int32Size(s.kind);
+    n += int32Field(s.kind);
     if (s.startTimeUnixNano) n += 9;
     if (s.endTimeUnixNano) n += 9;
     n += this.attributes(s.attributes);
-    if (s.droppedAttributesCount) n += 1 + varintSize(s.droppedAttributesCount);
+    n += uint32Field(s.droppedAttributesCount);
     for (const e of s.events) n += this.nested(() => this.event(e));
-    if (s.droppedEventsCount) n += 1 + varintSize(s.droppedEventsCount);
+    n += uint32Field(s.droppedEventsCount);
     for (const l of s.links) n += this.nested(() => this.link(l));
-    if (s.droppedLinksCount) n += 1 + varintSize(s.droppedLinksCount);
+    n += uint32Field(s.droppedLinksCount);
     // Status is always written, as the OpenTelemetry SDKs do.
-    n += this.nested(() => this.str(s.status.message) + (s.status.code ? 1 + int32Size(s.status.code) : 0));
+    n += this.nested(() => this.str(s.status.message) + int32Field(s.status.code));
     if (s.flags) n += 6;
     return n;
   }
@@ -241,6 +250,7 @@ class Write {
   }
 
   private int32(tag: number, n: number): void {
+    n |= 0;
     if (!n) return;
     this.byte(tag);
     if (n < 0) this.varint64(BigInt(n));
@@ -248,6 +258,7 @@ class Write {
   }
 
   private uint32(tag: number, n: number): void {
+    n >>>= 0;
     if (!n) return;
     this.byte(tag);
     this.varint(n);

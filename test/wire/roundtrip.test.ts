@@ -69,6 +69,20 @@ t.test('ids that are not hex are encoded as the reflection encoder does', async 
   t.same(reflectionView(encodeOtlpProto(batch)), reflectionView(referenceEncode(batch)));
 });
 
+t.test('counts and enums out of their 32-bit range wrap as protobufjs wraps them, never corrupt the message', async (t) => {
+  const batch = decodeOtlpProto(encodeOtlpProto(spansBatch()));
+  const span = batch.resourceSpans[0].scopeSpans[0].spans[0];
+  span.droppedAttributesCount = 2 ** 40 + 5;
+  span.droppedEventsCount = 2 ** 32;
+  span.kind = 2 ** 33 + 3;
+  span.status = { code: -1, message: 'm' };
+  span.flags = 2 ** 32 + 1;
+  t.same(reflectionView(encodeOtlpProto(batch)), reflectionView(referenceEncode(batch)));
+  const back = decodeOtlpProto(encodeOtlpProto(batch)).resourceSpans[0].scopeSpans[0].spans[0];
+  t.equal(back.droppedAttributesCount, 5);
+  t.equal(back.kind, 3);
+});
+
 t.test('empty values inside AnyValue keep their type through protobuf', async (t) => {
   const batch = decodeOtlpJson(
     JSON.stringify({
