@@ -21,7 +21,6 @@ const RATE = 5000; // spans/s for the latency run
 const LIGHT = 1000; // spans/s for the light-load latency run: what one request costs, without queueing
 const DOWN_URL = 'http://127.0.0.1:9'; // nothing listens on the discard port here: connections are refused
 const QUICK = process.env.BENCH_QUICK === '1';
-// BENCH_ONLY=TEXT runs the scenarios whose name contains TEXT.
 /** Extra node flags for the tracebridge process, e.g. --cpu-prof to profile it. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -197,7 +196,7 @@ async function main() {
     { name: 'protobuf in → both, durable queue, Langtrace down', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue', down: 'langtrace' },
   ];
   const rows: Row[] = [];
-  const only = process.env.BENCH_ONLY;
+  const only = process.env.BENCH_ONLY; // runs the scenarios whose name contains this text
   const chosen = only ? scenarios.filter((sc) => `${sc.name}, batches of ${sc.batch}`.includes(only)) : QUICK ? scenarios.slice(2, 4) : scenarios;
   for (const sc of chosen) {
     const batch = batchOf(source, sc.batch);
