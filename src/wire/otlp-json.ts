@@ -7,11 +7,19 @@ import { DecodeError } from './errors.js';
 
 type Obj = Record<string, unknown>;
 
+/** The snake_case twin of each field name this file reads (a fixed set), made once. */
+const SNAKE = new Map<string, string>();
+function snake(camel: string): string {
+  let s = SNAKE.get(camel);
+  if (s === undefined) SNAKE.set(camel, (s = camel.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())));
+  return s;
+}
+
 /** Reads `camelCase` or its `snake_case` twin. */
 function field(o: Obj, camel: string): unknown {
   const v = o[camel];
   if (v !== undefined) return v;
-  return o[camel.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())];
+  return o[snake(camel)];
 }
 
 function isObj(v: unknown): v is Obj {
