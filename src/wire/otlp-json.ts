@@ -97,7 +97,8 @@ function enumValue(o: Obj, key: string, path: string, names: string[], prefix: s
 
 function id(o: Obj, key: string, path: string, kind: IdKind): { id: string; repaired: boolean; raw: string } {
   const raw = text(o, key, path);
-  return { ...normaliseId(raw, kind), raw };
+  const n = normaliseId(raw, kind);
+  return { id: n.id, repaired: n.repaired, raw };
 }
 
 function anyValue(v: unknown, path: string, depth: number): AnyValue {
