@@ -46,7 +46,8 @@ function count(v: unknown): number {
 
 function idOf(v: unknown, path: string, kind: IdKind) {
   const raw = str(v, path);
-  return { ...normaliseId(raw, kind), raw };
+  const n = normaliseId(raw, kind);
+  return { id: n.id, repaired: n.repaired, raw };
 }
 
 /** OTel API SpanKind (INTERNAL=0 … CONSUMER=4) is OTLP's kind minus one. */
