@@ -39,10 +39,20 @@ export class PrepareError extends Error {
   readonly status = 400;
 }
 
+function missingProject(batch: SpanBatch): boolean {
+  return batch.resourceSpans.some((rs) => !rs.resource.attributes.has('wandb.entity') || !rs.resource.attributes.has('wandb.project'));
+}
+
+const NO_PROJECT = 'no Weave project: send a project_id header (ENTITY/PROJECT), set wandb.entity and wandb.project on the resource, or start tracebridge with --weave-project';
+
+/** What prepare would refuse, found without translating: lets a request be answered before it is. */
+export function checkDeliverable(u: UpstreamConfig, batch: SpanBatch, creds: Credentials): void {
+  if (u.type === 'weave' && !creds.project && missingProject(batch)) throw new PrepareError(NO_PROJECT);
+}
+
 function withWeaveProject(batch: SpanBatch, project: string | undefined): SpanBatch {
-  const missing = batch.resourceSpans.some((rs) => !rs.resource.attributes.has('wandb.entity') || !rs.resource.attributes.has('wandb.project'));
-  if (!missing) return batch;
-  if (!project) throw new PrepareError('no Weave project: send a project_id header (ENTITY/PROJECT), set wandb.entity and wandb.project on the resource, or start tracebridge with --weave-project');
+  if (!missingProject(batch)) return batch;
+  if (!project) throw new PrepareError(NO_PROJECT);
   const [entity, name] = project.split('/');
   return {
     resourceSpans: batch.resourceSpans.map((rs) => {

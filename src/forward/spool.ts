@@ -82,7 +82,8 @@ export function deserialise(upstream: string, buf: Buffer): Delivery & { created
 
 /** A batch written to its temporary file, waiting to be committed (renamed) or aborted. */
 export interface Staged {
-  commit(): Promise<void>;
+  /** Renames into place (durable); `publish: false` keeps it from the senders until `publish`. */
+  commit(publish?: boolean): Promise<Entry>;
   abort(): Promise<void>;
 }
 
@@ -96,6 +97,7 @@ export class Spool {
   constructor(
     readonly dir: string,
     private readonly limits: SpoolLimits,
+    private readonly keepBytes = KEEP_BYTES,
   ) {
     this.dirSync = new DirSync(dir);
   }
@@ -127,19 +129,30 @@ export class Spool {
     return this.index.length + this.reserved < this.limits.maxBatches && this.bytes + bytes <= this.limits.maxBytes;
   }
 
-  /** Writes and fsyncs the batch under a temporary name; nothing is queued until commit. */
-  async stage(d: Delivery): Promise<Staged> {
-    const createdAt = Date.now();
-    const parts = serialise(d, createdAt);
-    const size = parts.reduce((n, p) => n + p.length, 0);
-    const name = nextName() + SUFFIX;
-    const tmp = join(this.dir, name + TMP);
+  /**
+   * Holds a place for a batch still to come (answered, not yet translated), so the limits count
+   * it; the release is idempotent and is called just before that batch is staged.
+   */
+  reserve(): () => void {
     this.reserved++;
     let released = false;
-    const release = () => {
+    return () => {
       if (!released) this.reserved--;
       released = true;
     };
+  }
+
+  /**
+   * Writes and fsyncs the batch under a temporary name; nothing is queued until commit. `name`:
+   * the file's name (without suffix), when it must match another file's (see `holds`).
+   */
+  async stage(d: Delivery, name = nextName()): Promise<Staged> {
+    const createdAt = Date.now();
+    const parts = serialise(d, createdAt);
+    const size = parts.reduce((n, p) => n + p.length, 0);
+    const file = name + SUFFIX;
+    const tmp = join(this.dir, file + TMP);
+    const release = this.reserve();
     try {
       const fh = await open(tmp, 'w', 0o600);
       try {
@@ -154,17 +167,19 @@ export class Spool {
       throw err;
     }
     return {
-      commit: async () => {
+      commit: async (publish = true) => {
         try {
-          await rename(tmp, join(this.dir, name));
+          await rename(tmp, join(this.dir, file));
           await this.dirSync.sync();
         } finally {
           release();
         }
-        const keep = this.keptBytes + size <= KEEP_BYTES;
+        const keep = this.keptBytes + size <= this.keepBytes;
         if (keep) this.keptBytes += size;
-        this.index.push({ file: name, bytes: size, kept: keep ? { ...d, createdAt } : undefined });
+        const entry: Entry = { file, bytes: size, kept: keep ? { ...d, createdAt } : undefined };
         this.bytes += size;
+        if (publish) this.publish(entry);
+        return entry;
       },
       abort: async () => {
         release();
@@ -176,6 +191,22 @@ export class Spool {
   /** The oldest batches not yet taken, up to `n`, removed from the waiting list. */
   take(n: number): Entry[] {
     return this.index.splice(0, n);
+  }
+
+  /** Puts a committed entry on the waiting list. */
+  publish(e: Entry): void {
+    this.index.push(e);
+  }
+
+  /** Whether a batch of this name (see `stage`) is waiting here. */
+  holds(name: string): boolean {
+    return this.index.some((e) => e.file === name + SUFFIX);
+  }
+
+  /** Takes one entry out of the waiting list, wherever it is. */
+  remove(e: Entry): void {
+    const i = this.index.indexOf(e);
+    if (i >= 0) this.index.splice(i, 1);
   }
 
   /** Puts taken entries back at the front (on shutdown, unsent). */

@@ -49,16 +49,35 @@ export class Upstream {
     return !this.stopped && this.spool.hasRoom(bytes);
   }
 
-  /** Opens the queue (resuming what a previous run left) and starts the workers. */
-  async start(): Promise<void> {
+  /** Opens the queue, indexing what a previous run left. */
+  async open(): Promise<void> {
     const resumed = await this.spool.open();
     if (resumed) this.log.info({ upstream: this.name, batches: resumed }, 'resuming batches queued before the last stop');
     this.gauge();
+  }
+
+  /** Starts the workers. */
+  start(): void {
     for (let i = 0; i < this.config.queue.concurrency; i++) this.workers.push(this.work());
   }
 
-  stage(d: Delivery): Promise<Staged> {
-    return this.spool.stage(d);
+  /** A place in the queue for a batch that will be staged later (see Spool.reserve). */
+  reserve(): () => void {
+    return this.spool.reserve();
+  }
+
+  stage(d: Delivery, name?: string): Promise<Staged> {
+    return this.spool.stage(d, name);
+  }
+
+  /** Makes a batch committed with `commit(false)` available to the workers. */
+  publish(e: SpoolEntry): void {
+    this.spool.publish(e);
+  }
+
+  /** Whether a batch staged under this name is still waiting here. */
+  holds(name: string): boolean {
+    return this.spool.holds(name);
   }
 
   /** Called after a commit: wake a waiting worker. */

@@ -5,7 +5,7 @@ import type { InboundCredentials } from '../auth/inbound.js';
 import { resolveCredentials } from '../auth/strategies.js';
 import type { Mappings } from '../conventions/mappings.js';
 import type { SharedReads, TranslateStats } from '../conventions/translate.js';
-import { prepare, type Delivery } from '../forward/prepare.js';
+import { checkDeliverable, prepare, type Delivery } from '../forward/prepare.js';
 import { spanCount, type SpanBatch } from '../model/batch.js';
 import { decompress } from '../wire/compression.js';
 import { decode } from '../wire/formats.js';
@@ -42,19 +42,53 @@ function dropIdless(batch: SpanBatch): { batch: SpanBatch; rejected: number } {
   return { batch, rejected };
 }
 
-export function processRequest(config: Config, mappings: Mappings, input: ProcessInput): ProcessOutput {
+export interface Decoded {
+  batch: SpanBatch;
+  spans: number;
+  rejected: number;
+  format: string;
+}
+
+function targets(config: Config, input: ProcessInput) {
+  return config.upstreams.filter((u) => input.upstreams.includes(u.name));
+}
+
+function senderCount(config: Config): number {
+  return config.upstreams.filter((u) => u.type !== 'sink').length;
+}
+
+export function decodeRequest(config: Config, input: ProcessInput): Decoded {
   const body = decompress(input.raw, input.contentEncoding, config.maxBodyBytes);
   const format = chooseFormat(input.dialect, input.contentType, input.userAgent, body);
   const { batch, rejected } = dropIdless(decode(format, body));
-  const spans = spanCount(batch);
-  if (spans === 0) return { spans, rejected, format, conventions: [], deliveries: [] };
-  const senders = config.upstreams.filter((u) => u.type !== 'sink').length;
+  return { batch, spans: spanCount(batch), rejected, format };
+}
+
+/**
+ * Decodes and finds everything preparing would refuse (bad input, missing credentials, no Weave
+ * project) without translating: what a request must pass before it is answered.
+ */
+export function checkRequest(config: Config, input: ProcessInput): Decoded {
+  const decoded = decodeRequest(config, input);
+  if (decoded.spans === 0) return decoded;
+  const senders = senderCount(config);
+  for (const u of targets(config, input)) checkDeliverable(u, decoded.batch, resolveCredentials(u, input.inbound, senders));
+  return decoded;
+}
+
+/** Translates and encodes a decoded batch for every upstream the request still goes to. */
+export function prepareAll(config: Config, mappings: Mappings, input: ProcessInput, batch: SpanBatch): Pick<ProcessOutput, 'conventions' | 'deliveries'> {
+  const senders = senderCount(config);
   const stats: TranslateStats = { conventions: new Map() };
   const reads: SharedReads = new Map();
   // Everything each upstream will receive is prepared before anything is queued, so a request
   // is either queued for every upstream or for none.
-  const deliveries = config.upstreams
-    .filter((u) => input.upstreams.includes(u.name))
-    .map((u, i) => prepare(u, batch, resolveCredentials(u, input.inbound, senders), mappings, i === 0 ? stats : undefined, reads));
-  return { spans, rejected, format, conventions: [...stats.conventions], deliveries };
+  const deliveries = targets(config, input).map((u, i) => prepare(u, batch, resolveCredentials(u, input.inbound, senders), mappings, i === 0 ? stats : undefined, reads));
+  return { conventions: [...stats.conventions], deliveries };
+}
+
+export function processRequest(config: Config, mappings: Mappings, input: ProcessInput): ProcessOutput {
+  const { batch, spans, rejected, format } = decodeRequest(config, input);
+  if (spans === 0) return { spans, rejected, format, conventions: [], deliveries: [] };
+  return { spans, rejected, format, ...prepareAll(config, mappings, input, batch) };
 }

@@ -13,11 +13,15 @@ import { createLogger, type Logger } from '../observe/log.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { endpointUrl, PrepareError, type Delivery } from '../forward/prepare.js';
 import { Upstream } from '../forward/upstream.js';
+import type { SpoolEntry, Staged } from '../forward/spool.js';
 import type { Result } from '../forward/sender.js';
 import { probeDataDir } from '../forward/disk.js';
 import { DecodeError } from '../wire/errors.js';
 import { dialectOf, mediaType, type Dialect } from './routes.js';
-import { processRequest, type ProcessInput } from './process.js';
+import { checkRequest, prepareAll, processRequest, type ProcessInput, type ProcessOutput } from './process.js';
+import { Journal, type JournalEntry } from './journal.js';
+import { Backlog } from './backlog.js';
+import type { SpanBatch } from '../model/batch.js';
 import { TaskError, WorkerPool } from './pool.js';
 import { json, sendError, sendSuccess } from './respond.js';
 
@@ -65,6 +69,22 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 }
 
 const RETRY_AFTER_S = '5';
+const DISK_RETRY_MS = 1000;
+
+/** A request answered and journalled, waiting to be translated (no input: found at start-up, on disk). */
+interface Accepted {
+  entry: JournalEntry;
+  spans: number;
+  input?: ProcessInput;
+  /** Decoded when it was checked, so translating in the same thread does not decode it again. */
+  batch?: SpanBatch;
+  format?: string;
+  path?: string;
+  /** Upstreams whose queue already held its translation at start-up. */
+  skip?: Set<string>;
+  /** Places held in the upstreams' queues (Upstream.reserve), by upstream name. */
+  places?: Map<string, () => void>;
+}
 
 /** Same path, same body, same encoding and same key: the same request. */
 function fingerprint(path: string, h: IncomingMessage['headers'], body: Buffer, key: string | undefined): string {
@@ -93,24 +113,124 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   const seen = new LRUCache<string, Set<string>>({ max: 10_000, ttl: Math.max(1, config.dedupWindowMs) });
   let pendingRequests = 0;
 
-  /** ack: queue — fsync every upstream's copy, then commit them all; any failure queues none. */
-  async function enqueue(deliveries: Array<[Upstream, Delivery]>, spans: number): Promise<void> {
-    const full = deliveries.filter(([u, d]) => !u.hasRoom(d.requests.reduce((n, r) => n + r.body.length, 0)));
-    if (full.length) {
-      metrics.spansRejectedInbound.inc({ reason: 'queue_full' }, spans);
-      throw new HttpError(429, `queue full for upstream ${full.map(([u]) => u.name).join(', ')}; retry later`, { 'retry-after': RETRY_AFTER_S });
+  /**
+   * ack: queue — a request is answered once it is decoded, checked and journalled (one fsync);
+   * translating it and writing every upstream's queue happen after the answer, in the backlog.
+   */
+  const journal = config.ack === 'queue' ? new Journal(config.dataDir) : undefined;
+  const concurrency = pool ? config.workers + 1 : 2;
+  const backlog = new Backlog<Accepted>(concurrency * 2, concurrency, async (a) => {
+    try {
+      await translateAccepted(a);
+    } finally {
+      for (const release of a.places?.values() ?? []) release();
     }
-    const staged = await Promise.allSettled(deliveries.map(([u, d]) => u.stage(d)));
-    const failed = staged.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      await Promise.all(staged.map((r) => (r.status === 'fulfilled' ? r.value.abort() : undefined)));
-      const err = failed.reason as NodeJS.ErrnoException;
-      metrics.spansRejectedInbound.inc({ reason: 'disk' }, spans);
-      log.error({ code: err.code, err: err.message, dataDir: config.dataDir }, 'cannot write to the queue; refusing requests until the disk recovers');
-      throw new HttpError(503, `cannot persist the batch (${err.code ?? err.message}); retry later`, { 'retry-after': RETRY_AFTER_S });
+  });
+
+  function logReceived(spans: number, conventions: Array<[string, number]>, format: string, path: string): void {
+    for (const [c, n] of conventions) metrics.spansReceived.inc({ convention: c }, n);
+    const found = Object.fromEntries(conventions);
+    if (upstreams.some((u) => u.config.type === 'sink')) log.info({ spans, conventions: found, format, path }, 'batch received');
+    else log.debug({ spans, conventions: found, format, path }, 'batch received');
+  }
+
+  /**
+   * Writes every upstream's copy of a journalled request under the journal entry's name, fsynced
+   * and committed but not yet given to the senders. A disk error is retried, never dropped;
+   * undefined means shutting down first (what was committed is found at the next start).
+   */
+  async function enqueue(deliveries: Array<[Upstream, Delivery]>, name: string, places?: Map<string, () => void>): Promise<Array<[Upstream, SpoolEntry]> | undefined> {
+    const committed: Array<[Upstream, SpoolEntry]> = [];
+    let todo = deliveries;
+    for (;;) {
+      const staged = await Promise.allSettled(todo.map(([u, d]) => (places?.get(u.name)?.(), u.stage(d, name))));
+      let failure = staged.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) await Promise.all(staged.map((r) => (r.status === 'fulfilled' ? r.value.abort() : undefined)));
+      else {
+        const results = await Promise.allSettled(staged.map((r) => (r as PromiseFulfilledResult<Staged>).value.commit(false)));
+        results.forEach((r, i) => r.status === 'fulfilled' && committed.push([todo[i][0], r.value]));
+        todo = todo.filter((_, i) => results[i].status === 'rejected');
+        if (!todo.length) return committed;
+        failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      }
+      const err = failure!.reason as NodeJS.ErrnoException;
+      log.error({ code: err.code, err: err.message, dataDir: config.dataDir }, 'cannot write to the queue; the batch stays journalled and is retried');
+      if (shuttingDown) return undefined;
+      await new Promise((r) => setTimeout(r, DISK_RETRY_MS));
     }
-    await Promise.all(staged.map((r) => (r as PromiseFulfilledResult<{ commit(): Promise<void> }>).value.commit()));
-    for (const [u] of deliveries) u.notify();
+  }
+
+  /**
+   * Translates an answered request into every upstream's queue, then drops it from the journal,
+   * then lets the senders have it: a crash in between leaves both, and the restart skips the
+   * queues that already held it, so nothing is sent twice for it.
+   */
+  async function translateAccepted(a: Accepted): Promise<void> {
+    let out: Pick<ProcessOutput, 'conventions' | 'deliveries'>;
+    let spans = a.spans;
+    try {
+      if (!a.input) ({ input: a.input, spans } = await journal!.load(a.entry));
+      if (a.batch) out = prepareAll(config, mappings, a.input, a.batch);
+      else out = pool ? await pool.run(a.input) : processRequest(config, mappings, a.input);
+    } catch (err) {
+      if (shuttingDown) return; // the pool is going away: the request stays journalled for the next start
+      const e = err as Error;
+      metrics.spansRejectedInbound.inc({ reason: 'translate' }, spans);
+      log.error({ err: e.message, stack: e.stack, file: a.entry.file }, 'an answered request could not be translated; kept in the failed folder');
+      await journal!.fail(a.entry, e.message).catch((e2: Error) => log.error({ err: e2.message }, 'cannot move the request to the failed folder'));
+      return;
+    }
+    a.batch = undefined;
+    const name = journal!.nameOf(a.entry);
+    const deliveries = out.deliveries
+      .map((d) => [byName.get(d.upstream), d] as [Upstream | undefined, Delivery])
+      .filter((p): p is [Upstream, Delivery] => p[0] !== undefined && !a.skip?.has(p[0].name));
+    const queued = await enqueue(deliveries, name, a.places);
+    if (!queued) return;
+    await journal!.done(a.entry);
+    for (const [u, e] of queued) {
+      u.publish(e);
+      u.notify();
+    }
+    logReceived(spans, out.conventions, a.format ?? '', a.path ?? '');
+  }
+
+  /** ack: queue — decoded and checked, journalled, answered; translated later by the backlog. */
+  async function accept(input: ProcessInput, todo: Upstream[], fp: string | undefined, path: string): Promise<{ rejected: number }> {
+    // Its place in every queue is held from now (in the same tick as the room check) until its
+    // translation is staged there, so the queue limits count answered requests exactly.
+    const places = new Map(todo.map((u) => [u.name, u.reserve()]));
+    let admitted = false;
+    let pushed = false;
+    try {
+      await backlog.admit();
+      admitted = true;
+      // With workers this thread decodes only to check; the worker decodes again to translate,
+      // which costs less than handing a decoded batch across.
+      const { batch, spans, rejected, format } = checkRequest(config, input);
+      if (spans === 0) return { rejected };
+      let entry: JournalEntry;
+      let staged: Staged | undefined;
+      try {
+        staged = await journal!.stage(input, spans);
+        entry = await journal!.commit(staged);
+      } catch (err) {
+        await staged?.abort();
+        const e = err as NodeJS.ErrnoException;
+        metrics.spansRejectedInbound.inc({ reason: 'disk' }, spans);
+        log.error({ code: e.code, err: e.message, dataDir: config.dataDir }, 'cannot write to the journal; refusing requests until the disk recovers');
+        throw new HttpError(503, `cannot persist the batch (${e.code ?? e.message}); retry later`, { 'retry-after': RETRY_AFTER_S });
+      }
+      if (fp) seen.set(fp, new Set(upstreams.map((u) => u.name)));
+      backlog.push({ entry, spans, input, batch: pool ? undefined : batch, format, path, places });
+      pushed = true;
+      return { rejected };
+    } finally {
+      if (!pushed) {
+        if (admitted) backlog.release();
+        for (const release of places.values()) release();
+      }
+    }
   }
 
   /** ack: upstream — the client waits for every upstream; what succeeded is remembered for its retry. */
@@ -127,6 +247,16 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       throw new HttpError(r.status >= 400 && r.status < 500 ? r.status : 502, `upstream ${u.name} rejected the batch with HTTP ${r.status}`);
     }
     throw new HttpError(503, `upstream ${failed.map(([u]) => u.name).join(', ')} did not accept the batch in time; retry later`, { 'retry-after': RETRY_AFTER_S });
+  }
+
+  /** ack: upstream — decoded, translated and sent before the answer. */
+  async function forward(input: ProcessInput, done: Set<string>, fp: string | undefined, path: string): Promise<{ rejected: number }> {
+    const { spans, rejected, format, conventions, deliveries } = pool ? await pool.run(input) : processRequest(config, mappings, input);
+    if (spans === 0) return { rejected };
+    await deliverNow(deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]), done, fp);
+    if (fp) seen.set(fp, new Set(upstreams.map((u) => u.name)));
+    logReceived(spans, conventions, format, path);
+    return { rejected };
   }
 
   async function handleTraces(req: IncomingMessage, res: ServerResponse, dialect: Dialect, path: string): Promise<void> {
@@ -169,22 +299,9 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
         inbound,
         upstreams: todo.map((u) => u.name),
       };
-      const { spans, rejected, format, conventions, deliveries: prepared } = pool ? await pool.run(input) : processRequest(config, mappings, input);
-      const partial = rejected ? `${rejected} spans had no trace or span id` : '';
+      const { rejected } = config.ack === 'queue' ? await accept(input, todo, fp, path) : await forward(input, done, fp, path);
       if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
-      if (spans === 0) {
-        sendSuccess(res, dialect, proto, rejected, partial);
-        return finish(200);
-      }
-      const deliveries = prepared.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]);
-      if (config.ack === 'upstream') await deliverNow(deliveries, done, fp);
-      else await enqueue(deliveries, spans);
-      if (fp) seen.set(fp, new Set(upstreams.map((u) => u.name)));
-      for (const [c, n] of conventions) metrics.spansReceived.inc({ convention: c }, n);
-      const found = Object.fromEntries(conventions);
-      if (upstreams.some((u) => u.config.type === 'sink')) log.info({ spans, conventions: found, format, path }, 'batch received');
-      else log.debug({ spans, conventions: found, format, path }, 'batch received');
-      sendSuccess(res, dialect, proto, rejected, partial);
+      sendSuccess(res, dialect, proto, rejected, rejected ? `${rejected} spans had no trace or span id` : '');
       finish(200);
     } catch (err) {
       const e = err as Error & { status?: number; headers?: Record<string, string> };
@@ -236,7 +353,12 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     log,
     listen: async () => {
       await probeDataDir(config.dataDir);
-      await Promise.all(upstreams.map((u) => u.start()));
+      await Promise.all(upstreams.map((u) => u.open()));
+      // Which queues already hold a leftover's translation is read before any sender takes one.
+      const left = (await journal?.open()) ?? [];
+      if (left.length) log.info({ requests: left.length }, 'translating requests answered before the last stop');
+      for (const entry of left) backlog.add({ entry, spans: 0, skip: new Set(upstreams.filter((u) => u.holds(journal!.nameOf(entry))).map((u) => u.name)) });
+      for (const u of upstreams) u.start();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.listen.port, config.listen.host, () => {
@@ -254,6 +376,8 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       server.closeIdleConnections();
       const deadline = Date.now() + graceMs;
       while (pendingRequests > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // Answered requests still to translate: what is not done by the deadline stays journalled.
+      await backlog.drain(deadline);
       await Promise.all(upstreams.map((u) => u.stop(Math.max(0, deadline - Date.now()))));
       server.closeAllConnections();
       await closed;

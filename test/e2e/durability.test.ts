@@ -1,11 +1,12 @@
 // Nothing accepted is lost: outages, flaky upstreams, dead letters, ack: upstream, bad disks.
 import t, { type Test } from 'tap';
-import { readFileSync, readdirSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeLangtrace, fakeWeave, duplicates } from '../helpers/upstreams.js';
 import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
 import { runCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { stringify } from 'yaml';
 
 const curl = readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url), 'utf8');
@@ -125,16 +126,33 @@ t.test('a data dir that cannot hold the queue: refused at start, or per request,
   const r = await runCli(['serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'file', 'data')]);
   t.equal(r.code, 2);
   t.match(r.stderr, /data dir .*cannot hold the queue/);
-  const { weave, tb } = await pair(t);
-  // The queue folder disappears under a running proxy (a disk unmounted, say).
+  const { weave, langtrace, tb } = await pair(t);
+  // The journal folder disappears under a running proxy (a disk unmounted, say): refused, not lost.
+  const inbox = join(tb.dataDir, 'inbox');
+  rmSync(inbox, { recursive: true });
+  writeFileSync(inbox, 'not a folder');
+  const res = await post(tb.url);
+  t.equal(res.status, 503);
+  t.equal(res.headers.get('retry-after'), '5');
+  t.match(await res.text(), /cannot persist the batch \(ENOTDIR\)/);
+  t.ok(tb.logs.some((l) => l.includes('cannot write to the journal')), 'logged');
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal(weave.spans().length + langtrace.spans().length, 0, 'nothing sent for a refused request');
+  rmSync(inbox);
+  mkdirSync(inbox);
+  // One upstream's queue folder goes: the request is journalled and answered; its translation
+  // waits in the journal, retried, until the folder can be written again.
   const q = join(tb.dataDir, 'queue', 'weave');
   rmSync(q, { recursive: true });
   writeFileSync(q, 'not a folder');
-  const res = await post(tb.url);
-  t.equal(res.status, 503);
-  t.match(await res.text(), /cannot persist the batch \(ENOTDIR\)/);
-  t.ok(tb.logs.some((l) => l.includes('cannot write to the queue')), 'logged');
-  await new Promise((r) => setTimeout(r, 200));
-  t.equal(weave.spans().length, 0);
+  t.equal((await post(tb.url)).status, 200);
+  await waitFor(() => tb.logs.some((l) => l.includes('cannot write to the queue')), 3000);
+  t.equal(readdirSync(inbox).length, 1, 'kept in the journal');
   t.same(readdirSync(join(tb.dataDir, 'queue', 'langtrace')), [], 'nothing half-queued at the other upstream');
+  rmSync(q);
+  mkdirSync(q);
+  await Promise.all([weave.waitForSpans(1, 5000), langtrace.waitForSpans(1, 5000)]);
+  await waitFor(() => readdirSync(inbox).length === 0, 3000);
+  t.equal(weave.spans().length, 1, 'delivered once the disk recovered');
+  t.equal(langtrace.spans().length, 1);
 });

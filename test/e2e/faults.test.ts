@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fakeLangtrace, fakeWeave } from '../helpers/upstreams.js';
 import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
 import { captureServer } from '../helpers/capture-server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const curl = readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url));
 let n = 0;
@@ -80,7 +81,10 @@ t.test('one upstream hanging: the other gets every span promptly, once', async (
 t.test('a full queue answers 429 with Retry-After; a client that retries later loses nothing', async (t) => {
   const { weave, langtrace, tb } = await dual(t, { queue: { maxBatches: 2, concurrency: 1 }, retry: { ...FAST_RETRY, maxElapsedMs: 60_000 }, timeoutMs: 300 });
   langtrace.hang = true;
-  let accepted = 0;
+  t.equal((await post(tb.url)).status, 200);
+  let accepted = 1;
+  // The first batch is in flight (hanging) before the queue fills behind it.
+  await waitFor(() => langtrace.received === 1, 5000, 'first Langtrace attempt');
   let refused: Response | undefined;
   for (let i = 0; i < 10 && !refused; i++) {
     const res = await post(tb.url);

@@ -31,6 +31,8 @@ export interface FakeUpstream {
   url: string;
   /** Every request, accepted or not. */
   hits: Array<{ status: number; headers: IncomingMessage['headers'] }>;
+  /** Requests read in full, answered or not (a hanging one counts). */
+  received: number;
   accepted: Received[];
   spans(): Span[];
   /** Answers the next `n` requests with `status` (before checking anything). */
@@ -53,6 +55,7 @@ async function start(handler: Handler): Promise<FakeUpstream> {
   const fake: FakeUpstream = {
     url: '',
     hits: [],
+    received: 0,
     accepted: [],
     hang: false,
     down: false,
@@ -80,7 +83,7 @@ async function start(handler: Handler): Promise<FakeUpstream> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => (fake.delayMs ? setTimeout(answer, fake.delayMs) : answer()));
+    req.on('end', () => (fake.received++, fake.delayMs ? setTimeout(answer, fake.delayMs) : answer()));
     const answer = () => {
       if (fake.hang) return; // the socket stays open, unanswered
       const f = failures.shift() ?? (fake.down || Math.random() < fake.failRate ? { status: 503, headers: {} } : undefined);
