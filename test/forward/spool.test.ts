@@ -68,3 +68,22 @@ t.test('a restart finds every batch not yet done', async (t) => {
   const [left] = second.take(1);
   t.equal((await second.load('u', left)).spans, 2, 'read back from disk after the restart');
 });
+
+t.test('a reserved place counts against the limit until released; an unpublished commit is on disk but not taken', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+  const spool = new Spool(dir, { maxBatches: 2, maxBytes: 1 << 30 });
+  await spool.open();
+  const release = spool.reserve();
+  await queued(spool, delivery(1, 10));
+  t.equal(spool.hasRoom(), false, 'one queued and one reserved fill a 2-batch queue');
+  release();
+  release(); // idempotent
+  t.equal(spool.hasRoom(), true);
+  const entry = await (await spool.stage(delivery(2, 10), 'named')).commit(false);
+  t.ok(readdirSync(dir).includes('named.batch'), 'committed under the given name');
+  t.equal(spool.holds('named'), false, 'not waiting until published');
+  t.equal(spool.take(10).length, 1, 'only the published batch is taken');
+  spool.publish(entry);
+  t.equal(spool.holds('named'), true);
+  t.same(spool.take(10), [entry]);
+});
