@@ -20,10 +20,30 @@ export class Backlog<T> {
     return this.admitted + this.waiting.length + this.running;
   }
 
-  /** Resolves once there is room; the caller must then either push or release. */
-  async admit(): Promise<void> {
-    while (this.size >= this.limit) await new Promise<void>((r) => this.roomWaiters.push(r));
+  /**
+   * Resolves true once there is room (the caller must then either push or release), or false
+   * when there was none for `timeoutMs`.
+   */
+  async admit(timeoutMs = Infinity): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.size >= this.limit) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((r) => {
+        const wake = () => {
+          clearTimeout(timer);
+          r();
+        };
+        const timer = setTimeout(() => {
+          const i = this.roomWaiters.indexOf(wake);
+          if (i >= 0) this.roomWaiters.splice(i, 1);
+          r();
+        }, Math.min(left, 2 ** 31 - 1));
+        this.roomWaiters.push(wake);
+      });
+    }
     this.admitted++;
+    return true;
   }
 
   /** Gives back an admission that will not be pushed (the request was refused). */

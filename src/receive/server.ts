@@ -70,6 +70,8 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 
 const RETRY_AFTER_S = '5';
 const DISK_RETRY_MS = 1000;
+/** How long a request waits for the backlog (past saturation) before a 503 asks it to come back. */
+const ADMIT_TIMEOUT_MS = 10_000;
 
 /** A request answered and journalled, waiting to be translated (no input: found at start-up, on disk). */
 interface Accepted {
@@ -203,8 +205,11 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     let admitted = false;
     let pushed = false;
     try {
-      await backlog.admit();
-      admitted = true;
+      admitted = await backlog.admit(ADMIT_TIMEOUT_MS);
+      if (!admitted) {
+        // Counted in tracebridge_requests_total{status="503"}: the spans are not decoded yet.
+        throw new HttpError(503, `the requests already answered have not been translated for ${ADMIT_TIMEOUT_MS / 1000} s; retry later`, { 'retry-after': RETRY_AFTER_S });
+      }
       // With workers this thread decodes only to check; the worker decodes again to translate,
       // which costs less than handing a decoded batch across.
       const { batch, spans, rejected, format } = checkRequest(config, input);

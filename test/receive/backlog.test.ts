@@ -70,3 +70,17 @@ t.test('drain gives up at its deadline while a job still runs', async (t) => {
   end();
   t.equal(await backlog.drain(Date.now() + 1000), true);
 });
+
+t.test('admission gives up after its timeout when nothing ends (a stuck backlog answers, it does not hang)', async (t) => {
+  let end!: () => void;
+  const backlog = new Backlog<number>(1, 1, () => new Promise<void>((r) => (end = r)));
+  t.equal(await backlog.admit(10), true);
+  backlog.push(1);
+  const started = Date.now();
+  t.equal(await backlog.admit(50), false, 'no room within 50 ms');
+  t.ok(Date.now() - started >= 45);
+  t.equal(backlog.size, 1, 'a refused admission holds no place');
+  end();
+  t.equal(await backlog.admit(1000), true, 'room again once the job ended');
+  backlog.release();
+});
