@@ -19,6 +19,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RATE = 5000; // spans/s for the latency run
 const LIGHT = 1000; // spans/s for the light-load latency run: what one request costs, without queueing
+/** Length of each fixed-rate run: long enough that a p99 is not just the slowest of a few requests. */
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 8);
+const LIGHT_SECONDS = LATENCY_SECONDS * 2;
 const DOWN_URL = 'http://127.0.0.1:9'; // nothing listens on the discard port here: connections are refused
 const QUICK = process.env.BENCH_QUICK === '1';
 /** Extra node flags for the tracebridge process, e.g. --cpu-prof to profile it. */
@@ -222,7 +225,7 @@ async function main() {
     const pass = await startProcess(['bench/passthrough.mjs', sinks.url + '/v1/traces', '0']);
     await saturate(pass.url + sc.path, make, headers, 1);
     const ps = await saturate(pass.url + sc.path, make, headers, SECONDS);
-    const pl = await fixedRate(pass.url + sc.path, make, headers, RATE / sc.batch, 4);
+    const pl = await fixedRate(pass.url + sc.path, make, headers, RATE / sc.batch, LATENCY_SECONDS);
     await stop(pass.child);
     // tracebridge
     const tb = await startProcess([...NODE_ARGS, 'dist/src/cli.js', 'serve', '--config', config]);
@@ -243,14 +246,14 @@ async function main() {
     let cpu1 = cpu0;
     const fixedReceived = sinks.requests;
     const instr = await instructions(tb.child.pid!, async () => {
-      tl = await fixedRate(tb.url + sc.path, make, headers, RATE / sc.batch, 4);
+      tl = await fixedRate(tb.url + sc.path, make, headers, RATE / sc.batch, LATENCY_SECONDS);
       secs = (performance.now() - t0) / 1000;
       cpu1 = procStats(tb.child.pid!);
       // Until everything taken is delivered, so the count covers the whole path of every span.
       const deadline = performance.now() + 60_000;
       while (sinks.requests - fixedReceived < tl.length * live && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     });
-    const light = await fixedRate(tb.url + sc.path, make, headers, LIGHT / sc.batch, 4);
+    const light = await fixedRate(tb.url + sc.path, make, headers, LIGHT / sc.batch, LIGHT_SECONDS);
     await new Promise((r) => setTimeout(r, 1500));
     const stats = procStats(tb.child.pid!);
     await stop(tb.child);

@@ -210,8 +210,9 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
         // Counted in tracebridge_requests_total{status="503"}: the spans are not decoded yet.
         throw new HttpError(503, `the requests already answered have not been translated for ${ADMIT_TIMEOUT_MS / 1000} s; retry later`, { 'retry-after': RETRY_AFTER_S });
       }
-      // With workers this thread decodes only to check; the worker decodes again to translate,
-      // which costs less than handing a decoded batch across.
+      // With workers this thread decodes only to check and a worker decodes again to translate:
+      // that measured cheaper than a worker keeping the decoded batch until after the answer
+      // (long-lived batches reach the old generation, and its collections cost more).
       const { batch, spans, rejected, format } = checkRequest(config, input);
       if (spans === 0) return { rejected };
       let entry: JournalEntry;
