@@ -16,6 +16,8 @@ interface Entry {
   bytes: number;
   /** The batch as staged, while it fits the in-memory budget: sending it needs no read-back. */
   kept?: Delivery & { createdAt: number };
+  /** Committed with `commit(false)` and not yet published: still counts against the limits. */
+  unpublished?: boolean;
 }
 
 /** Bytes of recently queued batches kept in memory too, per upstream (the disk copy is the truth). */
@@ -90,6 +92,7 @@ export interface Staged {
 export class Spool {
   private index: Entry[] = [];
   private reserved = 0;
+  private unpublished = 0;
   private bytes = 0;
   private keptBytes = 0;
   private readonly dirSync: DirSync;
@@ -126,7 +129,7 @@ export class Spool {
   }
 
   hasRoom(bytes = 0): boolean {
-    return this.index.length + this.reserved < this.limits.maxBatches && this.bytes + bytes <= this.limits.maxBytes;
+    return this.index.length + this.reserved + this.unpublished < this.limits.maxBatches && this.bytes + bytes <= this.limits.maxBytes;
   }
 
   /**
@@ -179,6 +182,10 @@ export class Spool {
         const entry: Entry = { file, bytes: size, kept: keep ? { ...d, createdAt } : undefined };
         this.bytes += size;
         if (publish) this.publish(entry);
+        else {
+          entry.unpublished = true;
+          this.unpublished++;
+        }
         return entry;
       },
       abort: async () => {
@@ -195,6 +202,8 @@ export class Spool {
 
   /** Puts a committed entry on the waiting list. */
   publish(e: Entry): void {
+    if (e.unpublished) this.unpublished--;
+    e.unpublished = false;
     this.index.push(e);
   }
 

@@ -87,3 +87,15 @@ t.test('a reserved place counts against the limit until released; an unpublished
   t.equal(spool.holds('named'), true);
   t.same(spool.take(10), [entry]);
 });
+
+t.test('a batch committed but not yet published counts against the limit', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+  const spool = new Spool(dir, { maxBatches: 1, maxBytes: 1 << 30 });
+  await spool.open();
+  const entry = await (await spool.stage(delivery(1, 10))).commit(false);
+  t.equal(spool.hasRoom(), false, 'full while unpublished');
+  spool.publish(entry);
+  t.equal(spool.hasRoom(), false, 'and once published');
+  spool.take(1);
+  t.equal(spool.hasRoom(), true);
+});
