@@ -1,7 +1,7 @@
 // ack: queue answers once a request is journalled; translation follows. A request answered but
 // not translated when the proxy stopped is translated at the next start, and a queue that already
 // held its translation (a stop between the queue's commit and the journal's removal) is skipped.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fakeLangtrace, fakeWeave, duplicates } from '../helpers/upstreams.js';
@@ -16,7 +16,7 @@ import { queueDir } from '../../src/forward/upstream.js';
 const curl = readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url), 'utf8');
 const body = (spanId: string) => curl.replace('1a2b3c4d5e6f7g8h', spanId);
 
-t.test('answered, not translated: translated at the next start, each upstream once', async (t) => {
+async function resume(t: Test, workers: number) {
   const weave = await fakeWeave({ key: 'W' });
   const langtrace = await fakeLangtrace({ key: 'L' });
   t.teardown(() => Promise.all([weave.close(), langtrace.close()]));
@@ -47,7 +47,7 @@ t.test('answered, not translated: translated at the next start, each upstream on
   await weaveQueue.open();
   await (await weaveQueue.stage(weaveCopy, journal.nameOf(b))).commit();
 
-  const second = await startProxy({ dataDir, upstreams });
+  const second = await startProxy({ dataDir, upstreams, workers });
   t.teardown(() => second.close());
   await Promise.all([weave.waitForSpans(2, 5000), langtrace.waitForSpans(2, 5000)]);
   await new Promise((r) => setTimeout(r, 300));
@@ -57,7 +57,10 @@ t.test('answered, not translated: translated at the next start, each upstream on
   t.equal(duplicates(weave.spans()) + duplicates(langtrace.spans()), 0);
   t.same(readdirSync(join(dataDir, 'inbox')), [], 'the journal is empty again');
   t.ok(second.logs.some((l) => l.includes('translating requests answered before the last stop')), 'the resume is logged');
-});
+}
+
+t.test('answered, not translated: translated at the next start, each upstream once', (t) => resume(t, 0));
+t.test('the same with a worker thread translating', (t) => resume(t, 1));
 
 t.test('what translation would refuse is refused before the answer, and not journalled', async (t) => {
   const weave = await fakeWeave({ key: 'W' });
