@@ -70,8 +70,11 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 
 const RETRY_AFTER_S = '5';
 const DISK_RETRY_MS = 1000;
-/** How long a request waits for the backlog (past saturation) before a 503 asks it to come back. */
-const ADMIT_TIMEOUT_MS = 10_000;
+/**
+ * How long a request waits for the backlog (past saturation) before a 503 asks it to come back:
+ * under the 10 s an OpenTelemetry exporter waits by default, so the client hears it.
+ */
+const ADMIT_TIMEOUT_MS = 5_000;
 
 /** A request answered and journalled, waiting to be translated (no input: found at start-up, on disk). */
 interface Accepted {
