@@ -82,7 +82,8 @@ export const configSchema = z
     dataDir: z.string().min(1).default('./tracebridge-data'),
     maxBodyBytes: z.number().int().positive().default(DEFAULT_MAX_BODY),
     /**
-     * queue: answer once the batch is fsynced in every upstream's queue (at-least-once, survives crashes).
+     * queue: answer once the request is checked and fsynced in the journal; translation and each
+     * upstream's queue follow (at-least-once, survives crashes).
      * upstream: answer once every upstream has answered (end-to-end backpressure, nothing on disk).
      */
     ack: z.enum(['queue', 'upstream']).default('queue'),

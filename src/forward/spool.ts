@@ -1,7 +1,7 @@
-// The durable queue of one upstream: one file per batch under dataDir/queue/<upstream>/, written
-// to a temporary name, fsynced, renamed, and the directory fsynced, before the client is told
-// yes. The index (names and sizes) lives in memory, and so do the newest batches up to a small
-// budget, so a healthy upstream is sent what was just written without reading it back.
+// A durable queue: one file per batch under its folder (an upstream's queue, or the journal of
+// answered requests), written to a temporary name, fsynced, renamed, and the directory fsynced
+// before it counts. The index (names and sizes) lives in memory, and so do the newest batches up
+// to a small budget, so a healthy upstream is sent what was just written without reading it back.
 import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Delivery, OutRequest } from './prepare.js';
