@@ -14,13 +14,13 @@ const fresh = () => curl.toString().replace('1a2b3c4d5e6f7g8h', (++n).toString(1
 const post = (url: string, body: string | Uint8Array = fresh(), headers: Record<string, string> = {}) =>
   fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'K', ...headers }, body });
 
-async function dual(t: Test, extra: Record<string, unknown> = {}) {
+async function dual(t: Test, extra: Record<string, unknown> = {}, langtraceOnly: Record<string, unknown> = {}) {
   const weave = await fakeWeave({ key: 'W' });
   const langtrace = await fakeLangtrace({ key: 'L' });
   const tb = await startProxy({
     upstreams: [
       { name: 'weave', type: 'weave', url: weave.url, project: 'a/b', auth: { mode: 'static', key: 'W' }, retry: FAST_RETRY, timeoutMs: 1000, ...extra },
-      { name: 'langtrace', type: 'langtrace', url: langtrace.url, auth: { mode: 'static', key: 'L' }, retry: FAST_RETRY, timeoutMs: 1000, ...extra },
+      { name: 'langtrace', type: 'langtrace', url: langtrace.url, auth: { mode: 'static', key: 'L' }, retry: FAST_RETRY, timeoutMs: 1000, ...extra, ...langtraceOnly },
     ],
   });
   t.teardown(async () => {
@@ -79,7 +79,8 @@ t.test('one upstream hanging: the other gets every span promptly, once', async (
 });
 
 t.test('a full queue answers 429 with Retry-After; a client that retries later loses nothing', async (t) => {
-  const { weave, langtrace, tb } = await dual(t, { queue: { maxBatches: 2, concurrency: 1 }, retry: { ...FAST_RETRY, maxElapsedMs: 60_000 }, timeoutMs: 300 });
+  // Only Langtrace's queue is small: Weave's copies, written after each answer, must not fill it.
+  const { weave, langtrace, tb } = await dual(t, { retry: { ...FAST_RETRY, maxElapsedMs: 60_000 }, timeoutMs: 300 }, { queue: { maxBatches: 2, concurrency: 1 } });
   langtrace.hang = true;
   t.equal((await post(tb.url)).status, 200);
   let accepted = 1;
