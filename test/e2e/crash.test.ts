@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { spawnServe } from '../helpers/cli.js';
 import { fakeLangtrace, fakeWeave, duplicates, type FakeUpstream } from '../helpers/upstreams.js';
+import { until } from '../helpers/wait.js';
 
 const curl = readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url), 'utf8');
 
@@ -35,15 +36,6 @@ async function setup(t: Test) {
 }
 
 const ids = (u: FakeUpstream) => new Set(u.spans().map((s) => s.spanId));
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return true;
-}
 
 t.test('SIGKILL mid-stream, restart: every acknowledged span arrives at every upstream', async (t) => {
   const { weave, langtrace, config } = await setup(t);

@@ -1,8 +1,13 @@
-// Polls a condition until it holds; fails (throws) when it does not within `ms`.
-export async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+// Polling a condition: `until` says whether it held within `ms`; `waitFor` fails (throws) if not.
+export async function until(cond: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
+    if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 20));
   }
+  return true;
+}
+
+export async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  if (!(await until(cond, ms))) throw new Error(`${what} not met within ${ms} ms`);
 }
