@@ -207,6 +207,11 @@ export class Spool {
     this.index.push(e);
   }
 
+  /** The name an entry was staged under (its file without the suffix). */
+  static nameOf(e: Entry): string {
+    return e.file.slice(0, -SUFFIX.length);
+  }
+
   /** Whether a batch of this name (see `stage`) is waiting here. */
   holds(name: string): boolean {
     return this.index.some((e) => e.file === name + SUFFIX);

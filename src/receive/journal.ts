@@ -64,7 +64,7 @@ export class Journal {
 
   /** The name an upstream's queue gives this request's translation, so a restart can tell it is there. */
   nameOf(entry: JournalEntry): string {
-    return entry.file.replace(/\.batch$/, '');
+    return Spool.nameOf(entry);
   }
 
   async load(entry: JournalEntry): Promise<{ input: ProcessInput; spans: number }> {
