@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fakeLangtrace, fakeWeave, duplicates } from '../helpers/upstreams.js';
 import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
 import { runCli } from '../helpers/cli.js';
-import { waitFor } from '../helpers/wait.js';
+import { until, waitFor } from '../helpers/wait.js';
 import { stringify } from 'yaml';
 
 const curl = readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url), 'utf8');
@@ -72,7 +72,7 @@ t.test('permanent rejections go to the dead-letter folder; list, replay after th
   const deadDir = join(dataDir, 'deadletter', 'weave');
   // Delivery (and so the dead letters) follows the answer: the folder appears with the first one.
   const dead = () => (existsSync(deadDir) ? readdirSync(deadDir).length : 0);
-  for (let i = 0; i < 100 && dead() < 6; i++) await new Promise((r) => setTimeout(r, 30));
+  await until(() => dead() >= 6, 3000);
   await tb.close();
   t.equal(weave.spans().length, 0);
   const files = readdirSync(deadDir);
