@@ -67,6 +67,11 @@ export const upstreamSchema = z
         /** Batches older than this go to the dead-letter folder instead of being sent. */
         maxAgeMs: z.number().int().positive().default(24 * 60 * 60 * 1000),
         concurrency: z.number().int().positive().max(64).default(4),
+        /**
+         * Bytes of this upstream's recent batches kept in memory: sent without reading back, and
+         * (ack: queue) not written to the queue at all while the upstream keeps up (0: always written).
+         */
+        memoryBytes: z.number().int().nonnegative().default(4 * 1024 * 1024),
       })
       .strict()
       .default({}),

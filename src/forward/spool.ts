@@ -2,6 +2,8 @@
 // answered requests), written to a temporary name, fsynced, renamed, and the directory fsynced
 // before it counts. The index (names and sizes) lives in memory, and so do the newest batches up
 // to a small budget, so a healthy upstream is sent what was just written without reading it back.
+// A batch whose durable copy is elsewhere (the journal) can be held in memory only, and is
+// written here ("spilled") only if it is not delivered soon.
 import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Delivery, OutRequest } from './prepare.js';
@@ -18,10 +20,21 @@ interface Entry {
   kept?: Delivery & { createdAt: number };
   /** Committed with `commit(false)` and not yet published: still counts against the limits. */
   unpublished?: boolean;
+  /** Held in memory only (see `hold`): released once delivered, dead-lettered or spilled. */
+  backing?: Backing;
+  spilling?: Promise<void>;
+  finished?: boolean;
+}
+
+/** Where a held batch's durable copy is; `release` says this queue no longer needs it. */
+export interface Backing {
+  release(): void;
 }
 
 /** Bytes of recently queued batches kept in memory too, per upstream (the disk copy is the truth). */
 const KEEP_BYTES = 4 * 1024 * 1024;
+/** Batches held in memory only, at most, per upstream: each keeps its journal entry alive. */
+const MAX_HELD = 64;
 
 const SUFFIX = '.batch';
 const TMP = '.tmp';
@@ -62,6 +75,29 @@ function nextName(): string {
   return `${Date.now().toString().padStart(15, '0')}-${process.pid}-${counter.toString().padStart(6, '0')}`;
 }
 
+/** Writes a file and fsyncs it; a failure removes what was written. */
+async function writeSynced(path: string, parts: Buffer[]): Promise<void> {
+  try {
+    const fh = await open(path, 'w', 0o600);
+    try {
+      await fh.writev(parts);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    await unlink(path).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A held batch's size for the limits: its bodies (a spilled copy adds a line of header). */
+export function bodyBytes(d: Delivery): number {
+  let n = 0;
+  for (const r of d.requests) n += r.body.length;
+  return n;
+}
+
 export function serialise(d: Delivery, createdAt = Date.now()): Buffer[] {
   const header = { v: 1, spans: d.spans, createdAt, requests: d.requests.map((r) => ({ headers: r.headers, length: r.body.length })) };
   return [Buffer.from(JSON.stringify(header) + '\n'), ...d.requests.map((r) => r.body)];
@@ -95,6 +131,7 @@ export class Spool {
   private unpublished = 0;
   private bytes = 0;
   private keptBytes = 0;
+  private readonly held = new Set<Entry>();
   private readonly dirSync: DirSync;
 
   constructor(
@@ -157,16 +194,9 @@ export class Spool {
     const tmp = join(this.dir, file + TMP);
     const release = this.reserve();
     try {
-      const fh = await open(tmp, 'w', 0o600);
-      try {
-        await fh.writev(parts);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await writeSynced(tmp, parts);
     } catch (err) {
       release();
-      await unlink(tmp).catch(() => undefined);
       throw err;
     }
     return {
@@ -193,6 +223,59 @@ export class Spool {
         await unlink(tmp).catch(() => undefined);
       },
     };
+  }
+
+  /** Whether a batch of this size can be held in memory only (see `hold`). */
+  canHold(bytes: number): boolean {
+    return this.held.size < MAX_HELD && this.keptBytes + bytes <= this.keepBytes && this.hasRoom(bytes);
+  }
+
+  /**
+   * Queues a batch without writing it: its durable copy is elsewhere (the journal) until it is
+   * delivered, dead-lettered or spilled here, and `backing.release()` is called then, once.
+   */
+  hold(d: Delivery, name: string, backing: Backing): Entry {
+    const createdAt = Date.now();
+    const size = bodyBytes(d);
+    const entry: Entry = { file: name + SUFFIX, bytes: size, kept: { ...d, createdAt }, backing };
+    this.keptBytes += size;
+    this.bytes += size;
+    this.held.add(entry);
+    this.publish(entry);
+    return entry;
+  }
+
+  /**
+   * Writes a held batch to this queue (fsynced, renamed, directory fsynced), then releases its
+   * backing. A failure leaves it held: its durable copy is still where it was.
+   */
+  spill(e: Entry): Promise<void> {
+    if (!e.backing || e.finished) return Promise.resolve();
+    e.spilling ??= (async () => {
+      const kept = e.kept!;
+      const tmp = join(this.dir, e.file + TMP);
+      try {
+        await writeSynced(tmp, serialise(kept, kept.createdAt));
+        await rename(tmp, join(this.dir, e.file));
+        await this.dirSync.sync();
+      } catch (err) {
+        e.spilling = undefined;
+        throw err;
+      }
+      const backing = e.backing!;
+      e.backing = undefined;
+      this.held.delete(e);
+      backing.release();
+    })();
+    return e.spilling;
+  }
+
+  /** Spills every held batch older than `ms` (waiting or being sent); returns how many failed. */
+  async spillOlderThan(ms: number): Promise<number> {
+    const before = Date.now() - ms;
+    const due = [...this.held].filter((e) => e.kept!.createdAt <= before);
+    const results = await Promise.allSettled(due.map((e) => this.spill(e)));
+    return results.filter((r) => r.status === 'rejected').length;
   }
 
   /** The oldest batches not yet taken, up to `n`, removed from the waiting list. */
@@ -230,6 +313,8 @@ export class Spool {
 
   async load(upstream: string, e: Entry): Promise<Delivery & { createdAt: number }> {
     const kept = e.kept;
+    // A held batch keeps its copy until it is finished: a spill may still need it.
+    if (kept && (e.backing || e.spilling)) return kept;
     if (kept) {
       e.kept = undefined;
       this.keptBytes -= e.bytes;
@@ -238,17 +323,39 @@ export class Spool {
     return deserialise(upstream, await readFile(join(this.dir, e.file)));
   }
 
+  /** Waits for a spill under way and marks the entry finished; true if it is still held only in memory. */
+  private async finish(e: Entry): Promise<boolean> {
+    e.finished = true;
+    await e.spilling?.catch(() => undefined);
+    if (e.kept && (e.backing || e.spilling)) this.keptBytes -= e.bytes;
+    if (e.kept && e.spilling) e.kept = undefined;
+    return e.backing !== undefined;
+  }
+
   /** Removes a delivered batch. */
   async done(e: Entry): Promise<void> {
     this.bytes -= e.bytes;
+    if (await this.finish(e)) return this.release(e);
     await unlink(join(this.dir, e.file)).catch(() => undefined);
+  }
+
+  private release(e: Entry): void {
+    const backing = e.backing!;
+    e.backing = undefined;
+    e.kept = undefined;
+    this.held.delete(e);
+    backing.release();
   }
 
   /** Moves a batch to the dead-letter folder with the reason beside it. */
   async deadLetter(e: Entry, deadDir: string, reason: Record<string, unknown>): Promise<void> {
     await mkdir(deadDir, { recursive: true, mode: 0o700 });
     await writeFile(join(deadDir, e.file.replace(SUFFIX, '.json')), JSON.stringify({ ...reason, at: new Date().toISOString() }, null, 2), { mode: 0o600 });
-    await rename(join(this.dir, e.file), join(deadDir, e.file));
+    const inMemory = await this.finish(e);
+    if (inMemory) {
+      await writeSynced(join(deadDir, e.file), serialise(e.kept!, e.kept!.createdAt));
+      this.release(e);
+    } else await rename(join(this.dir, e.file), join(deadDir, e.file));
     this.bytes -= e.bytes;
   }
 }

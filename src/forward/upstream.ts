@@ -6,7 +6,15 @@ import type { Logger } from '../observe/log.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Delivery } from './prepare.js';
 import { httpSender, sinkSender, type Result, type Sender } from './sender.js';
-import { Spool, type SpoolEntry, type Staged } from './spool.js';
+import { Spool, type Backing, type SpoolEntry, type Staged } from './spool.js';
+import { DeliveredLog } from './delivered.js';
+
+/**
+ * A batch held in memory (its durable copy in the journal) is written to the queue once it has
+ * waited this long or its first send failed: the journal entry, and the duplicates a crash could
+ * cause, stay small while an upstream is slow or down.
+ */
+const SPILL_AFTER_MS = 1000;
 
 export function queueDir(dataDir: string, upstream: string): string {
   return join(dataDir, 'queue', upstream);
@@ -14,6 +22,10 @@ export function queueDir(dataDir: string, upstream: string): string {
 
 export function deadLetterDir(dataDir: string, upstream: string): string {
   return join(dataDir, 'deadletter', upstream);
+}
+
+export function deliveredDir(dataDir: string, upstream: string): string {
+  return join(dataDir, 'delivered', upstream);
 }
 
 export class Upstream {
@@ -24,6 +36,10 @@ export class Upstream {
   private inFlight = new Set<Promise<void>>();
   private wake: (() => void) | undefined;
   private workers: Promise<void>[] = [];
+  private readonly deliveredLog: DeliveredLog;
+  /** Names recorded as delivered by earlier runs; read at open, dropped at start. */
+  private deliveredBefore = new Set<string>();
+  private spillTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly config: UpstreamConfig,
@@ -32,8 +48,9 @@ export class Upstream {
     private readonly metrics: Metrics,
   ) {
     this.sender = config.type === 'sink' ? sinkSender(dataDir) : httpSender(config);
-    this.spool = new Spool(queueDir(dataDir, config.name), { maxBatches: config.queue.maxBatches, maxBytes: config.queue.maxBytes });
+    this.spool = new Spool(queueDir(dataDir, config.name), { maxBatches: config.queue.maxBatches, maxBytes: config.queue.maxBytes }, config.queue.memoryBytes);
     this.deadDir = deadLetterDir(dataDir, config.name);
+    this.deliveredLog = new DeliveredLog(deliveredDir(dataDir, config.name));
   }
 
   get name(): string {
@@ -49,16 +66,37 @@ export class Upstream {
     return !this.stopped && this.spool.hasRoom(bytes);
   }
 
-  /** Opens the queue, indexing what a previous run left. */
+  /** Opens the queue, indexing what a previous run left (less what it had already delivered). */
   async open(): Promise<void> {
-    const resumed = await this.spool.open();
-    if (resumed) this.log.info({ upstream: this.name, batches: resumed }, 'resuming batches queued before the last stop');
+    await this.spool.open();
+    this.deliveredBefore = await this.deliveredLog.open();
+    // Delivered, then the process stopped before the file was removed.
+    const sent = this.spool.take(this.spool.depth);
+    this.spool.giveBack(sent.filter((e) => !this.deliveredBefore.has(Spool.nameOf(e))));
+    await Promise.all(sent.filter((e) => this.deliveredBefore.has(Spool.nameOf(e))).map((e) => this.spool.done(e)));
+    if (this.spool.depth) this.log.info({ upstream: this.name, batches: this.spool.depth }, 'resuming batches queued before the last stop');
     this.gauge();
   }
 
   /** Starts the workers. */
   start(): void {
+    this.deliveredBefore = new Set();
     for (let i = 0; i < this.config.queue.concurrency; i++) this.workers.push(this.work());
+    this.spillTimer = setInterval(() => void this.spillLate(), SPILL_AFTER_MS / 2);
+    this.spillTimer.unref();
+  }
+
+  private async spillNow(entry: SpoolEntry): Promise<void> {
+    await this.spool.spill(entry).catch((err: NodeJS.ErrnoException) => this.diskError(1, err));
+  }
+
+  private diskError(batches: number, err?: NodeJS.ErrnoException): void {
+    this.log.error({ upstream: this.name, batches, code: err?.code, err: err?.message, dataDir: this.spool.dir }, 'cannot write to the queue; the batches stay journalled and are retried');
+  }
+
+  private async spillLate(): Promise<void> {
+    const failed = await this.spool.spillOlderThan(SPILL_AFTER_MS);
+    if (failed) this.diskError(failed);
   }
 
   /** A place in the queue for a batch that will be staged later (see Spool.reserve). */
@@ -75,9 +113,19 @@ export class Upstream {
     this.spool.publish(e);
   }
 
-  /** Whether a batch staged under this name is still waiting here. */
+  /** Whether a batch staged under this name is still waiting here, or an earlier run delivered it. */
   holds(name: string): boolean {
-    return this.spool.holds(name);
+    return this.spool.holds(name) || this.deliveredBefore.has(name);
+  }
+
+  /** Whether a batch of this size can be queued in memory only (see Spool.hold). */
+  canHold(bytes: number): boolean {
+    return !this.stopped && this.spool.canHold(bytes);
+  }
+
+  /** Queues a batch in memory only; `backing.release()` once it is delivered or written here. */
+  hold(d: Delivery, name: string, backing: Backing): void {
+    this.spool.hold(d, name, backing);
   }
 
   /** Called after a commit: wake a waiting worker. */
@@ -128,9 +176,11 @@ export class Upstream {
       await this.spool.deadLetter(entry, this.deadDir, { reason: 'expired', spans: d.spans });
       return;
     }
-    const result = await this.send(d);
+    // A held batch that fails once is written to the queue while the retries go on.
+    const result = await this.send(d, undefined, entry.backing ? () => void this.spillNow(entry) : undefined);
     switch (result.kind) {
       case 'delivered':
+        this.recordDelivered(entry);
         await this.spool.done(entry);
         return;
       case 'rejected':
@@ -140,17 +190,27 @@ export class Upstream {
         await this.spool.deadLetter(entry, this.deadDir, { reason: result.reason, spans: d.spans });
         return;
       case 'stopped':
-        this.spool.giveBack([entry]); // stays on disk, resumed at the next start
+        this.spool.giveBack([entry]); // stays queued: on disk, or written there at stop if held
         return;
     }
   }
 
+  private recordDelivered(entry: SpoolEntry): void {
+    try {
+      this.deliveredLog.record(Spool.nameOf(entry));
+    } catch (err) {
+      // Only the duplicates a crash could cause depend on it: not worth failing a delivery over.
+      this.log.warn({ upstream: this.name, err: (err as Error).message }, 'cannot record a delivery');
+    }
+  }
+
   /** Sends with the retry policy, recording the outcome. Also used directly when ack is "upstream". */
-  async send(d: Delivery, budgetMs?: number): Promise<Result> {
+  async send(d: Delivery, budgetMs?: number, onRetry?: () => void): Promise<Result> {
     const name = this.name;
     const result = await this.sender.send(d, {
       budgetMs,
       onRetry: (reason, delayMs) => {
+        onRetry?.();
         this.metrics.retries.inc({ upstream: name });
         this.log.warn({ upstream: name, reason, delayMs, spans: d.spans }, 'upstream failed, retrying');
       },
@@ -185,6 +245,11 @@ export class Upstream {
     if (!finished) this.sender.stop();
     await Promise.all(this.workers);
     this.sender.stop();
+    clearInterval(this.spillTimer);
+    // What is held in memory goes to the queue, so the journal can let go of it.
+    const failed = await this.spool.spillOlderThan(0);
+    if (failed) this.log.error({ upstream: this.name, batches: failed }, 'cannot write held batches to the queue; they stay journalled for the next start');
+    this.deliveredLog.close();
     if (this.spool.depth) this.log.info({ upstream: this.name, batches: this.spool.depth }, 'batches left queued on disk for the next start');
   }
 }

@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../observe/log.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { endpointUrl, PrepareError, type Delivery } from '../forward/prepare.js';
 import { Upstream } from '../forward/upstream.js';
-import type { SpoolEntry, Staged } from '../forward/spool.js';
+import { bodyBytes, type SpoolEntry, type Staged } from '../forward/spool.js';
 import type { Result } from '../forward/sender.js';
 import { probeDataDir } from '../forward/disk.js';
 import { DecodeError } from '../wire/errors.js';
@@ -166,9 +166,11 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   }
 
   /**
-   * Translates an answered request into every upstream's queue, then drops it from the journal,
-   * then lets the senders have it: a crash in between leaves both, and the restart skips the
-   * queues that already held it, so nothing is sent twice for it.
+   * Translates an answered request for every upstream. Where an upstream's in-memory share has
+   * room, its copy is only held in memory and the journal entry stays until every held copy is
+   * delivered or written to its queue (one write per request when the upstreams keep up). The
+   * other copies are written to their queues first. A restart translates what the journal still
+   * has, skipping the queues that hold it or recorded its delivery, so nothing is sent twice.
    */
   async function translateAccepted(a: Accepted): Promise<void> {
     let out: Pick<ProcessOutput, 'conventions' | 'deliveries'>;
@@ -190,13 +192,29 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     const deliveries = out.deliveries
       .map((d) => [byName.get(d.upstream), d] as [Upstream | undefined, Delivery])
       .filter((p): p is [Upstream, Delivery] => p[0] !== undefined && !a.skip?.has(p[0].name));
-    const queued = await enqueue(deliveries, name, a.places);
+    const held = deliveries.filter(([u, d]) => u.canHold(bodyBytes(d)));
+    const queued = await enqueue(
+      deliveries.filter((p) => !held.includes(p)),
+      name,
+      a.places,
+    );
     if (!queued) return;
-    await journal!.done(a.entry);
-    for (const [u, e] of queued) {
-      u.publish(e);
-      u.notify();
+    if (held.length === 0) await journal!.done(a.entry);
+    else {
+      let refs = held.length;
+      const entry = a.entry;
+      const backing = {
+        release: () => {
+          if (--refs === 0) journal!.done(entry).catch((e: Error) => log.error({ err: e.message, file: entry.file }, 'cannot remove a request from the journal'));
+        },
+      };
+      for (const [u, d] of held) {
+        a.places?.get(u.name)?.();
+        u.hold(d, name, backing);
+      }
     }
+    for (const [u, e] of queued) u.publish(e);
+    for (const [u] of deliveries) u.notify();
     logReceived(spans, out.conventions, a.format ?? '', a.path ?? '');
   }
 

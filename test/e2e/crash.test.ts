@@ -1,7 +1,7 @@
 // The proxy killed with SIGKILL mid-stream, then restarted: every acknowledged span reaches every
 // upstream. SIGTERM: stops accepting, finishes what it was writing, leaves the queue consistent.
 import t, { type Test } from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -77,6 +77,34 @@ t.test('SIGKILL mid-stream, restart: every acknowledged span arrives at every up
   t.ok(dupW <= 4 && dupL <= 4, `duplicates within the bound of 4 per upstream (weave ${dupW}, langtrace ${dupL})`);
   second.child.kill('SIGTERM');
   t.equal(await second.exited, 0);
+});
+
+t.test('SIGKILL while one upstream is slow: the restart sends the journalled requests only where they had not arrived', async (t) => {
+  const { weave, langtrace, config } = await setup(t);
+  weave.hang = true; // never answers: Weave's copies are still held in memory, journalled, at the kill
+  const first = serve(config);
+  const url = await first.url;
+  const spanIds = [1, 2, 3, 4, 5].map((i) => (7000 + i).toString(16).padStart(16, '0'));
+  for (const spanId of spanIds) {
+    const res = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: curl.replace('1a2b3c4d5e6f7g8h', spanId) });
+    t.equal(res.status, 200);
+  }
+  await langtrace.waitForSpans(5, 5000);
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const dataDir = join(config, '..', 'data');
+  t.ok(readdirSync(join(dataDir, 'inbox')).length > 0, 'requests left in the journal by the kill');
+  t.equal(ids(weave).size, 0, 'Weave had none of them');
+  weave.hang = false;
+  const second = serve(config);
+  await second.url;
+  t.teardown(() => void second.child.kill('SIGKILL'));
+  t.ok(await until(() => spanIds.every((id) => ids(weave).has(id)), 10_000), 'Weave got all five after the restart');
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(langtrace.spans().length, 5, 'Langtrace, which had them, got none again');
+  t.equal(duplicates(weave.spans()), 0);
+  second.child.kill('SIGTERM');
+  await second.exited;
 });
 
 t.test('SIGTERM with an upstream down: stops cleanly, resumes everything at the next start', async (t) => {

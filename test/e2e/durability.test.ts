@@ -128,7 +128,8 @@ t.test('a data dir that cannot hold the queue: refused at start, or per request,
   const r = await runCli(['serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'file', 'data')]);
   t.equal(r.code, 2);
   t.match(r.stderr, /data dir .*cannot hold the queue/);
-  const { weave, langtrace, tb } = await pair(t);
+  // memoryBytes 0: every upstream copy is written to its queue before the journal lets go.
+  const { weave, langtrace, tb } = await pair(t, {}, { queue: { memoryBytes: 0 } });
   // The journal folder disappears under a running proxy (a disk unmounted, say): refused, not lost.
   const inbox = join(tb.dataDir, 'inbox');
   rmSync(inbox, { recursive: true });
@@ -157,4 +158,28 @@ t.test('a data dir that cannot hold the queue: refused at start, or per request,
   await waitFor(() => readdirSync(inbox).length === 0, 3000);
   t.equal(weave.spans().length, 1, 'delivered once the disk recovered');
   t.equal(langtrace.spans().length, 1);
+});
+
+t.test('an upstream down with its queue folder broken: its copy waits in the journal, then arrives', async (t) => {
+  const { weave, langtrace, tb } = await pair(t, {}, { retry: { ...FAST_RETRY, maxElapsedMs: 30_000 } });
+  const inbox = join(tb.dataDir, 'inbox');
+  const q = join(tb.dataDir, 'queue', 'weave');
+  rmSync(q, { recursive: true });
+  writeFileSync(q, 'not a folder');
+  weave.down = true;
+  t.equal((await post(tb.url)).status, 200);
+  await langtrace.waitForSpans(1, 5000);
+  // Weave's copy, held in memory, fails to send, and cannot be written to its queue either.
+  await waitFor(() => tb.logs.some((l) => l.includes('cannot write to the queue')), 3000);
+  t.equal(readdirSync(inbox).length, 1, 'the request stays in the journal');
+  t.same(readdirSync(join(tb.dataDir, 'queue', 'langtrace')), [], 'Langtrace had it from memory: nothing written for it');
+  rmSync(q);
+  mkdirSync(q);
+  // The next attempt writes it to Weave's queue, and the journal lets go of it.
+  await waitFor(() => readdirSync(inbox).length === 0 && readdirSync(q).length === 1, 5000);
+  weave.down = false;
+  await weave.waitForSpans(1, 10_000);
+  await waitFor(() => readdirSync(q).length === 0, 3000);
+  t.equal(weave.spans().length, 1, 'delivered once');
+  t.equal(langtrace.spans().length, 1, 'nothing sent twice to Langtrace');
 });

@@ -1,7 +1,7 @@
 // The durable queue: what is committed is on disk before the caller hears yes, recent batches are
 // sent from memory, older ones are read back, and a restart finds everything not yet done.
 import t from 'tap';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialise, Spool } from '../../src/forward/spool.js';
@@ -98,4 +98,98 @@ t.test('a batch committed but not yet published counts against the limit', async
   t.equal(spool.hasRoom(), false, 'and once published');
   spool.take(1);
   t.equal(spool.hasRoom(), true);
+});
+
+/** A backing that counts its releases. */
+function backing() {
+  const b = { released: 0, release: () => void b.released++ };
+  return b;
+}
+
+t.test('a held batch is queued without a file; delivered, it releases its backing once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+  const spool = new Spool(dir, { maxBatches: 2, maxBytes: 1 << 30 });
+  await spool.open();
+  const b = backing();
+  t.ok(spool.canHold(10));
+  spool.hold(delivery(1, 10), 'held', b);
+  t.same(readdirSync(dir), [], 'nothing written');
+  t.equal(spool.holds('held'), true);
+  t.equal(spool.sizeBytes, 10, 'counted in the limits');
+  spool.hold(delivery(2, 10), 'other', backing());
+  t.equal(spool.hasRoom(), false, 'two held batches fill a 2-batch queue');
+  t.equal(spool.canHold(10), false, 'and no more can be held');
+  const [e] = spool.take(1);
+  t.equal((await spool.load('u', e)).spans, 1, 'loaded from memory');
+  await spool.done(e);
+  t.equal(b.released, 1, 'released when delivered');
+  t.same(readdirSync(dir), []);
+  t.equal(spool.sizeBytes, 10);
+});
+
+t.test('a held batch past the memory budget is not held', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+  const spool = new Spool(dir, limits, 100);
+  await spool.open();
+  spool.hold(delivery(1, 80), 'a', backing());
+  t.equal(spool.canHold(30), false, 'over the 100-byte budget');
+  t.equal(spool.canHold(20), true);
+  t.equal(new Spool(dir, limits, 0).canHold(1), false, 'a budget of 0 holds nothing');
+});
+
+t.test('spilling writes a held batch to the queue, then releases it; delivery then removes the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+  const spool = new Spool(dir, limits);
+  await spool.open();
+  const b = backing();
+  spool.hold(delivery(7, 10), 'late', b);
+  const [e] = spool.take(1);
+  const sending = spool.load('u', e); // in flight while it is spilled
+  await Promise.all([spool.spill(e), spool.spill(e)]);
+  t.equal(b.released, 1, 'released once, after the file is in place');
+  t.same(readdirSync(dir), ['late.batch']);
+  t.equal(deserialise('u', readFileSync(join(dir, 'late.batch'))).spans, 7, 'the file holds the batch');
+  t.equal((await sending).spans, 7);
+  await spool.done(e);
+  t.equal(b.released, 1, 'not released again');
+  t.same(readdirSync(dir), [], 'removed once delivered');
+  const again = new Spool(dir, limits);
+  t.equal(await again.open(), 0);
+});
+
+t.test('spillOlderThan writes only the held batches that waited long enough; a failed spill leaves them held', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+  const spool = new Spool(dir, limits);
+  await spool.open();
+  const old = backing();
+  spool.hold(delivery(1, 10), 'old', old);
+  await new Promise((r) => setTimeout(r, 30));
+  const young = backing();
+  spool.hold(delivery(2, 10), 'young', young);
+  t.equal(await spool.spillOlderThan(20), 0);
+  t.same([old.released, young.released], [1, 0]);
+  t.same(readdirSync(dir), ['old.batch']);
+  rmSync(dir, { recursive: true });
+  writeFileSync(dir, 'not a folder');
+  t.equal(await spool.spillOlderThan(0), 1, 'one failed');
+  t.equal(young.released, 0, 'still held: its durable copy is where it was');
+  rmSync(dir);
+  mkdirSync(dir);
+  t.equal(await spool.spillOlderThan(0), 0, 'written on the next try');
+  t.equal(young.released, 1);
+});
+
+t.test('a held batch dead-lettered is written to the dead-letter folder, then released', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+  const dead = join(dir, 'dead');
+  const spool = new Spool(join(dir, 'q'), limits);
+  await spool.open();
+  const b = backing();
+  spool.hold(delivery(3, 10), 'bad', b);
+  const [e] = spool.take(1);
+  await spool.deadLetter(e, dead, { reason: 'HTTP 400' });
+  t.equal(b.released, 1);
+  t.same(readdirSync(dead).sort(), ['bad.batch', 'bad.json']);
+  t.equal(deserialise('u', readFileSync(join(dead, 'bad.batch'))).spans, 3);
+  t.equal(spool.sizeBytes, 0);
 });
