@@ -227,7 +227,7 @@ export class Spool {
 
   /** Whether a batch of this size can be held in memory only (see `hold`). */
   canHold(bytes: number): boolean {
-    return this.held.size < MAX_HELD && this.keptBytes + bytes <= this.keepBytes && this.hasRoom(bytes);
+    return this.held.size < MAX_HELD && this.keptBytes + bytes <= this.keepBytes;
   }
 
   /**

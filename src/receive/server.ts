@@ -170,7 +170,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
    * room, its copy is only held in memory and the journal entry stays until every held copy is
    * delivered or written to its queue (one write per request when the upstreams keep up). The
    * other copies are written to their queues first. A restart translates what the journal still
-   * has, skipping the queues that hold it or recorded its delivery, so nothing is sent twice.
+   * has, skipping the upstreams whose queue holds it or that recorded its delivery.
    */
   async function translateAccepted(a: Accepted): Promise<void> {
     let out: Pick<ProcessOutput, 'conventions' | 'deliveries'>;
@@ -193,28 +193,19 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       .map((d) => [byName.get(d.upstream), d] as [Upstream | undefined, Delivery])
       .filter((p): p is [Upstream, Delivery] => p[0] !== undefined && !a.skip?.has(p[0].name));
     const held = deliveries.filter(([u, d]) => u.canHold(bodyBytes(d)));
-    const queued = await enqueue(
-      deliveries.filter((p) => !held.includes(p)),
-      name,
-      a.places,
-    );
+    const queued = await enqueue(deliveries.filter((p) => !held.includes(p)), name, a.places);
     if (!queued) return;
-    if (held.length === 0) await journal!.done(a.entry);
-    else {
-      let refs = held.length;
-      const entry = a.entry;
-      const backing = {
-        release: () => {
-          if (--refs === 0) journal!.done(entry).catch((e: Error) => log.error({ err: e.message, file: entry.file }, 'cannot remove a request from the journal'));
-        },
-      };
-      for (const [u, d] of held) {
-        a.places?.get(u.name)?.();
-        u.hold(d, name, backing);
-      }
+    const entry = a.entry;
+    const removeFromJournal = () => journal!.done(entry).catch((e: Error) => log.error({ err: e.message, file: entry.file }, 'cannot remove a request from the journal'));
+    let refs = held.length;
+    const backing = { release: () => void (--refs === 0 && removeFromJournal()) };
+    for (const [u, d] of held) {
+      a.places?.get(u.name)?.();
+      u.hold(d, name, backing);
     }
     for (const [u, e] of queued) u.publish(e);
     for (const [u] of deliveries) u.notify();
+    if (held.length === 0) await removeFromJournal();
     logReceived(spans, out.conventions, a.format ?? '', a.path ?? '');
   }
 
