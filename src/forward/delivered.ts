@@ -2,7 +2,7 @@
 // that a request still in the journal is not sent again where it already arrived. Written without
 // fsync (it survives a process crash; after a power cut the cost is a duplicate, not a loss).
 import { closeSync, mkdirSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const PREFIX = 'delivered-';
@@ -34,12 +34,16 @@ export class DeliveredLog {
       .sort((a, b) => a - b);
   }
 
-  /** Reads what earlier runs recorded; the next file is created at the first record. */
+  /**
+   * Reads what earlier runs recorded; the next file is created at the first record. Files older
+   * than the last two are removed once read, so frequent restarts do not pile them up.
+   */
   async open(): Promise<Set<string>> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const names = new Set<string>();
     const gens = DeliveredLog.gens(await readdir(this.dir));
     for (const g of gens) for (const line of (await readFile(this.file(g), 'utf8')).split('\n')) if (line) names.add(line);
+    for (const g of gens.slice(0, -2)) await unlink(this.file(g));
     this.gen = (gens.at(-1) ?? 0) + 1;
     this.opened = true;
     return names;

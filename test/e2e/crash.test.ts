@@ -107,6 +107,33 @@ t.test('SIGKILL while one upstream is slow: the restart sends the journalled req
   await second.exited;
 });
 
+t.test('SIGTERM while one upstream is slow: its copies are written to its queue, sent after the restart', async (t) => {
+  const { weave, langtrace, config } = await setup(t);
+  weave.hang = true;
+  const first = serve(config);
+  const url = await first.url;
+  const spanIds = [1, 2, 3].map((i) => (8000 + i).toString(16).padStart(16, '0'));
+  for (const spanId of spanIds) {
+    const res = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: curl.replace('1a2b3c4d5e6f7g8h', spanId) });
+    t.equal(res.status, 200);
+  }
+  await langtrace.waitForSpans(3, 5000);
+  first.child.kill('SIGTERM');
+  t.equal(await first.exited, 0, 'exit 0 on SIGTERM');
+  const dataDir = join(config, '..', 'data');
+  t.equal(readdirSync(join(dataDir, 'inbox')).length, 0, 'the journal let go of them');
+  t.equal(readdirSync(join(dataDir, 'queue', 'weave')).filter((f) => f.endsWith('.batch')).length, 3, "Weave's copies are in its queue");
+  weave.hang = false;
+  const second = serve(config);
+  await second.url;
+  t.teardown(() => void second.child.kill('SIGKILL'));
+  t.ok(await until(() => spanIds.every((id) => ids(weave).has(id)), 10_000), 'Weave got all three after the restart');
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(langtrace.spans().length, 3, 'Langtrace got none again');
+  second.child.kill('SIGTERM');
+  await second.exited;
+});
+
 t.test('SIGTERM with an upstream down: stops cleanly, resumes everything at the next start', async (t) => {
   const { weave, langtrace, config } = await setup(t);
   weave.down = true;

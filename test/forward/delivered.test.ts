@@ -31,3 +31,15 @@ t.test('past its size a new file starts, and only the last two are kept', async 
   t.ok(left.has('name-6') && left.has('name-5'), 'the newest names are kept');
   t.notOk(left.has('name-1'), 'the oldest are gone');
 });
+
+t.test('restarts do not pile files up', async (t) => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'delivered-')), 'weave');
+  for (let run = 1; run <= 5; run++) {
+    const log = new DeliveredLog(dir);
+    const before = await log.open();
+    if (run > 1) t.ok(before.has(`run-${run - 1}`), `run ${run} reads what run ${run - 1} recorded`);
+    log.record(`run-${run}`);
+    log.close();
+  }
+  t.ok(readdirSync(dir).length <= 3, `${readdirSync(dir).length} files after five runs`);
+});
