@@ -183,3 +183,17 @@ t.test('an upstream down with its queue folder broken: its copy waits in the jou
   t.equal(weave.spans().length, 1, 'delivered once');
   t.equal(langtrace.spans().length, 1, 'nothing sent twice to Langtrace');
 });
+
+t.test('a dead-letter folder that cannot be written: logged, the request kept, the sender goes on', async (t) => {
+  const { weave, langtrace, tb } = await pair(t, {}, { queue: { concurrency: 1 } });
+  mkdirSync(join(tb.dataDir, 'deadletter'), { recursive: true });
+  writeFileSync(join(tb.dataDir, 'deadletter', 'weave'), 'not a folder');
+  weave.failNext(1, 400);
+  t.equal((await post(tb.url)).status, 200);
+  await waitFor(() => tb.logs.some((l) => l.includes('cannot finish a batch')), 3000);
+  t.equal(readdirSync(join(tb.dataDir, 'inbox')).length, 1, 'kept in the journal for the next start');
+  t.equal((await post(tb.url)).status, 200);
+  await weave.waitForSpans(1, 5000);
+  await langtrace.waitForSpans(2, 5000);
+  t.equal(weave.spans().length, 1, "Weave's only worker sent the next request");
+});
