@@ -100,6 +100,14 @@ t.test('a batch committed but not yet published counts against the limit', async
   t.equal(spool.hasRoom(), true);
 });
 
+/** A new, opened spool in a folder of its own. */
+async function opened(l = limits, keepBytes?: number): Promise<{ dir: string; spool: Spool }> {
+  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+  const spool = new Spool(dir, l, keepBytes);
+  await spool.open();
+  return { dir, spool };
+}
+
 /** A backing that counts its releases. */
 function backing() {
   const b = { released: 0, release: () => void b.released++ };
@@ -107,9 +115,7 @@ function backing() {
 }
 
 t.test('a held batch is queued without a file; delivered, it releases its backing once', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
-  const spool = new Spool(dir, { maxBatches: 2, maxBytes: 1 << 30 });
-  await spool.open();
+  const { dir, spool } = await opened({ maxBatches: 2, maxBytes: 1 << 30 });
   const b = backing();
   t.ok(spool.canHold(10));
   spool.hold(delivery(1, 10), 'held', b);
@@ -127,9 +133,7 @@ t.test('a held batch is queued without a file; delivered, it releases its backin
 });
 
 t.test('a held batch past the memory budget is not held', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
-  const spool = new Spool(dir, limits, 100);
-  await spool.open();
+  const { dir, spool } = await opened(limits, 100);
   spool.hold(delivery(1, 80), 'a', backing());
   t.equal(spool.canHold(30), false, 'over the 100-byte budget');
   t.equal(spool.canHold(20), true);
@@ -139,9 +143,7 @@ t.test('a held batch past the memory budget is not held', async (t) => {
 });
 
 t.test('spilling writes a held batch to the queue, then releases it; delivery then removes the file', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
-  const spool = new Spool(dir, limits);
-  await spool.open();
+  const { dir, spool } = await opened();
   const b = backing();
   spool.hold(delivery(7, 10), 'late', b);
   const [e] = spool.take(1);
@@ -159,9 +161,7 @@ t.test('spilling writes a held batch to the queue, then releases it; delivery th
 });
 
 t.test('spillOlderThan writes only the held batches that waited long enough; a failed spill leaves them held', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
-  const spool = new Spool(dir, limits);
-  await spool.open();
+  const { dir, spool } = await opened();
   const old = backing();
   spool.hold(delivery(1, 10), 'old', old);
   await new Promise((r) => setTimeout(r, 30));
