@@ -138,6 +138,8 @@ export class Spool {
     readonly dir: string,
     private readonly limits: SpoolLimits,
     private readonly keepBytes = KEEP_BYTES,
+    /** Called for each batch written to this folder (staged or spilled). */
+    private readonly onWrite?: () => void,
   ) {
     this.dirSync = new DirSync(dir);
   }
@@ -199,6 +201,7 @@ export class Spool {
       release();
       throw err;
     }
+    this.onWrite?.();
     return {
       commit: async (publish = true) => {
         try {
@@ -262,6 +265,7 @@ export class Spool {
         e.spilling = undefined;
         throw err;
       }
+      this.onWrite?.();
       const backing = e.backing!;
       e.backing = undefined;
       this.held.delete(e);

@@ -48,7 +48,8 @@ export class Upstream {
     private readonly metrics: Metrics,
   ) {
     this.sender = config.type === 'sink' ? sinkSender(dataDir) : httpSender(config);
-    this.spool = new Spool(queueDir(dataDir, config.name), { maxBatches: config.queue.maxBatches, maxBytes: config.queue.maxBytes }, config.queue.memoryBytes);
+    const limits = { maxBatches: config.queue.maxBatches, maxBytes: config.queue.maxBytes };
+    this.spool = new Spool(queueDir(dataDir, config.name), limits, config.queue.memoryBytes, () => metrics.batchesWritten.inc({ upstream: config.name }));
     this.deadDir = deadLetterDir(dataDir, config.name);
     this.deliveredLog = new DeliveredLog(deliveredDir(dataDir, config.name));
   }

@@ -12,6 +12,12 @@ export function createMetrics() {
     spansForwarded: new Counter({ name: 'tracebridge_spans_forwarded_total', help: 'Spans delivered, per upstream.', labelNames: ['upstream'], registers: [registry] }),
     spansRejected: new Counter({ name: 'tracebridge_spans_rejected_total', help: 'Spans an upstream rejected for good or that ran out of retries.', labelNames: ['upstream', 'reason'], registers: [registry] }),
     retries: new Counter({ name: 'tracebridge_retries_total', help: 'Upstream request retries.', labelNames: ['upstream'], registers: [registry] }),
+    batchesWritten: new Counter({
+      name: 'tracebridge_queue_writes_total',
+      help: 'Batches written to an upstream queue on disk (the rest were sent from memory, the journal holding them).',
+      labelNames: ['upstream'],
+      registers: [registry],
+    }),
     queueDepth: new Gauge({ name: 'tracebridge_queue_depth', help: 'Batches waiting per upstream.', labelNames: ['upstream'], registers: [registry] }),
     requestSeconds: new Histogram({ name: 'tracebridge_request_duration_seconds', help: 'Inbound request handling time.', labelNames: ['path'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
     upstreamSeconds: new Histogram({ name: 'tracebridge_upstream_duration_seconds', help: 'Upstream request latency.', labelNames: ['upstream'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),

@@ -45,6 +45,11 @@ t.test('upstream down for a while, then up: every accepted span arrives, exactly
   t.equal(duplicates(weave.spans()), 0, 'no duplicates at the recovering upstream');
   t.equal(duplicates(langtrace.spans()), 0, 'none at the healthy one either');
   t.same(readdirSync(join(tb.dataDir, 'queue', 'weave')), [], 'the queue is empty again');
+  const metrics = await (await fetch(`${tb.url}/metrics`)).text();
+  const writes = (u: string) => Number(metrics.match(new RegExp(`tracebridge_queue_writes_total\\{upstream="${u}"\\} (\\d+)`))?.[1] ?? 0);
+  // One per worker failed a send and was written at once; the rest waited, journalled, under 1 s.
+  t.ok(writes('weave') >= 4 && writes('weave') <= 20, `Weave's copies that failed a send were written to its queue (${writes('weave')})`);
+  t.equal(writes('langtrace'), 0, "Langtrace's were sent from memory: written once, in the journal");
 });
 
 t.test('an upstream failing 70% of requests with 503: sent == received', async (t) => {
