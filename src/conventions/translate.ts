@@ -1,6 +1,6 @@
 // Rewrites a batch's LLM spans for one target profile. The input batch is never modified (it is
 // shared by every upstream); attributes the target has no slot for are kept as they came.
-import type { Attributes, ResourceSpans, Span, SpanBatch, SpanEvent } from '../model/batch.js';
+import type { AnyValue, Attributes, ResourceSpans, Span, SpanBatch, SpanEvent } from '../model/batch.js';
 import { loadMappings, type Convention, type Mappings, type Profile } from './mappings.js';
 import { readSpan, type ReadResult } from './read/index.js';
 import { writeCall } from './write/index.js';
@@ -49,12 +49,12 @@ export function translateSpan(
     if (events) for (const e of events) removeEvents.add(e);
   }
   const clash = clashChecker(profile, w.attrs, mappings);
-  const attrs: Attributes = new Map();
-  for (const [k, v] of span.attributes) {
-    if (remove.has(k) || w.attrs.has(k)) continue;
-    attrs.set(clash?.(k) ? RENAMED_PREFIX + k : k, v);
-  }
-  for (const [k, v] of w.attrs) attrs.set(k, v);
+  // The written map becomes the span's: the originals kept are decided against the written keys
+  // alone (the clash check reads them), then added after them.
+  const kept: Array<[string, AnyValue]> = [];
+  for (const [k, v] of span.attributes) if (!remove.has(k) && !w.attrs.has(k)) kept.push([clash?.(k) ? RENAMED_PREFIX + k : k, v]);
+  const attrs: Attributes = w.attrs;
+  for (const [k, v] of kept) attrs.set(k, v);
   const events = removeEvents.size || w.events.length ? [...span.events.filter((e) => !removeEvents.has(e)), ...w.events] : span.events;
   return { span: { ...span, attributes: attrs, events }, convention };
 }
