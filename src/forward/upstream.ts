@@ -157,7 +157,7 @@ export class Upstream {
       // A failure here is a disk failure (the dead-letter folder, say): the batch stays on disk
       // or in the journal for the next start, and this worker goes on with the next one.
       const job = this.process(entry).catch((err: NodeJS.ErrnoException) =>
-        this.log.error({ upstream: this.name, code: err.code, err: err.message }, 'cannot finish a batch; it is kept on disk for the next start'),
+        this.log.error({ upstream: this.name, code: err.code, err: err.message }, 'cannot finish a batch; it is kept (in its queue or the journal) for the next start'),
       );
       this.inFlight.add(job);
       await job;

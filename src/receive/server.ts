@@ -189,11 +189,16 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     }
     a.batch = undefined;
     const name = journal!.nameOf(a.entry);
+    // No closure here refers to `a` or the copies: the journal's release below outlives this
+    // call, and would keep whatever the closures of this call refer to alive until it runs.
+    const skip = a.skip;
     const deliveries = out.deliveries
       .map((d) => [byName.get(d.upstream), d] as [Upstream | undefined, Delivery])
-      .filter((p): p is [Upstream, Delivery] => p[0] !== undefined && !a.skip?.has(p[0].name));
-    const held = deliveries.filter(([u, d]) => u.canHold(bodyBytes(d)));
-    const queued = await enqueue(deliveries.filter((p) => !held.includes(p)), name, a.places);
+      .filter((p): p is [Upstream, Delivery] => p[0] !== undefined && !skip?.has(p[0].name));
+    const held: Array<[Upstream, Delivery]> = [];
+    const written: Array<[Upstream, Delivery]> = [];
+    for (const p of deliveries) (p[0].canHold(bodyBytes(p[1])) ? held : written).push(p);
+    const queued = await enqueue(written, name, a.places);
     if (!queued) return;
     const entry = a.entry;
     const removeFromJournal = () => journal!.done(entry).catch((e: Error) => log.error({ err: e.message, file: entry.file }, 'cannot remove a request from the journal'));
