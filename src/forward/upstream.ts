@@ -40,6 +40,7 @@ export class Upstream {
   /** Names recorded as delivered by earlier runs; read at open, dropped at start. */
   private deliveredBefore = new Set<string>();
   private spillTimer: NodeJS.Timeout | undefined;
+  private recordFailing = false;
 
   constructor(
     readonly config: UpstreamConfig,
@@ -203,9 +204,12 @@ export class Upstream {
   private recordDelivered(entry: SpoolEntry): void {
     try {
       this.deliveredLog.record(Spool.nameOf(entry));
+      this.recordFailing = false;
     } catch (err) {
-      // Only the duplicates a crash could cause depend on it: not worth failing a delivery over.
-      this.log.warn({ upstream: this.name, err: (err as Error).message }, 'cannot record a delivery');
+      // Only the duplicates a crash could cause depend on it: not worth failing a delivery over,
+      // nor a log line per delivery while the disk is full.
+      if (!this.recordFailing) this.log.warn({ upstream: this.name, err: (err as Error).message }, 'cannot record deliveries; a crash now may resend some');
+      this.recordFailing = true;
     }
   }
 

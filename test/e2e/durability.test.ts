@@ -202,3 +202,14 @@ t.test('a dead-letter folder that cannot be written: logged, the request kept, t
   await langtrace.waitForSpans(2, 5000);
   t.equal(weave.spans().length, 1, "Weave's only worker sent the next request");
 });
+
+t.test('deliveries that cannot be recorded: delivered all the same, one warning', async (t) => {
+  const { weave, langtrace, tb } = await pair(t);
+  const dir = join(tb.dataDir, 'delivered', 'langtrace');
+  rmSync(dir, { recursive: true, force: true });
+  writeFileSync(dir, 'not a folder');
+  for (let i = 0; i < 3; i++) t.equal((await post(tb.url)).status, 200);
+  await Promise.all([weave.waitForSpans(3, 5000), langtrace.waitForSpans(3, 5000)]);
+  t.equal(tb.logs.filter((l) => l.includes('cannot record deliveries')).length, 1, 'warned once, not per delivery');
+  t.ok(readdirSync(join(tb.dataDir, 'delivered', 'weave')).length > 0, "Weave's deliveries are recorded");
+});
