@@ -266,10 +266,7 @@ export class Spool {
         throw err;
       }
       this.onWrite?.();
-      const backing = e.backing!;
-      e.backing = undefined;
-      this.held.delete(e);
-      backing.release();
+      this.release(e);
     })();
     return e.spilling;
   }
@@ -327,26 +324,30 @@ export class Spool {
     return deserialise(upstream, await readFile(join(this.dir, e.file)));
   }
 
-  /** Waits for a spill under way and marks the entry finished; true if it is still held only in memory. */
+  /**
+   * Waits for a spill under way, marks the entry finished and gives back the memory budget its
+   * copy used (the copy itself stays until the caller drops it); true if it is still held only in memory.
+   */
   private async finish(e: Entry): Promise<boolean> {
     e.finished = true;
     await e.spilling?.catch(() => undefined);
     if (e.kept && (e.backing || e.spilling)) this.keptBytes -= e.bytes;
-    if (e.kept && e.spilling) e.kept = undefined;
     return e.backing !== undefined;
   }
 
   /** Removes a delivered batch. */
   async done(e: Entry): Promise<void> {
     this.bytes -= e.bytes;
-    if (await this.finish(e)) return this.release(e);
+    const inMemory = await this.finish(e);
+    e.kept = undefined;
+    if (inMemory) return this.release(e);
     await unlink(join(this.dir, e.file)).catch(() => undefined);
   }
 
+  /** A held batch no longer needs its durable copy elsewhere: it was delivered, dead-lettered or spilled. */
   private release(e: Entry): void {
     const backing = e.backing!;
     e.backing = undefined;
-    e.kept = undefined;
     this.held.delete(e);
     backing.release();
   }
@@ -360,6 +361,7 @@ export class Spool {
       await writeSynced(join(deadDir, e.file), serialise(e.kept!, e.kept!.createdAt));
       this.release(e);
     } else await rename(join(this.dir, e.file), join(deadDir, e.file));
+    e.kept = undefined;
     this.bytes -= e.bytes;
   }
 }
