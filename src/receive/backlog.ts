@@ -2,6 +2,23 @@
 // and a new request is admitted only while fewer than `limit` are admitted, waiting or running.
 // Past that, admission waits, so a proxy at saturation slows its clients down instead of
 // holding an ever longer list in memory.
+
+/** Resolves when a waiter pushed on `waiters` is called, or after `ms` (the waiter then removed). */
+function wait(waiters: Array<() => void>, ms: number): Promise<void> {
+  return new Promise<void>((r) => {
+    const wake = () => {
+      clearTimeout(timer);
+      r();
+    };
+    const timer = setTimeout(() => {
+      const i = waiters.indexOf(wake);
+      if (i >= 0) waiters.splice(i, 1);
+      r();
+    }, Math.min(ms, 2 ** 31 - 1));
+    waiters.push(wake);
+  });
+}
+
 export class Backlog<T> {
   private readonly waiting: T[] = [];
   private running = 0;
@@ -29,18 +46,7 @@ export class Backlog<T> {
     while (this.size >= this.limit) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      await new Promise<void>((r) => {
-        const wake = () => {
-          clearTimeout(timer);
-          r();
-        };
-        const timer = setTimeout(() => {
-          const i = this.roomWaiters.indexOf(wake);
-          if (i >= 0) this.roomWaiters.splice(i, 1);
-          r();
-        }, Math.min(left, 2 ** 31 - 1));
-        this.roomWaiters.push(wake);
-      });
+      await wait(this.roomWaiters, left);
     }
     this.admitted++;
     return true;
@@ -69,13 +75,7 @@ export class Backlog<T> {
     while (this.waiting.length + this.running > 0) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, Math.min(left, 2 ** 31 - 1));
-        this.idleWaiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
+      await wait(this.idleWaiters, left);
     }
     return true;
   }
