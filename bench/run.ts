@@ -137,23 +137,30 @@ async function saturate(url: string, make: () => Buffer, headers: Record<string,
   return { ok, other };
 }
 
-async function fixedRate(url: string, make: () => Buffer, headers: Record<string, string>, reqPerSec: number, seconds: number): Promise<number[]> {
-  const latencies: number[] = [];
+/**
+ * Open-loop requests at a fixed rate; each tick sends one request to every URL at the same moment.
+ * Returns each URL's latencies in sending order, so they can be paired request by request.
+ */
+async function fixedRate(urls: string[], make: () => Buffer, headers: Record<string, string>, reqPerSec: number, seconds: number): Promise<number[][]> {
+  const total = Math.round(reqPerSec * seconds);
+  const latencies = urls.map(() => new Array<number>(total).fill(NaN));
   const pending: Promise<void>[] = [];
   const start = performance.now();
-  const total = Math.round(reqPerSec * seconds);
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / reqPerSec;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const body = make();
-    const t0 = performance.now();
-    pending.push(post(url, body, headers).then(() => void latencies.push(performance.now() - t0)));
+    urls.forEach((url, u) => {
+      const body = make();
+      const t0 = performance.now();
+      pending.push(post(url, body, headers).then(() => void (latencies[u][i] = performance.now() - t0)));
+    });
   }
   await Promise.all(pending);
-  return latencies.sort((a, b) => a - b);
+  return latencies;
 }
 
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 interface Scenario {
@@ -172,10 +179,16 @@ interface Row {
   scenario: string;
   spansPerSec: number;
   passSpansPerSec: number;
+  /** Spans per second of the proxy's own CPU time (all threads) at saturation: per core. */
+  perCore: number;
+  passPerCore: number;
   p50: number;
   p99: number;
   passP50: number;
   passP99: number;
+  /** Percentiles of tracebridge's latency minus the passthrough's, request by request (same moment, same body). */
+  addedP50: number;
+  addedP99: number;
   lightP50: number;
   lightP99: number;
   /** High-water mark after the saturation run (closed loop, CONCURRENCY requests at a time). */
@@ -221,16 +234,18 @@ async function main() {
         upstreams: sc.upstreams.map((u) => ({ name: u, type: u, url: u === sc.down ? DOWN_URL : sinks.url, project: 'bench/bench', auth: { mode: 'static', key: 'k' }, queue: { maxBatches: 2000, concurrency: 8 } })),
       }),
     );
-    // passthrough floor, same load
-    const pass = await startProcess(['bench/passthrough.mjs', sinks.url + '/v1/traces', '0']);
+    // passthrough floor, same load; it has its own sink, so the counts below are tracebridge's alone
+    const passSink = await sink();
+    const pass = await startProcess(['bench/passthrough.mjs', passSink.url + '/v1/traces', '0']);
     await saturate(pass.url + sc.path, make, headers, 1);
+    const passCpu0 = procStats(pass.child.pid!).cpuSeconds;
     const ps = await saturate(pass.url + sc.path, make, headers, SECONDS);
-    const pl = await fixedRate(pass.url + sc.path, make, headers, RATE / sc.batch, LATENCY_SECONDS);
-    await stop(pass.child);
+    const passCpu = procStats(pass.child.pid!).cpuSeconds - passCpu0;
     // tracebridge
     const tb = await startProcess([...NODE_ARGS, 'dist/src/cli.js', 'serve', '--config', config]);
     const before = sinks.requests;
     await saturate(tb.url + sc.path, make, headers, 1);
+    const satCpu0 = procStats(tb.child.pid!).cpuSeconds;
     const ts = await saturate(tb.url + sc.path, make, headers, SECONDS);
     const saturatedRss = procStats(tb.child.pid!).peakRssMiB;
     const acceptedBatches = ts.ok;
@@ -239,21 +254,29 @@ async function main() {
     const live = sc.upstreams.filter((u) => u !== sc.down).length;
     while (sinks.requests - before < acceptedBatches * live && performance.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 50));
     const drainSecs = (performance.now() - drainStart) / 1000;
+    // CPU of the saturation run and its drain: what the accepted spans cost, whatever else ran on the machine.
+    const satCpu = procStats(tb.child.pid!).cpuSeconds - satCpu0;
     const cpu0 = procStats(tb.child.pid!);
     const t0 = performance.now();
     let tl: number[] = [];
+    let pl: number[] = [];
     let secs = 0;
     let cpu1 = cpu0;
     const fixedReceived = sinks.requests;
     const instr = await instructions(tb.child.pid!, async () => {
-      tl = await fixedRate(tb.url + sc.path, make, headers, RATE / sc.batch, LATENCY_SECONDS);
+      // The passthrough's fixed-rate run goes at the same time, so both see the same machine.
+      [tl, pl] = await fixedRate([tb.url + sc.path, pass.url + sc.path], make, headers, RATE / sc.batch, LATENCY_SECONDS);
       secs = (performance.now() - t0) / 1000;
       cpu1 = procStats(tb.child.pid!);
       // Until everything taken is delivered, so the count covers the whole path of every span.
       const deadline = performance.now() + 60_000;
       while (sinks.requests - fixedReceived < tl.length * live && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     });
-    const light = await fixedRate(tb.url + sc.path, make, headers, LIGHT / sc.batch, LIGHT_SECONDS);
+    await stop(pass.child);
+    passSink.server.close();
+    const [light] = await fixedRate([tb.url + sc.path], make, headers, LIGHT / sc.batch, LIGHT_SECONDS);
+    // What each request took through tracebridge beyond what the same request took through the passthrough, sent at the same moment.
+    const added = sorted(tl.map((t, i) => t - pl[i]));
     await new Promise((r) => setTimeout(r, 1500));
     const stats = procStats(tb.child.pid!);
     await stop(tb.child);
@@ -263,12 +286,16 @@ async function main() {
       scenario: `${sc.name}, batches of ${sc.batch}`,
       spansPerSec: Math.round((acceptedBatches * sc.batch) / SECONDS),
       passSpansPerSec: Math.round((ps.ok * sc.batch) / SECONDS),
-      p50: pct(tl, 50),
-      p99: pct(tl, 99),
-      passP50: pct(pl, 50),
-      passP99: pct(pl, 99),
-      lightP50: pct(light, 50),
-      lightP99: pct(light, 99),
+      perCore: Math.round((acceptedBatches * sc.batch) / satCpu),
+      passPerCore: Math.round((ps.ok * sc.batch) / passCpu),
+      p50: pct(sorted(tl), 50),
+      p99: pct(sorted(tl), 99),
+      passP50: pct(sorted(pl), 50),
+      passP99: pct(sorted(pl), 99),
+      addedP50: pct(added, 50),
+      addedP99: pct(added, 99),
+      lightP50: pct(sorted(light), 50),
+      lightP99: pct(sorted(light), 99),
       peakRss: saturatedRss,
       peakRssOverall: stats.peakRssMiB,
       cpuPer10k: (cpu1.cpuSeconds - cpu0.cpuSeconds) / secs / (RATE / 10_000),
@@ -278,16 +305,17 @@ async function main() {
     rows.push(row);
     console.log(
       `${row.scenario}\n  tracebridge ${row.spansPerSec.toLocaleString('en-US')} spans/s (${ts.other} refused), passthrough ${row.passSpansPerSec.toLocaleString('en-US')} spans/s, ratio ${(row.spansPerSec / row.passSpansPerSec).toFixed(2)}x\n` +
-        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}); at ${LIGHT} spans/s: p50 ${row.lightP50.toFixed(2)} ms, p99 ${row.lightP99.toFixed(2)} ms; CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s${row.instructionsPerSpan ? `, ${Math.round(row.instructionsPerSpan / 1000)}k instructions per span` : ''}; peak RSS ${row.peakRss.toFixed(0)} MiB at saturation, ${row.peakRssOverall.toFixed(0)} MiB overall\n  ${row.delivered}`,
+        `  per core (spans per CPU-second at saturation): tracebridge ${row.perCore.toLocaleString('en-US')}, passthrough ${row.passPerCore.toLocaleString('en-US')}, ratio ${(row.perCore / row.passPerCore).toFixed(3)}x\n` +
+        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}, sent at the same moments; added per request p50 ${row.addedP50.toFixed(2)}, p99 ${row.addedP99.toFixed(2)}); at ${LIGHT} spans/s: p50 ${row.lightP50.toFixed(2)} ms, p99 ${row.lightP99.toFixed(2)} ms; CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s${row.instructionsPerSpan ? `, ${Math.round(row.instructionsPerSpan / 1000)}k instructions per span` : ''}; peak RSS ${row.peakRss.toFixed(0)} MiB at saturation, ${row.peakRssOverall.toFixed(0)} MiB overall\n  ${row.delivered}`,
     );
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const table = [
-    '| scenario | tracebridge spans/s | passthrough spans/s | ratio | p50 / p99 at 5k spans/s (ms) | added p99 (ms) | p50 / p99 at 1k spans/s (ms) | CPU per 10k spans/s | instructions per span | peak RSS at saturation (overall) |',
-    '| --- | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |',
+    '| scenario | tracebridge spans/s | passthrough spans/s | ratio | per core: tracebridge / passthrough (ratio) | p50 / p99 at 5k spans/s (ms), passthrough in brackets | added p50 / p99 (ms) | p50 / p99 at 1k spans/s (ms) | CPU per 10k spans/s | instructions per span | peak RSS at saturation (overall) |',
+    '| --- | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | ${r.spansPerSec.toLocaleString('en-US')} | ${r.passSpansPerSec.toLocaleString('en-US')} | ${(r.spansPerSec / r.passSpansPerSec).toFixed(2)}x | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${(r.p99 - r.passP99).toFixed(1)} | ${r.lightP50.toFixed(1)} / ${r.lightP99.toFixed(1)} | ${(r.cpuPer10k * 100).toFixed(0)}% of a core | ${r.instructionsPerSpan ? `${Math.round(r.instructionsPerSpan / 1000)}k` : 'n/a'} | ${r.peakRss.toFixed(0)} MiB (${r.peakRssOverall.toFixed(0)}) |`,
+        `| ${r.scenario} | ${r.spansPerSec.toLocaleString('en-US')} | ${r.passSpansPerSec.toLocaleString('en-US')} | ${(r.spansPerSec / r.passSpansPerSec).toFixed(2)}x | ${r.perCore.toLocaleString('en-US')} / ${r.passPerCore.toLocaleString('en-US')} (${(r.perCore / r.passPerCore).toFixed(3)}x) | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} (${r.passP50.toFixed(1)} / ${r.passP99.toFixed(1)}) | ${r.addedP50.toFixed(1)} / ${r.addedP99.toFixed(1)} | ${r.lightP50.toFixed(1)} / ${r.lightP99.toFixed(1)} | ${(r.cpuPer10k * 100).toFixed(0)}% of a core | ${r.instructionsPerSpan ? `${Math.round(r.instructionsPerSpan / 1000)}k` : 'n/a'} | ${r.peakRss.toFixed(0)} MiB (${r.peakRssOverall.toFixed(0)}) |`,
     ),
   ].join('\n');
   const out = process.env.BENCH_OUT;
