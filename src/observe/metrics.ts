@@ -20,6 +20,12 @@ export function createMetrics() {
     }),
     queueDepth: new Gauge({ name: 'tracebridge_queue_depth', help: 'Batches waiting per upstream.', labelNames: ['upstream'], registers: [registry] }),
     requestSeconds: new Histogram({ name: 'tracebridge_request_duration_seconds', help: 'Inbound request handling time.', labelNames: ['path'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
+    journalSeconds: new Histogram({
+      name: 'tracebridge_journal_write_seconds',
+      help: "Writing an answered request to the journal (write, fsync, rename, directory fsync): what a client waits for besides decoding; the disk's fsync latency shows here.",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
     upstreamSeconds: new Histogram({ name: 'tracebridge_upstream_duration_seconds', help: 'Upstream request latency.', labelNames: ['upstream'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
   };
   return m;

@@ -235,8 +235,10 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       let entry: JournalEntry;
       let staged: Staged | undefined;
       try {
+        const written = metrics.journalSeconds.startTimer();
         staged = await journal!.stage(input, spans);
         entry = await journal!.commit(staged);
+        written();
       } catch (err) {
         await staged?.abort();
         const e = err as NodeJS.ErrnoException;

@@ -50,6 +50,7 @@ t.test('upstream down for a while, then up: every accepted span arrives, exactly
   // One per worker failed a send and was written at once; the rest waited, journalled, under 1 s.
   t.ok(writes('weave') >= 4 && writes('weave') <= 20, `Weave's copies that failed a send were written to its queue (${writes('weave')})`);
   t.equal(writes('langtrace'), 0, "Langtrace's were sent from memory: written once, in the journal");
+  t.equal(Number(metrics.match(/tracebridge_journal_write_seconds_count (\d+)/)?.[1]), 20, 'each answered request was timed once as it was journalled');
 });
 
 t.test('an upstream failing 70% of requests with 503: sent == received', async (t) => {
