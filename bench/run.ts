@@ -150,8 +150,8 @@ async function fixedRate(urls: string[], make: () => Buffer, headers: Record<str
     const due = start + (i * 1000) / reqPerSec;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const body = make(); // the same bytes to every URL: their latencies are compared pairwise
     urls.forEach((url, u) => {
-      const body = make();
       const t0 = performance.now();
       pending.push(post(url, body, headers).then(() => void (latencies[u][i] = performance.now() - t0)));
     });
