@@ -312,10 +312,15 @@ export class Spool {
     this.index.unshift(...entries);
   }
 
+  /** A held (or spilled) batch keeps its copy, and its share of the budget, until it is finished. */
+  private static keepsCopy(e: Entry): boolean {
+    return e.kept !== undefined && (e.backing !== undefined || e.spilling !== undefined);
+  }
+
   async load(upstream: string, e: Entry): Promise<Delivery & { createdAt: number }> {
     const kept = e.kept;
-    // A held batch keeps its copy until it is finished: a spill may still need it.
-    if (kept && (e.backing || e.spilling)) return kept;
+    // A spill may still need the copy.
+    if (Spool.keepsCopy(e)) return kept!;
     if (kept) {
       e.kept = undefined;
       this.keptBytes -= e.bytes;
@@ -331,7 +336,7 @@ export class Spool {
   private async finish(e: Entry): Promise<boolean> {
     e.finished = true;
     await e.spilling?.catch(() => undefined);
-    if (e.kept && (e.backing || e.spilling)) this.keptBytes -= e.bytes;
+    if (Spool.keepsCopy(e)) this.keptBytes -= e.bytes;
     return e.backing !== undefined;
   }
 

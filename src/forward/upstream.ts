@@ -73,9 +73,11 @@ export class Upstream {
     await this.spool.open();
     this.deliveredBefore = await this.deliveredLog.open();
     // Delivered, then the process stopped before the file was removed.
-    const sent = this.spool.take(this.spool.depth);
-    this.spool.giveBack(sent.filter((e) => !this.deliveredBefore.has(Spool.nameOf(e))));
-    await Promise.all(sent.filter((e) => this.deliveredBefore.has(Spool.nameOf(e))).map((e) => this.spool.done(e)));
+    const waiting: SpoolEntry[] = [];
+    const sent: SpoolEntry[] = [];
+    for (const e of this.spool.take(this.spool.depth)) (this.deliveredBefore.has(Spool.nameOf(e)) ? sent : waiting).push(e);
+    this.spool.giveBack(waiting);
+    await Promise.all(sent.map((e) => this.spool.done(e)));
     if (this.spool.depth) this.log.info({ upstream: this.name, batches: this.spool.depth }, 'resuming batches queued before the last stop');
     this.gauge();
   }
