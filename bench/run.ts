@@ -277,6 +277,7 @@ async function main() {
     const [light] = await fixedRate([tb.url + sc.path], make, headers, LIGHT / sc.batch, LIGHT_SECONDS);
     // What each request took through tracebridge beyond what the same request took through the passthrough, sent at the same moment.
     const added = sorted(tl.map((t, i) => t - pl[i]));
+    const [tbSorted, passSorted, lightSorted] = [sorted(tl), sorted(pl), sorted(light)];
     await new Promise((r) => setTimeout(r, 1500));
     const stats = procStats(tb.child.pid!);
     await stop(tb.child);
@@ -288,14 +289,14 @@ async function main() {
       passSpansPerSec: Math.round((ps.ok * sc.batch) / SECONDS),
       perCore: Math.round((acceptedBatches * sc.batch) / satCpu),
       passPerCore: Math.round((ps.ok * sc.batch) / passCpu),
-      p50: pct(sorted(tl), 50),
-      p99: pct(sorted(tl), 99),
-      passP50: pct(sorted(pl), 50),
-      passP99: pct(sorted(pl), 99),
+      p50: pct(tbSorted, 50),
+      p99: pct(tbSorted, 99),
+      passP50: pct(passSorted, 50),
+      passP99: pct(passSorted, 99),
       addedP50: pct(added, 50),
       addedP99: pct(added, 99),
-      lightP50: pct(sorted(light), 50),
-      lightP99: pct(sorted(light), 99),
+      lightP50: pct(lightSorted, 50),
+      lightP99: pct(lightSorted, 99),
       peakRss: saturatedRss,
       peakRssOverall: stats.peakRssMiB,
       cpuPer10k: (cpu1.cpuSeconds - cpu0.cpuSeconds) / secs / (RATE / 10_000),
