@@ -12,6 +12,8 @@ const GENAI = 4;
 const CURRENT = 8;
 const INDEXED_LLM = 16;
 const OI_SHAPE = 32;
+const VERCEL = 64;
+const GENERIC_IO = 128;
 
 const keyFlags = memoByKey((key: string): number => {
   let f = 0;
@@ -21,6 +23,8 @@ const keyFlags = memoByKey((key: string): number => {
   if (INDEXED.test(key)) f |= INDEXED_LLM;
   if (key.startsWith('llm.input_messages.') || key.startsWith('llm.output_messages.') || key.startsWith('llm.token_count.') || key === 'llm.model_name')
     f |= OI_SHAPE;
+  if (key === 'ai.operationId' || key === 'ai.model.id' || key === 'ai.toolCall.name' || key === 'ai.prompt' || key === 'ai.prompt.messages') f |= VERCEL;
+  if (key === 'input.value' || key === 'output.value') f |= GENERIC_IO;
   if (key.startsWith('gen_ai.')) {
     f |= GENAI;
     if (key === 'gen_ai.input.messages' || key === 'gen_ai.output.messages' || key === 'gen_ai.provider.name' || key === 'gen_ai.system_instructions' || key === 'gen_ai.tool.definitions')
@@ -28,6 +32,9 @@ const keyFlags = memoByKey((key: string): number => {
   }
   return f;
 });
+
+/** OTel GenAI's event form: the content of an inference as attributes of one span event. */
+export const DETAILS_EVENT = 'gen_ai.client.inference.operation.details';
 
 export function detect(attrs: Attributes, scopeName = '', eventNames: string[] = []): Convention | undefined {
   if (attrs.has('openinference.span.kind')) return 'openinference';
@@ -40,6 +47,8 @@ export function detect(attrs: Attributes, scopeName = '', eventNames: string[] =
   const indexedLlm = (flags & INDEXED_LLM) !== 0;
   const oiShape = (flags & OI_SHAPE) !== 0;
   if (langtrace) return 'langtrace';
+  // The AI SDK's step spans carry gen_ai.* keys too; its ai.* keys are the fuller record.
+  if (flags & VERCEL) return 'vercel-ai';
   // Langtrace's documented dialect and its legacy SDKs use un-indexed JSON strings.
   if (attrs.get('llm.request.messages')?.type === 'string' || attrs.has('llm.vendor') && !indexedLlm) return 'langtrace-docs';
   if (attrs.get('llm.prompts')?.type === 'string' || attrs.has('llm.token.counts') || attrs.has('llm.model')) return 'langtrace-legacy';
@@ -49,8 +58,10 @@ export function detect(attrs: Attributes, scopeName = '', eventNames: string[] =
   if (/^(@langtrase\/|langtrace)/.test(scopeName)) return 'langtrace';
   if (indexedLlm) return 'openllmetry';
   if (oiShape) return 'openinference';
-  if (current) return 'otel-genai';
+  if (current || eventNames.includes(DETAILS_EVENT)) return 'otel-genai';
   if (genai || eventNames.some((n) => n.startsWith('gen_ai.'))) return 'otel-genai-legacy';
+  // input.value / output.value alone (as in Weave's own OTel example): OpenInference's generic keys.
+  if (flags & GENERIC_IO) return 'openinference';
   return undefined;
 }
 
@@ -63,6 +74,7 @@ export const FALLBACK_ORDER: Convention[] = [
   'otel-genai-legacy',
   'langtrace-docs',
   'langtrace-legacy',
+  'vercel-ai',
 ];
 
 const ORDERS = new Map<Convention | undefined, readonly Convention[]>();

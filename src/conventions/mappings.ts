@@ -12,6 +12,7 @@ export const CONVENTIONS = [
   'langtrace',
   'langtrace-legacy',
   'langtrace-docs',
+  'vercel-ai',
 ] as const;
 export type Convention = (typeof CONVENTIONS)[number];
 

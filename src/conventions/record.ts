@@ -8,9 +8,25 @@ export interface ToolCall {
   arguments: string;
 }
 
+/**
+ * One piece of a message that is not plain text only: an image, audio or file (by URI, inline
+ * base64 data or a provider's file id), reasoning text, or text beside them. A message with
+ * parts holds its whole content in them, in order; `content` then holds the text parts joined.
+ */
+export interface Part {
+  type: 'text' | 'image' | 'audio' | 'video' | 'file' | 'reasoning';
+  text?: string;
+  uri?: string;
+  /** Base64, as OTel's blob part and data URLs carry it. */
+  data?: string;
+  fileId?: string;
+  mimeType?: string;
+}
+
 export interface Message {
   role: string;
   content?: string;
+  parts?: Part[];
   toolCalls?: ToolCall[];
   /** For role "tool": the call this message answers. */
   toolCallId?: string;
@@ -30,7 +46,20 @@ export interface Document {
   score?: number;
 }
 
+/** What a span is, whatever the convention calls it: each target types it its own way. */
+export type SpanRole = 'llm' | 'embedding' | 'agent' | 'tool' | 'chain' | 'retriever';
+
+export interface ToolRun {
+  name?: string;
+  id?: string;
+  description?: string;
+  /** JSON text. */
+  arguments?: string;
+  result?: string;
+}
+
 export interface LlmCall {
+  role?: SpanRole;
   provider?: string;
   operation?: string;
   requestModel?: string;
@@ -65,13 +94,12 @@ export interface LlmCall {
   path?: string;
   embeddings?: { texts?: string[]; dimension?: number };
   documents?: Document[];
-  /** Generic input/output (OpenInference input.value, OpenLLMetry traceloop.entity.*): read, never rewritten. */
+  /** A tool run (OTel execute_tool, OpenInference TOOL, the AI SDK's ai.toolCall). */
+  tool?: ToolRun;
+  agent?: { name?: string; id?: string; description?: string };
+  /** Generic input/output (OpenInference input.value, OpenLLMetry traceloop.entity.*), for spans without messages. */
   inputValue?: string;
   outputValue?: string;
-}
-
-export function emptyCall(): LlmCall {
-  return { params: {}, usage: {} };
 }
 
 /** The scalar fields a mapping table may name, with the type their attribute holds. */
@@ -101,6 +129,14 @@ export const SCALAR_FIELDS = {
   'usage.cacheWrite': 'int',
   'usage.reasoning': 'int',
   'embeddings.dimension': 'int',
+  'tool.name': 'string',
+  'tool.id': 'string',
+  'tool.description': 'string',
+  'tool.arguments': 'string',
+  'tool.result': 'string',
+  'agent.name': 'string',
+  'agent.id': 'string',
+  'agent.description': 'string',
 } as const;
 
 export type ScalarField = keyof typeof SCALAR_FIELDS;
@@ -138,6 +174,14 @@ const ACCESS: { [F in ScalarField]: [(c: LlmCall) => ScalarValue | undefined, (c
   'usage.cacheWrite': [(c) => c.usage?.cacheWrite, (c, v) => ((c.usage ??= {}).cacheWrite = v)],
   'usage.reasoning': [(c) => c.usage?.reasoning, (c, v) => ((c.usage ??= {}).reasoning = v)],
   'embeddings.dimension': [(c) => c.embeddings?.dimension, (c, v) => ((c.embeddings ??= {}).dimension = v)],
+  'tool.name': [(c) => c.tool?.name, (c, v) => ((c.tool ??= {}).name = v)],
+  'tool.id': [(c) => c.tool?.id, (c, v) => ((c.tool ??= {}).id = v)],
+  'tool.description': [(c) => c.tool?.description, (c, v) => ((c.tool ??= {}).description = v)],
+  'tool.arguments': [(c) => c.tool?.arguments, (c, v) => ((c.tool ??= {}).arguments = v)],
+  'tool.result': [(c) => c.tool?.result, (c, v) => ((c.tool ??= {}).result = v)],
+  'agent.name': [(c) => c.agent?.name, (c, v) => ((c.agent ??= {}).name = v)],
+  'agent.id': [(c) => c.agent?.id, (c, v) => ((c.agent ??= {}).id = v)],
+  'agent.description': [(c) => c.agent?.description, (c, v) => ((c.agent ??= {}).description = v)],
 };
 
 export function getField(call: LlmCall, field: ScalarField): ScalarValue | undefined {

@@ -74,10 +74,6 @@ function prefixesFor(mappings: Mappings): Set<string> {
   return set;
 }
 
-/**
- * For Weave only (it un-flattens dotted keys and rejects a key that is both a value and a
- * parent): true for an original key that is a dotted parent or child of a written key.
- */
 /** 'a.b.c' → ['a', 'a.b']: the dotted parents of a key. */
 const parentsOf = memoByKey((key: string): string[] => {
   const out: string[] = [];
@@ -92,7 +88,15 @@ const parentsOf = memoByKey((key: string): string[] => {
 function clashChecker(profile: Profile, written: Attributes, mappings: Mappings): ((key: string) => boolean) | undefined {
   if (profile !== 'weave') return undefined;
   const prefixes = prefixesFor(mappings);
+  // Weave reads ai.prompt / ai.response (the AI SDK's keys) before gen_ai.prompt / gen_ai.completion:
+  // what is left of them once those are written would hide the written messages.
+  const shadowIn = written.has('gen_ai.prompt');
+  const shadowOut = written.has('gen_ai.completion');
   return (key) => {
+    if (key.charCodeAt(0) === 97 && key.startsWith('ai.')) {
+      if (shadowIn && (key === 'ai.prompt' || key.startsWith('ai.prompt.'))) return true;
+      if (shadowOut && (key === 'ai.response' || key.startsWith('ai.response.'))) return true;
+    }
     if (prefixes.has(key)) for (const w of written.keys()) if (w.startsWith(key + '.')) return true;
     for (const p of parentsOf(key)) if (written.has(p)) return true;
     return false;

@@ -53,7 +53,7 @@ t.test('lossy points: what cannot round-trip is kept as it came', async (t) => {
 
   const oi = to(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024-08-06', 'gen_ai.response.id': 'r1', 'gen_ai.operation.name': 'text_completion' }), 'openinference');
   t.equal(oi['llm.model_name'], 'gpt-4o-2024-08-06', 'one model name: the response model');
-  t.equal(oi['gen_ai.request.model'], 'gpt-4o', 'the request model stays');
+  t.equal(JSON.parse(oi['llm.invocation_parameters'] as string).model, 'gpt-4o', 'the request model goes where OpenInference keeps it');
   t.equal(oi['gen_ai.response.id'], 'r1', 'OpenInference has no response id: it stays');
   t.equal(oi['gen_ai.operation.name'], 'text_completion', 'LLM covers two operations: the precise one stays');
 
@@ -63,8 +63,15 @@ t.test('lossy points: what cannot round-trip is kept as it came', async (t) => {
 
   const parts = JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Describe' }, { type: 'uri', uri: 'https://example.com/cat.png', modality: 'image' }] }]);
   const lt = to(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.input.messages': parts }), 'langtrace');
-  t.equal(lt['gen_ai.input.messages'], parts, 'message parts with no slot: the original stays');
-  t.equal(JSON.parse(lt['llm.request.messages'] as string)[0].content, 'Describe', 'and the text is shown');
+  t.same(
+    JSON.parse(lt['llm.request.messages'] as string)[0].content,
+    [{ type: 'text', text: 'Describe' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }],
+    'message parts become an OpenAI content array, image included',
+  );
+  t.equal(lt['gen_ai.input.messages'], undefined, 'so the original is replaced');
+  const file = JSON.stringify([{ role: 'user', parts: [{ type: 'file', file_id: 'file-1', mime_type: 'application/pdf' }] }]);
+  const oiFile = to(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.input.messages': file }), 'openinference');
+  t.equal(oiFile['gen_ai.input.messages'], file, 'a part OpenInference has no slot for (a file): the original stays');
 
   const total = to(span({ 'langtrace.service.name': 'openai', 'gen_ai.usage.input_tokens': 3, 'gen_ai.usage.output_tokens': 4, 'gen_ai.usage.total_tokens': 7 }), 'otel-genai');
   t.equal(total['gen_ai.usage.total_tokens'], 7, 'OTel has no total: it stays');

@@ -36,6 +36,8 @@ function message(output: boolean, withFinish: boolean): fc.Arbitrary<Message> {
       } else {
         if (m.content !== undefined) out.content = m.content;
         if (m.toolCalls && m.role === 'assistant') out.toolCalls = m.toolCalls;
+        // Empty text beside tool calls is no text (streamed calls carry "", others null).
+        if (out.toolCalls && out.content === '') delete out.content;
       }
       if (m.finishReason !== undefined) out.finishReason = m.finishReason;
       return out;
@@ -88,6 +90,7 @@ export function arbRecord(o: RecordOptions = {}): fc.Arbitrary<LlmCall> {
     )
     .map((r) => {
       const call: LlmCall = nonEmpty({
+        role: 'llm',
         provider: r.provider,
         operation: r.operation,
         requestModel: o.oneModel ? (r.responseModel ?? r.requestModel) : r.requestModel,

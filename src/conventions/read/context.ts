@@ -2,9 +2,9 @@
 // note of which attributes and events each field came from (so a writer can replace them).
 import type { AnyValue, Attributes, SpanEvent } from '../../model/batch.js';
 import { memoByKey } from '../memo.js';
-import { getField, setField, type LlmCall, type ScalarField, type ScalarValue } from '../record.js';
+import { getField, setField, type LlmCall, type ScalarField, type ScalarValue, type SpanRole } from '../record.js';
 
-export type Structured = 'input' | 'output' | 'tools' | 'documents' | 'embeddings';
+export type Structured = 'input' | 'output' | 'tools' | 'documents' | 'embeddings' | 'inputValue' | 'outputValue';
 export type Slot = ScalarField | Structured;
 
 const NO_LIST: { items: Map<string, AnyValue>[]; keys: string[] } = Object.freeze({ items: [], keys: [] }) as never;
@@ -74,6 +74,11 @@ export class ReadContext {
       if (events.length) this.eventSources.set(slot, events);
     }
     return true;
+  }
+
+  /** What the span is: the first convention that says wins. */
+  role(role: SpanRole | undefined): void {
+    if (role && this.call.role === undefined) this.call.role = role;
   }
 
   has(slot: Structured): boolean {

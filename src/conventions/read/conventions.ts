@@ -1,11 +1,14 @@
 // The structured part of each convention's reader (messages, tools, parameters, documents).
 // Scalar keys come from mappings/read.json; this is what a table cannot say.
-import { asNumber, asString, jsonAttr } from '../attrs.js';
+import type { Attributes, SpanEvent } from '../../model/batch.js';
+import { asNumber, asString, jsonAttr, parseJson } from '../attrs.js';
+import { DETAILS_EVENT } from '../detect.js';
 import type { Convention } from '../mappings.js';
-import type { ScalarField } from '../record.js';
+import type { ScalarField, SpanRole } from '../record.js';
 import type { ReadContext } from './context.js';
 import { readOpenInferenceMessages, readOpenLlmetryMessages } from './flattened.js';
 import { readOpenAiMessages, readOtelMessages, readSystemInstructions, readTools } from './messages.js';
+import { readVercel } from './vercel.js';
 
 type Reader = (ctx: ReadContext) => void;
 
@@ -65,19 +68,80 @@ const OI_KIND_TO_OPERATION: Record<string, string> = {
   RERANKER: 'rerank',
 };
 
+const OI_KIND_TO_ROLE: Record<string, SpanRole> = {
+  LLM: 'llm',
+  EMBEDDING: 'embedding',
+  TOOL: 'tool',
+  AGENT: 'agent',
+  CHAIN: 'chain',
+  RETRIEVER: 'retriever',
+  RERANKER: 'retriever',
+  GUARDRAIL: 'chain',
+  EVALUATOR: 'chain',
+  PROMPT: 'chain',
+};
+
+const TRACELOOP_KIND_TO_ROLE: Record<string, SpanRole> = { workflow: 'chain', task: 'chain', agent: 'agent', tool: 'tool' };
+const LANGTRACE_TYPE_TO_ROLE: Record<string, SpanRole> = { llm: 'llm', vectordb: 'retriever', framework: 'chain' };
+
+/** OTel GenAI current content: from span attributes, or from the attributes of its details event. */
+function otelContent(ctx: ReadContext, attrs: Attributes, event: SpanEvent | undefined): void {
+  const input = readOtelMessages(jsonAttr(attrs, 'gen_ai.input.messages'));
+  const system = readSystemInstructions(jsonAttr(attrs, 'gen_ai.system_instructions') ?? asString(attrs.get('gen_ai.system_instructions')));
+  // The event is replaceable only when it holds nothing but the content.
+  const whole = event !== undefined && [...event.attributes.keys()].every((k) => k === 'gen_ai.input.messages' || k === 'gen_ai.output.messages' || k === 'gen_ai.system_instructions');
+  const keys = (ks: string[]) => (event ? [] : ks);
+  const events = event && whole ? [event] : [];
+  if (input || system) {
+    const msgs = [...(system ? [system.value] : []), ...(input?.value ?? [])];
+    const ks = [...(input ? ['gen_ai.input.messages'] : []), ...(system ? ['gen_ai.system_instructions'] : [])];
+    ctx.structured('input', msgs, keys(ks), (input?.lossless ?? true) && (system?.lossless ?? true) && (!event || whole), events);
+  }
+  const output = readOtelMessages(jsonAttr(attrs, 'gen_ai.output.messages'));
+  if (output) ctx.structured('output', output.value, keys(['gen_ai.output.messages']), output.lossless && (!event || whole), events);
+}
+
+/**
+ * `input.value` / `output.value`: a tool's arguments and result, or any other span's generic
+ * input and output. Without a span kind (Weave's own example), messages in `input.value` are read as messages.
+ */
+function genericValues(ctx: ReadContext, role: SpanRole | undefined): void {
+  const input = asString(ctx.attrs.get('input.value'));
+  const output = asString(ctx.attrs.get('output.value'));
+  if (role === 'tool') {
+    if (input !== undefined) ctx.scalar('tool.arguments', input, 'input.value');
+    if (output !== undefined) ctx.scalar('tool.result', output, 'output.value');
+    return;
+  }
+  if (role === 'llm' || role === 'embedding') return; // the request and response bodies, beside the messages
+  if (input !== undefined && role === undefined) {
+    const msgs = readOpenAiMessages(parseJson(input));
+    if (msgs && msgs.value.length) ctx.structured('input', msgs.value, ['input.value'], msgs.lossless);
+  }
+  if (input !== undefined && !ctx.has('input')) ctx.structured('inputValue', input, ['input.value'], true);
+  if (output !== undefined) ctx.structured('outputValue', output, ['output.value'], true);
+}
+
+/** LangChain.js through OpenInference: the provider and settings only in its `metadata` JSON. */
+function langchainMetadata(ctx: ReadContext): void {
+  const meta = jsonAttr(ctx.attrs, 'metadata');
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return;
+  const m = meta as Record<string, unknown>;
+  if (typeof m.ls_provider === 'string') ctx.scalar('provider', m.ls_provider, undefined);
+  if (typeof m.ls_model_name === 'string') ctx.scalar('requestModel', m.ls_model_name, undefined);
+  if (typeof m.ls_temperature === 'number') ctx.scalar('params.temperature', m.ls_temperature, undefined);
+  if (typeof m.ls_max_tokens === 'number') ctx.scalar('params.maxTokens', m.ls_max_tokens, undefined);
+}
+
 const LLM_REQUEST_TYPE: Record<string, string> = { chat: 'chat', completion: 'text_completion', embedding: 'embeddings', rerank: 'rerank' };
 
 export const STRUCTURED_READERS: Record<Convention, Reader> = {
   'otel-genai'(ctx) {
-    const input = readOtelMessages(jsonAttr(ctx.attrs, 'gen_ai.input.messages'));
-    const system = readSystemInstructions(jsonAttr(ctx.attrs, 'gen_ai.system_instructions') ?? asString(ctx.attrs.get('gen_ai.system_instructions')));
-    if (input || system) {
-      const msgs = [...(system ? [system.value] : []), ...(input?.value ?? [])];
-      const keys = [...(input ? ['gen_ai.input.messages'] : []), ...(system ? ['gen_ai.system_instructions'] : [])];
-      ctx.structured('input', msgs, keys, (input?.lossless ?? true) && (system?.lossless ?? true));
+    otelContent(ctx, ctx.attrs, undefined);
+    if (ctx.events.length) {
+      const details = ctx.events.filter((e) => e.name === DETAILS_EVENT);
+      if (details.length === 1) otelContent(ctx, details[0].attributes, details[0]);
     }
-    const output = readOtelMessages(jsonAttr(ctx.attrs, 'gen_ai.output.messages'));
-    if (output) ctx.structured('output', output.value, ['gen_ai.output.messages'], output.lossless);
     jsonTools(ctx, 'gen_ai.tool.definitions');
   },
   'otel-genai-legacy'(ctx) {
@@ -101,11 +165,22 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
       const r = readTools(schemas);
       if (r) ctx.structured('tools', r.value, tools.keys, r.lossless && tools.items.every((t) => t.size === 1));
     }
+    const kind = asString(ctx.attrs.get('openinference.span.kind'))?.toUpperCase();
+    const role = kind ? OI_KIND_TO_ROLE[kind] : undefined;
+    ctx.role(role);
     const inv = jsonAttr(ctx.attrs, 'llm.invocation_parameters');
     if (inv && typeof inv === 'object' && !Array.isArray(inv)) {
       const entries = Object.entries(inv as Record<string, unknown>);
-      const model = asString(ctx.attrs.get('llm.model_name'));
-      const lossless = entries.every(([k, v]) => k in OI_PARAMS || (k === 'model' && v === model));
+      const requested = (inv as Record<string, unknown>).model;
+      if (typeof requested === 'string') {
+        // llm.model_name is the response model once the response is read; a stream's is only the request's.
+        if ((inv as Record<string, unknown>).stream === true && ctx.call.responseModel === requested && ctx.sources.get('responseModel')?.includes('llm.model_name')) {
+          ctx.call.responseModel = undefined;
+          ctx.sources.delete('responseModel');
+          ctx.scalar('requestModel', requested, 'llm.model_name');
+        } else ctx.scalar('requestModel', requested, undefined);
+      }
+      const lossless = entries.every(([k]) => k in OI_PARAMS || k === 'model');
       for (const [k, v] of entries) {
         const field = OI_PARAMS[k];
         if (!field) continue;
@@ -114,10 +189,11 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
           ctx.scalar(field, value as never, lossless ? 'llm.invocation_parameters' : undefined);
       }
     }
-    const kind = asString(ctx.attrs.get('openinference.span.kind'));
     // A coarse category: only a fallback when no convention names the operation itself.
     const named = ctx.attrs.has('gen_ai.operation.name') || ctx.attrs.has('llm.request.type');
-    if (kind && !named && OI_KIND_TO_OPERATION[kind.toUpperCase()]) ctx.scalar('operation', OI_KIND_TO_OPERATION[kind.toUpperCase()], undefined);
+    if (kind && !named && OI_KIND_TO_OPERATION[kind]) ctx.scalar('operation', OI_KIND_TO_OPERATION[kind], undefined);
+    genericValues(ctx, role ?? ctx.call.role);
+    langchainMetadata(ctx);
     const finish = asString(ctx.attrs.get('llm.finish_reason'));
     if (finish) ctx.scalar('finishReasons', [finish], undefined);
     const docs = ctx.list('retrieval.documents');
@@ -152,8 +228,16 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
     }
     const type = asString(ctx.attrs.get('llm.request.type'));
     if (type && LLM_REQUEST_TYPE[type]) ctx.scalar('operation', LLM_REQUEST_TYPE[type], 'llm.request.type');
+    const kind = asString(ctx.attrs.get('traceloop.span.kind'));
+    if (kind) ctx.role(TRACELOOP_KIND_TO_ROLE[kind]);
+    const input = asString(ctx.attrs.get('traceloop.entity.input'));
+    const output = asString(ctx.attrs.get('traceloop.entity.output'));
+    if (input !== undefined && !ctx.has('input')) ctx.structured('inputValue', input, [], false);
+    if (output !== undefined && !ctx.has('output')) ctx.structured('outputValue', output, [], false);
   },
   langtrace(ctx) {
+    const type = asString(ctx.attrs.get('langtrace.service.type'));
+    if (type) ctx.role(LANGTRACE_TYPE_TO_ROLE[type]);
     contentEvents(ctx);
     jsonTools(ctx, 'gen_ai.request.tools');
   },
@@ -161,6 +245,7 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
     jsonMessages(ctx, 'input', 'llm.request.messages');
     jsonTools(ctx, 'llm.tools');
   },
+  'vercel-ai': readVercel,
   'langtrace-legacy'(ctx) {
     if (ctx.attrs.get('llm.prompts')?.type === 'string') jsonMessages(ctx, 'input', 'llm.prompts');
     if (ctx.attrs.get('llm.responses')?.type === 'string') jsonMessages(ctx, 'output', 'llm.responses');

@@ -2,8 +2,8 @@
 // and OpenLLMetry's `gen_ai.prompt.0.role`.
 import type { AnyValue } from '../../model/batch.js';
 import { asString, subIndexed } from '../attrs.js';
-import type { Message, ToolCall } from '../record.js';
-import type { Read } from './messages.js';
+import type { Message, Part, ToolCall } from '../record.js';
+import { partFromUrl, withParts, type Read } from './messages.js';
 
 interface Shape {
   toolCall: (k: Map<string, AnyValue>) => ToolCall;
@@ -52,13 +52,16 @@ function read({ items, keys }: List, shape: Shape): (Read<Message[]> & { keys: s
   const value = items.map((item) => {
     const m: Message = { role: asString(item.get(shape.role)) ?? 'user' };
     let content = asString(item.get(shape.content));
-    if (content === undefined && shape.contents) {
-      const parts = subIndexed(item, shape.contents);
-      const texts = parts.map((p) => (asString(p.get('message_content.type')) === 'text' ? asString(p.get('message_content.text')) : undefined));
-      if (texts.length === 1 && texts[0] !== undefined) content = texts[0];
-      else if (texts.length) lossless = false;
-    }
     if (content !== undefined) m.content = content;
+    else if (shape.contents) {
+      const parts: Part[] = [];
+      for (const p of subIndexed(item, shape.contents)) {
+        const part = openInferencePart(p);
+        if (part) parts.push(part);
+        if (!part || [...p.keys()].some((k) => !OI_PART_KEYS.has(k))) lossless = false;
+      }
+      withParts(m, parts);
+    }
     const calls = subIndexed(item, shape.toolCalls);
     if (calls.length) m.toolCalls = calls.map(shape.toolCall);
     for (const c of calls) for (const k of c.keys()) if (!shape.toolCallKeys.has(k)) lossless = false;
@@ -73,6 +76,23 @@ function read({ items, keys }: List, shape: Shape): (Read<Message[]> & { keys: s
     return m;
   });
   return { value, lossless, keys };
+}
+
+const OI_PART_KEYS = new Set(['message_content.type', 'message_content.text', 'message_content.image.image.url', 'message_content.audio.audio.url', 'message_content.audio.audio.mime_type']);
+
+/** `message_content.{type, text, image.image.url, audio.audio.{url, mime_type}}`. */
+function openInferencePart(p: Map<string, AnyValue>): Part | undefined {
+  const type = asString(p.get('message_content.type'));
+  if (type === 'text') return { type: 'text', text: asString(p.get('message_content.text')) ?? '' };
+  if (type === 'image') {
+    const url = asString(p.get('message_content.image.image.url'));
+    return url === undefined ? undefined : partFromUrl('image', url);
+  }
+  if (type === 'audio') {
+    const url = asString(p.get('message_content.audio.audio.url'));
+    return url === undefined ? undefined : partFromUrl('audio', url, asString(p.get('message_content.audio.audio.mime_type')));
+  }
+  return undefined;
 }
 
 const isUnder = (key: string, prefix: string) => key.length > prefix.length && key.charCodeAt(prefix.length) === 46 && key.startsWith(prefix);

@@ -4,7 +4,7 @@ import type { AnyValue, Span } from '../../model/batch.js';
 import { readScalar } from '../attrs.js';
 import { detect, readingOrder } from '../detect.js';
 import type { Convention, Mappings } from '../mappings.js';
-import { SCALAR_FIELDS, type ScalarField } from '../record.js';
+import { SCALAR_FIELDS, type LlmCall, type ScalarField, type SpanRole } from '../record.js';
 import { ReadContext } from './context.js';
 import { STRUCTURED_READERS } from './conventions.js';
 
@@ -47,5 +47,33 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings): Rea
     ctx.scalar('requestModel', ctx.call.responseModel, undefined);
   // Providers are compared lower-case everywhere (Langtrace's SDK writes "OpenAI").
   if (ctx.call.provider) ctx.call.provider = ctx.call.provider.toLowerCase();
+  if (convention !== undefined) ctx.role(roleOf(ctx.call));
+  // Empty text beside tool calls is no text: streamed calls carry "", others null.
+  for (const list of [ctx.call.input, ctx.call.output]) if (list) for (const m of list) if (m.toolCalls && m.content === '' && !m.parts) delete m.content;
   return { convention, ctx };
+}
+
+const OPERATION_ROLE: Record<string, SpanRole> = {
+  chat: 'llm',
+  text_completion: 'llm',
+  generate_content: 'llm',
+  embeddings: 'embedding',
+  execute_tool: 'tool',
+  invoke_agent: 'agent',
+  create_agent: 'agent',
+  retrieval: 'retriever',
+  rerank: 'retriever',
+};
+
+/** A role no convention named: from the operation, else from what the span holds. */
+function roleOf(call: LlmCall): SpanRole | undefined {
+  if (call.operation && OPERATION_ROLE[call.operation]) return OPERATION_ROLE[call.operation];
+  if (call.tool?.name !== undefined || call.tool?.arguments !== undefined) return 'tool';
+  if (call.agent?.name !== undefined) return 'agent';
+  if (call.input || call.output || call.usage.input !== undefined || call.requestModel !== undefined || call.responseModel !== undefined) return 'llm';
+  if (call.embeddings) return 'embedding';
+  if (call.documents) return 'retriever';
+  // Generic input and output with nothing else (Weave's own OTel example is an LLM call written so).
+  if (call.inputValue !== undefined || call.outputValue !== undefined) return 'llm';
+  return undefined;
 }

@@ -1,7 +1,7 @@
 // Message and tool shapes shared by several conventions: OpenAI's chat shape (Langtrace, old OTel
 // events, Weave's gen_ai.prompt) and OTel's current parts shape. Each reader says whether it was
 // lossless, so a lossy source keeps its original attribute.
-import type { Message, ToolCall, ToolDefinition } from '../record.js';
+import type { Message, Part, ToolCall, ToolDefinition } from '../record.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -13,6 +13,100 @@ export interface Read<T> {
 
 const text = (v: unknown): string | undefined =>
   v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
+
+/** A data URL split into its media type and base64 data; any other URL kept as a URI. */
+export function partFromUrl(type: Part['type'], url: string, mimeType?: string): Part {
+  const m = /^data:([^;,]*)(;base64)?,(.*)$/s.exec(url);
+  if (m && m[2]) return { type, data: m[3], ...(m[1] || mimeType ? { mimeType: m[1] || mimeType } : {}) };
+  return { type, uri: url, ...(mimeType ? { mimeType } : {}) };
+}
+
+/** The URL a part is reachable at: its URI, or its data as a data URL. */
+export function urlOfPart(p: Part): string | undefined {
+  if (p.uri !== undefined) return p.uri;
+  if (p.data !== undefined) return `data:${p.mimeType ?? 'application/octet-stream'};base64,${p.data}`;
+  return undefined;
+}
+
+/** Content from parts: one text part is plain content; anything else keeps the parts (and their text joined). */
+export function withParts(m: Message, parts: Part[]): Message {
+  if (parts.length === 1 && parts[0].type === 'text') m.content = parts[0].text ?? '';
+  else if (parts.length) {
+    m.parts = parts;
+    const texts = parts.filter((p) => p.type === 'text').map((p) => p.text ?? '');
+    if (texts.length) m.content = texts.join('\n');
+  }
+  return m;
+}
+
+const MEDIA = new Set(['image', 'audio', 'video']);
+
+/** A part in OpenAI's chat shape (and tracebridge's own reasoning part); undefined when it has none. */
+function readOpenAiPart(p: Obj): Part | undefined {
+  const url = (v: unknown) => (typeof v === 'string' ? v : isObj(v) && typeof v.url === 'string' ? v.url : undefined);
+  switch (p.type) {
+    case 'text':
+    case 'input_text':
+    case 'output_text':
+      return typeof p.text === 'string' ? { type: 'text', text: p.text } : undefined;
+    case 'image_url':
+    case 'input_image': {
+      const u = url(p.image_url);
+      return u === undefined ? undefined : partFromUrl('image', u);
+    }
+    case 'audio_url':
+    case 'video_url': {
+      const u = url(p[p.type as string]);
+      return u === undefined ? undefined : partFromUrl(p.type === 'audio_url' ? 'audio' : 'video', u);
+    }
+    case 'input_audio': {
+      const a = isObj(p.input_audio) ? p.input_audio : {};
+      return typeof a.data === 'string' ? { type: 'audio', data: a.data, ...(typeof a.format === 'string' ? { mimeType: `audio/${a.format}` } : {}) } : undefined;
+    }
+    case 'file': {
+      const f = isObj(p.file) ? p.file : {};
+      const mime = typeof f.mime_type === 'string' ? f.mime_type : undefined;
+      if (typeof f.file_id === 'string') return { type: 'file', fileId: f.file_id, ...(mime ? { mimeType: mime } : {}) };
+      if (typeof f.file_data === 'string') return partFromUrl('file', f.file_data, mime);
+      if (typeof f.url === 'string') return partFromUrl('file', f.url, mime);
+      return undefined;
+    }
+    case 'reasoning':
+      return typeof p.text === 'string' ? { type: 'reasoning', text: p.text } : undefined;
+    case 'image': {
+      // Anthropic's shape: {type: image, source: {type: base64, media_type, data} | {type: url, url}}.
+      const src = isObj(p.source) ? p.source : {};
+      if (typeof src.data === 'string') return { type: 'image', data: src.data, ...(typeof src.media_type === 'string' ? { mimeType: src.media_type } : {}) };
+      if (typeof src.url === 'string') return partFromUrl('image', src.url);
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+export function writeOpenAiPart(p: Part): Obj {
+  switch (p.type) {
+    case 'text':
+      return { type: 'text', text: p.text ?? '' };
+    case 'reasoning':
+      return { type: 'reasoning', text: p.text ?? '' };
+    case 'image':
+      return { type: 'image_url', image_url: { url: urlOfPart(p) ?? '' } };
+    case 'audio':
+      if (p.uri === undefined && p.data !== undefined && p.mimeType?.startsWith('audio/')) return { type: 'input_audio', input_audio: { data: p.data, format: p.mimeType.slice(6) } };
+      return { type: 'audio_url', audio_url: { url: urlOfPart(p) ?? '' } };
+    case 'video':
+      return { type: 'video_url', video_url: { url: urlOfPart(p) ?? '' } };
+    case 'file': {
+      const f: Obj = {};
+      if (p.fileId !== undefined) f.file_id = p.fileId;
+      else if (p.data !== undefined) f.file_data = urlOfPart(p);
+      else if (p.uri !== undefined) f.url = p.uri;
+      if (p.mimeType !== undefined && p.data === undefined) f.mime_type = p.mimeType;
+      return { type: 'file', file: f };
+    }
+  }
+}
 
 /** OpenAI's tool_calls: [{id, type, function: {name, arguments}}] (also flat {id, name, arguments}). */
 export function readToolCalls(v: unknown): ToolCall[] | undefined {
@@ -60,12 +154,16 @@ export function readOpenAiMessages(v: unknown): Read<Message[]> | undefined {
     const calls = readToolCalls(item.tool_calls);
     let content = item.content;
     if (Array.isArray(content)) {
-      // Multi-part content: text parts join; any other part cannot be carried as text.
-      const parts = content.filter(isObj);
-      if (parts.every((p) => p.type === 'text' && typeof p.text === 'string') && parts.length === 1) content = parts[0].text;
-      else lossless = false;
+      const parts: Part[] = [];
+      for (const raw of content) {
+        const part = isObj(raw) ? readOpenAiPart(raw) : typeof raw === 'string' ? ({ type: 'text', text: raw } as Part) : undefined;
+        if (part) parts.push(part);
+        else lossless = false;
+      }
+      withParts(m, parts);
+      content = undefined;
     }
-    let c = text(content);
+    let c = m.parts ? undefined : content === undefined ? m.content : text(content);
     let toolCalls = calls;
     // Langtrace writes tool calls as JSON inside content (its SDK with no tool_calls field beside it).
     if (c !== undefined && calls && c === JSON.stringify(item.tool_calls)) c = undefined;
@@ -78,6 +176,7 @@ export function readOpenAiMessages(v: unknown): Read<Message[]> | undefined {
       }
     }
     if (c !== undefined) m.content = c;
+    else if (!m.parts) delete m.content;
     if (toolCalls) m.toolCalls = toolCalls;
     if (typeof item.tool_call_id === 'string') m.toolCallId = item.tool_call_id;
     if (typeof item.finish_reason === 'string') m.finishReason = item.finish_reason;
@@ -89,10 +188,12 @@ export function readOpenAiMessages(v: unknown): Read<Message[]> | undefined {
 export function writeOpenAiMessages(msgs: Message[], opts: { toolCallsInContent?: boolean } = {}): Obj[] {
   return msgs.map((m) => {
     const o: Obj = { role: m.role };
-    if (m.content !== undefined) o.content = m.content;
+    if (m.parts) o.content = m.parts.map(writeOpenAiPart);
+    else if (m.content !== undefined) o.content = m.content;
     if (m.toolCalls) {
       o.tool_calls = writeToolCalls(m.toolCalls);
-      if (opts.toolCallsInContent && m.content === undefined) o.content = JSON.stringify(o.tool_calls);
+      // Langtrace's SDKs: a turn with tool calls and no text carries the calls as its content.
+      if (opts.toolCallsInContent && !m.content && !m.parts) o.content = JSON.stringify(o.tool_calls);
     }
     if (m.toolCallId !== undefined) o.tool_call_id = m.toolCallId;
     if (m.finishReason !== undefined) o.finish_reason = m.finishReason;
@@ -112,20 +213,31 @@ export function readOtelMessages(v: unknown): Read<Message[]> | undefined {
     if (!isObj(raw) || !Array.isArray(raw.parts)) return undefined;
     const m: Message = { role: typeof raw.role === 'string' ? raw.role : 'user' };
     const texts: string[] = [];
+    const parts: Part[] = [];
     for (const p of raw.parts) {
       if (!isObj(p)) continue;
-      if (p.type === 'text') texts.push(String(p.content ?? ''));
-      else if (p.type === 'tool_call') {
+      if (p.type === 'text') {
+        texts.push(String(p.content ?? ''));
+        parts.push({ type: 'text', text: String(p.content ?? '') });
+      } else if (p.type === 'tool_call') {
         const call: ToolCall = { name: String(p.name ?? ''), arguments: text(p.arguments) ?? '' };
         if (typeof p.id === 'string') call.id = p.id;
         (m.toolCalls ??= []).push(call);
       } else if (p.type === 'tool_call_response') {
         if (typeof p.id === 'string') m.toolCallId = p.id;
         texts.push(text(p.response) ?? '');
-      } else lossless = false; // blob, file, uri, reasoning: no slot elsewhere
+        parts.push({ type: 'text', text: text(p.response) ?? '' });
+      } else {
+        const part = readOtelPart(p);
+        if (part) parts.push(part);
+        else lossless = false;
+      }
     }
-    if (texts.length > 1) lossless = false;
-    if (texts.length) m.content = texts.join('\n');
+    if (parts.some((p) => p.type !== 'text')) withParts(m, parts);
+    else {
+      if (texts.length > 1) lossless = false;
+      if (texts.length) m.content = texts.join('\n');
+    }
     if (typeof raw.finish_reason === 'string') m.finishReason = toOpenAiFinish(raw.finish_reason);
     if (raw.name !== undefined) lossless = false;
     out.push(m);
@@ -133,10 +245,33 @@ export function readOtelMessages(v: unknown): Read<Message[]> | undefined {
   return { value: out, lossless };
 }
 
+/** OTel's uri, blob, file and reasoning parts. */
+function readOtelPart(p: Obj): Part | undefined {
+  const type: Part['type'] = typeof p.modality === 'string' && MEDIA.has(p.modality) ? (p.modality as Part['type']) : 'file';
+  const mime = typeof p.mime_type === 'string' ? { mimeType: p.mime_type } : {};
+  if (p.type === 'uri' && typeof p.uri === 'string') return { type, uri: p.uri, ...mime };
+  if (p.type === 'blob' && typeof p.content === 'string') return { type, data: p.content, ...mime };
+  if (p.type === 'file' && typeof p.file_id === 'string') return { type, fileId: p.file_id, ...mime };
+  if (p.type === 'reasoning') return { type: 'reasoning', text: String(p.content ?? '') };
+  return undefined;
+}
+
+function writeOtelPart(p: Part): Obj {
+  if (p.type === 'text' || p.type === 'reasoning') return { type: p.type, content: p.text ?? '' };
+  const o: Obj = p.uri !== undefined ? { type: 'uri' } : p.data !== undefined ? { type: 'blob' } : { type: 'file' };
+  if (MEDIA.has(p.type)) o.modality = p.type;
+  if (p.mimeType !== undefined) o.mime_type = p.mimeType;
+  if (p.uri !== undefined) o.uri = p.uri;
+  else if (p.data !== undefined) o.content = p.data;
+  else if (p.fileId !== undefined) o.file_id = p.fileId;
+  return o;
+}
+
 export function writeOtelMessages(msgs: Message[], output: boolean): Obj[] {
   return msgs.map((m) => {
     const parts: Obj[] = [];
     if (m.role === 'tool' && m.toolCallId !== undefined) parts.push({ type: 'tool_call_response', id: m.toolCallId, response: m.content ?? '' });
+    else if (m.parts) for (const p of m.parts) parts.push(writeOtelPart(p));
     else if (m.content !== undefined) parts.push({ type: 'text', content: m.content });
     for (const c of m.toolCalls ?? []) {
       // OTel carries arguments as an object; text that is not a JSON object stays text.

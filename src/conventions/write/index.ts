@@ -3,7 +3,7 @@
 import type { AnyValue, Attributes, Span, SpanEvent } from '../../model/batch.js';
 import { json, str, writeScalar } from '../attrs.js';
 import type { Mappings, Profile } from '../mappings.js';
-import { fieldGetter, SCALAR_FIELDS, type LlmCall, type ScalarField, type ScalarType, type ScalarValue } from '../record.js';
+import { fieldGetter, SCALAR_FIELDS, type LlmCall, type ScalarField, type ScalarType, type ScalarValue, type SpanRole } from '../record.js';
 import type { Slot } from '../read/context.js';
 import { writeOpenAiMessages, writeOtelMessages, writeToolsOpenAi, writeToolsOtel } from '../read/messages.js';
 import { writeOpenInference } from './openinference.js';
@@ -16,7 +16,30 @@ export interface Written {
 
 type StructuredWriter = (call: LlmCall, out: Written, span: Span) => void;
 
-const LLM_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content', 'embeddings']);
+/** Langtrace's span types: only `llm` spans get the prompt/completion panel and count tokens and cost. */
+const LANGTRACE_TYPE: Record<SpanRole, string> = { llm: 'llm', embedding: 'llm', retriever: 'vectordb', agent: 'framework', chain: 'framework', tool: 'framework' };
+
+const OTEL_OPERATION: Partial<Record<SpanRole, string>> = { tool: 'execute_tool', agent: 'invoke_agent' };
+
+/**
+ * A span's generic input and output, for spans without messages (tools, agents, chains): the
+ * tool's arguments and result, else `input.value` / `output.value` as read.
+ */
+function genericIo(call: LlmCall): { input?: string; output?: string } {
+  return {
+    input: call.input ? undefined : (call.tool?.arguments ?? call.inputValue),
+    output: call.output ? undefined : (call.tool?.result ?? call.outputValue),
+  };
+}
+
+/** Writes `input.value` / `output.value` (Weave and OpenInference read them) for spans without messages. */
+function writeGenericIo(call: LlmCall, out: Written): void {
+  const io = genericIo(call);
+  if (io.input !== undefined) out.attrs.set('input.value', str(io.input));
+  if (io.output !== undefined) out.attrs.set('output.value', str(io.output));
+  if (call.inputValue !== undefined && io.input === call.inputValue) out.written.add('inputValue');
+  if (call.outputValue !== undefined && io.output === call.outputValue) out.written.add('outputValue');
+}
 
 const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
   weave(call, out) {
@@ -24,35 +47,67 @@ const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
     if (call.input) set(out, 'input', 'gen_ai.prompt', json(writeOpenAiMessages(call.input)));
     if (call.output) set(out, 'output', 'gen_ai.completion', json(writeOpenAiMessages(call.output)));
     if (call.tools) set(out, 'tools', 'gen_ai.request.tools', json(writeToolsOpenAi(call.tools)));
+    writeGenericIo(call, out);
+    if (call.role) out.attrs.set('weave.span.kind', str(call.role));
   },
   langtrace(call, out, span) {
-    if (call.input) {
-      const messages = JSON.stringify(writeOpenAiMessages(call.input, { toolCallsInContent: true }));
+    const type = LANGTRACE_TYPE[call.role ?? 'llm'];
+    let input = call.input;
+    let output = call.output;
+    // An LLM call known only by its generic input and output still gets Langtrace's prompt panel.
+    if (type === 'llm') {
+      if (!input && call.inputValue !== undefined) input = [{ role: 'user', content: call.inputValue }];
+      if (!output && call.outputValue !== undefined) output = [{ role: 'assistant', content: call.outputValue }];
+    } else writeGenericIo(call, out);
+    if (input) {
+      const messages = JSON.stringify(writeOpenAiMessages(input, { toolCallsInContent: true }));
       out.events.push(event('gen_ai.content.prompt', span.startTimeUnixNano, 'gen_ai.prompt', messages));
       // The documented (cURL) contract carries the request messages as an attribute too.
       out.attrs.set('llm.request.messages', str(messages));
-      out.written.add('input');
+      out.written.add(call.input ? 'input' : 'inputValue');
     }
-    if (call.output) {
-      const messages = JSON.stringify(writeOpenAiMessages(call.output, { toolCallsInContent: true }));
+    if (output) {
+      const messages = JSON.stringify(writeOpenAiMessages(output, { toolCallsInContent: true }));
       out.events.push(event('gen_ai.content.completion', span.endTimeUnixNano, 'gen_ai.completion', messages));
-      out.written.add('output');
+      out.written.add(call.output ? 'output' : 'outputValue');
     }
     if (call.tools) {
       const tools = json(writeToolsOpenAi(call.tools));
       out.attrs.set('gen_ai.request.tools', tools);
       set(out, 'tools', 'llm.tools', tools);
     }
-    const isLlm = (call.operation && LLM_OPERATIONS.has(call.operation)) || call.input || call.output || call.usage.input !== undefined;
-    if (isLlm && !span.attributes.has('langtrace.service.type')) out.attrs.set('langtrace.service.type', str('llm'));
+    if (!span.attributes.has('langtrace.service.type')) out.attrs.set('langtrace.service.type', str(type));
+    if (type === 'llm' && !out.attrs.has('llm.path')) {
+      const path = apiPath(call);
+      if (path) out.attrs.set('llm.path', str(path));
+    }
   },
   'otel-genai'(call, out) {
     if (call.input) set(out, 'input', 'gen_ai.input.messages', json(writeOtelMessages(call.input, false)));
     if (call.output) set(out, 'output', 'gen_ai.output.messages', json(writeOtelMessages(call.output, true)));
     if (call.tools) set(out, 'tools', 'gen_ai.tool.definitions', json(writeToolsOtel(call.tools)));
+    const op = call.operation ?? (call.role ? OTEL_OPERATION[call.role] : undefined);
+    if (op !== undefined && !out.attrs.has('gen_ai.operation.name')) out.attrs.set('gen_ai.operation.name', str(op));
   },
   openinference: writeOpenInference,
 };
+
+/**
+ * The API path of an LLM call, for Langtrace's documented `llm.path`: as the source said
+ * (`url.path`, `http.route`, `llm.path`), else the provider's well-known path for the operation.
+ */
+const KNOWN_PATHS: Record<string, Record<string, string>> = {
+  openai: { chat: '/v1/chat/completions', text_completion: '/v1/completions', embeddings: '/v1/embeddings' },
+  anthropic: { chat: '/v1/messages' },
+  mistral: { chat: '/v1/chat/completions', embeddings: '/v1/embeddings' },
+  groq: { chat: '/openai/v1/chat/completions' },
+};
+
+export function apiPath(call: LlmCall): string | undefined {
+  if (call.path) return call.path;
+  const op = call.operation ?? (call.role === 'embedding' ? 'embeddings' : call.role === 'llm' && (call.input || call.output) ? 'chat' : undefined);
+  return op && call.provider ? KNOWN_PATHS[call.provider]?.[op] : undefined;
+}
 
 function set(out: Written, slot: Slot, key: string, value: AnyValue): void {
   out.attrs.set(key, value);

@@ -1,9 +1,28 @@
 // OpenInference: flattened message lists, a JSON invocation-parameters blob, one model name.
 import type { AnyValue, Span } from '../../model/batch.js';
 import { json, str } from '../attrs.js';
-import type { LlmCall, Message } from '../record.js';
-import { writeToolsOpenAi } from '../read/messages.js';
+import type { LlmCall, Message, Part, SpanRole } from '../record.js';
+import { urlOfPart, writeToolsOpenAi } from '../read/messages.js';
 import type { Written } from './index.js';
+
+/** Writes one content part; false for a part OpenInference has no slot for (file, video, reasoning). */
+function part(out: Written, q: string, p: Part): boolean {
+  if (p.type === 'text') {
+    out.attrs.set(q + 'type', str('text'));
+    out.attrs.set(q + 'text', str(p.text ?? ''));
+    return true;
+  }
+  const url = urlOfPart(p);
+  if ((p.type === 'image' || p.type === 'audio') && url !== undefined) {
+    out.attrs.set(q + 'type', str(p.type));
+    out.attrs.set(`${q}${p.type}.${p.type}.url`, str(url));
+    if (p.type === 'audio' && p.mimeType !== undefined) out.attrs.set(q + 'audio.audio.mime_type', str(p.mimeType));
+    return true;
+  }
+  return false;
+}
+
+const ROLE_KIND: Record<SpanRole, string> = { llm: 'LLM', embedding: 'EMBEDDING', tool: 'TOOL', agent: 'AGENT', chain: 'CHAIN', retriever: 'RETRIEVER' };
 
 const KIND: Record<string, string> = {
   chat: 'LLM',
@@ -16,11 +35,14 @@ const KIND: Record<string, string> = {
   rerank: 'RERANKER',
 };
 
-function messages(out: Written, prefix: string, msgs: Message[]): void {
+/** Writes the messages; false when a part had no slot (the source then stays beside them). */
+function messages(out: Written, prefix: string, msgs: Message[]): boolean {
+  let whole = true;
   msgs.forEach((m, i) => {
     const p = `${prefix}.${i}.message.`;
     out.attrs.set(p + 'role', str(m.role));
-    if (m.content !== undefined) out.attrs.set(p + 'content', str(m.content));
+    if (m.parts) m.parts.forEach((x, j) => (whole = part(out, `${p}contents.${j}.message_content.`, x) && whole));
+    else if (m.content !== undefined) out.attrs.set(p + 'content', str(m.content));
     if (m.toolCallId !== undefined) out.attrs.set(p + 'tool_call_id', str(m.toolCallId));
     // Not in the OpenInference spec, which has one llm.finish_reason: kept per message so nothing is lost.
     if (m.finishReason !== undefined) out.attrs.set(p + 'finish_reason', str(m.finishReason));
@@ -31,10 +53,11 @@ function messages(out: Written, prefix: string, msgs: Message[]): void {
       out.attrs.set(q + 'function.arguments', str(c.arguments));
     });
   });
+  return whole;
 }
 
 export function writeOpenInference(call: LlmCall, out: Written, span: Span): void {
-  const kind = call.operation ? KIND[call.operation] : call.input || call.output ? 'LLM' : undefined;
+  const kind = (call.operation && KIND[call.operation]) ?? (call.role ? ROLE_KIND[call.role] : undefined);
   if (kind && !span.attributes.has('openinference.span.kind')) out.attrs.set('openinference.span.kind', str(kind));
   // Only an operation the kind names exactly is replaced (LLM covers chat and text_completion).
   if (call.operation && (call.operation === 'chat' || call.operation === 'embeddings')) out.written.add('operation');
@@ -45,20 +68,28 @@ export function writeOpenInference(call: LlmCall, out: Written, span: Span): voi
     if (call.responseModel !== undefined) out.written.add('responseModel');
     if (call.requestModel === model) out.written.add('requestModel');
   }
-  if (call.input) {
-    messages(out, 'llm.input_messages', call.input);
-    out.written.add('input');
-  }
-  if (call.output) {
-    messages(out, 'llm.output_messages', call.output);
-    out.written.add('output');
-  }
+  if (call.input && messages(out, 'llm.input_messages', call.input)) out.written.add('input');
+  if (call.output && messages(out, 'llm.output_messages', call.output)) out.written.add('output');
+  // Tools, agents, chains: arguments and result (or generic input and output) in input.value / output.value.
+  const input = call.input ? undefined : (call.tool?.arguments ?? call.inputValue);
+  const output = call.output ? undefined : (call.tool?.result ?? call.outputValue);
+  if (input !== undefined) out.attrs.set('input.value', str(input));
+  if (output !== undefined) out.attrs.set('output.value', str(output));
+  if (input !== undefined && input === call.tool?.arguments) out.written.add('tool.arguments');
+  if (output !== undefined && output === call.tool?.result) out.written.add('tool.result');
+  if (input !== undefined && input === call.inputValue) out.written.add('inputValue');
+  if (output !== undefined && output === call.outputValue) out.written.add('outputValue');
   if (call.tools) {
     writeToolsOpenAi(call.tools).forEach((t, i) => out.attrs.set(`llm.tools.${i}.tool.json_schema`, json(t)));
     out.written.add('tools');
   }
   const p = call.params;
   const inv: Record<string, unknown> = {};
+  // The requested model, when llm.model_name holds another (the response's).
+  if (call.requestModel !== undefined && call.requestModel !== model) {
+    inv.model = call.requestModel;
+    out.written.add('requestModel');
+  }
   const put = (k: string, v: unknown, field: Parameters<Written['written']['add']>[0]) => {
     if (v === undefined) return;
     inv[k] = v;
