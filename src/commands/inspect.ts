@@ -14,12 +14,43 @@ type Obj = Record<string, unknown>;
 
 const plainAttrs = (s: Span): Obj => Object.fromEntries([...s.attributes].map(([k, v]) => [k, toPlain(v)]));
 
+/** A content part as a line of text: its text, or a bracketed reference to an image, audio or file. */
+function partText(p: Obj): string {
+  if (p.type === 'text') return String(p.text ?? '');
+  if (p.type === 'reasoning') return `[reasoning: ${String(p.text ?? '')}]`;
+  const url = (k: string) => ((p[k] as Obj | undefined)?.url as string | undefined) ?? '';
+  if (p.type === 'image_url') return `[image ${url('image_url')}]`;
+  if (p.type === 'audio_url' || p.type === 'input_audio') return `[audio ${url('audio_url') || 'inline'}]`;
+  if (p.type === 'video_url') return `[video ${url('video_url')}]`;
+  if (p.type === 'file') {
+    const f = (p.file ?? {}) as Obj;
+    return `[file ${String(f.file_id ?? f.url ?? 'inline')}]`;
+  }
+  return JSON.stringify(p);
+}
+
+const callText = (c: Obj) => `${String((c.function as Obj)?.name)}(${String((c.function as Obj)?.arguments ?? '')})`;
+
+/** Langtrace's SDKs carry a turn's tool calls as JSON in its content: shown as the calls they are. */
+function callsInContent(content: unknown): Obj[] | undefined {
+  if (typeof content !== 'string' || !content.startsWith('[{')) return undefined;
+  try {
+    const v = JSON.parse(content);
+    return Array.isArray(v) && v.every((c) => c && typeof c === 'object' && c.function) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function messages(v: unknown): Array<{ role: string; content: string }> {
   if (!Array.isArray(v)) return v === undefined ? [] : [{ role: '', content: typeof v === 'string' ? v : JSON.stringify(v) }];
   return v.map((m) => {
     const o = (m ?? {}) as Obj;
-    const calls = Array.isArray(o.tool_calls) ? ` [tool calls: ${(o.tool_calls as Obj[]).map((c) => (c.function as Obj)?.name).join(', ')}]` : '';
-    return { role: String(o.role ?? ''), content: (typeof o.content === 'string' ? o.content : o.content === undefined ? '' : JSON.stringify(o.content)) + calls };
+    const inContent = callsInContent(o.content);
+    const calls = (inContent ?? (Array.isArray(o.tool_calls) ? (o.tool_calls as Obj[]) : [])).map(callText);
+    const text = inContent ? '' : typeof o.content === 'string' ? o.content : Array.isArray(o.content) ? (o.content as Obj[]).map(partText).join(' ') : o.content === undefined || o.content === null ? '' : JSON.stringify(o.content);
+    const content = [text, ...(calls.length ? [`[tool calls: ${calls.join(', ')}]`] : [])].filter(Boolean).join(' ');
+    return { role: String(o.role ?? (o.tool_call_id ? 'tool' : '')), content };
   });
 }
 
@@ -27,8 +58,17 @@ export interface SpanReport {
   name: string;
   spanId: string;
   convention: string;
-  weave: { model?: string; input: Array<{ role: string; content: string }>; output: Array<{ role: string; content: string }>; usage: Obj; tools: string[] };
-  langtrace: { model?: string; prompt: Array<{ role: string; content: string }>; completion: Array<{ role: string; content: string }>; usage: Obj; vendor?: string; tools: string[] };
+  weave: { kind?: string; model?: string; input: Array<{ role: string; content: string }>; output: Array<{ role: string; content: string }>; usage: Obj; tools: string[] };
+  /** `type`: Langtrace's span type (only `llm` spans count tokens); a framework span shows its input and output attributes. */
+  langtrace: {
+    type?: string;
+    model?: string;
+    prompt: Array<{ role: string; content: string }>;
+    completion: Array<{ role: string; content: string }>;
+    usage: Obj;
+    vendor?: string;
+    tools: string[];
+  };
 }
 
 export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanReport[] {
@@ -51,8 +91,16 @@ export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanR
       name: span.name,
       spanId: span.spanId,
       convention: convention ?? 'none',
-      weave: { model: wv.model, input: messages(wv.input), output: messages(wv.output), usage: wv.usage, tools: toolNames(params.tools) },
-      langtrace: { model: lv.model, prompt: messages(lv.prompt), completion: messages(lv.completion), usage: lv.usage, vendor: lv.vendor, tools: toolNames(typeof lt === 'string' ? JSON.parse(lt) : undefined) },
+      weave: { kind: wv.kind, model: wv.model, input: messages(wv.input), output: messages(wv.output), usage: wv.usage, tools: toolNames(params.tools) },
+      langtrace: {
+        type: lv.type,
+        model: lv.model,
+        prompt: messages(lv.prompt ?? lv.io.input),
+        completion: messages(lv.completion ?? lv.io.output),
+        usage: lv.usage,
+        vendor: lv.vendor,
+        tools: toolNames(typeof lt === 'string' ? JSON.parse(lt) : undefined),
+      },
     };
   });
 }
@@ -64,10 +112,10 @@ function render(r: SpanReport): string {
   const usage = (u: Obj) => (u.input === undefined && u.output === undefined ? '(none)' : `${u.input ?? '-'} in, ${u.output ?? '-'} out, ${u.total ?? '-'} total`);
   return [
     `span ${r.name} (${r.spanId}) — convention: ${r.convention}`,
-    `  Weave:     model ${r.weave.model ?? '(none)'}; tokens ${usage(r.weave.usage)}${r.weave.tools.length ? `; tools ${r.weave.tools.join(', ')}` : ''}`,
+    `  Weave:     ${r.weave.kind ? r.weave.kind + ' span; ' : ''}model ${r.weave.model ?? '(none)'}; tokens ${usage(r.weave.usage)}${r.weave.tools.length ? `; tools ${r.weave.tools.join(', ')}` : ''}`,
     `    inputs:${msgs(r.weave.input)}`,
     `    output:${msgs(r.weave.output)}`,
-    `  Langtrace: model ${r.langtrace.model ?? '(none)'}; tokens ${usage(r.langtrace.usage)}; vendor ${r.langtrace.vendor ?? '(none)'}${r.langtrace.tools.length ? `; tools ${r.langtrace.tools.join(', ')}` : ''}`,
+    `  Langtrace: ${r.langtrace.type ? r.langtrace.type + ' span; ' : ''}model ${r.langtrace.model ?? '(none)'}; tokens ${usage(r.langtrace.usage)}; vendor ${r.langtrace.vendor ?? '(none)'}${r.langtrace.tools.length ? `; tools ${r.langtrace.tools.join(', ')}` : ''}`,
     `    prompt:${msgs(r.langtrace.prompt)}`,
     `    completion:${msgs(r.langtrace.completion)}`,
   ].join('\n');

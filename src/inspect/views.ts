@@ -86,13 +86,19 @@ export function langtraceView(attrs: Obj, events: LangtraceEvent[]) {
     output = c.output_tokens;
   }
   const cached = num('gen_ai.usage.cached_tokens') ?? 0;
+  const type = attrs['langtrace.service.type'] as string | undefined;
+  // Only llm spans count toward tokens and cost; the others show their attributes.
+  const counted = type === undefined || type === 'llm';
+  const first = (...keys: string[]) => keys.map((k) => attrs[k]).find((v) => v !== undefined) as string | undefined;
   return {
     prompt,
     completion,
     model: (attrs['gen_ai.response.model'] ?? attrs['llm.model'] ?? attrs['gen_ai.request.model']) as string | undefined,
-    usage: { input, output, total: (input ?? 0) + (output ?? 0) + cached },
+    usage: counted ? { input, output, total: (input ?? 0) + (output ?? 0) + cached } : { input: undefined, output: undefined, total: 0 },
+    /** A framework span's input and output, as its attribute panel shows them. */
+    io: { input: first('gen_ai.tool.call.arguments', 'input.value'), output: first('gen_ai.tool.call.result', 'output.value') },
     vendor: typeof attrs['langtrace.service.name'] === 'string' ? (attrs['langtrace.service.name'] as string).toLowerCase() : undefined,
-    type: attrs['langtrace.service.type'] as string | undefined,
+    type,
     session: attrs['session.id'] as string | undefined,
     user: attrs['user_id'] as string | undefined,
   };

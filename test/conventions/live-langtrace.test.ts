@@ -47,6 +47,6 @@ t.test('Langtrace SDK spans read the same in Weave and Langtrace', async (t) => 
   t.same(seen.usage, { input: 11, output: 7, total: 18 });
   t.equal(seen.temperature, 0.2);
   t.equal(chats[0].ctx.call.provider, 'openai');
-  t.same(fromRecord(chats[2].ctx.call).toolCalls, ['get_weather']);
+  t.same(fromRecord(chats[2].ctx.call).toolCalls, ['get_weather {"city":"Paris"}']);
   checkBothBackends(t, batch, (s) => s.name);
 });

@@ -39,6 +39,6 @@ t.test('OpenLLMetry spans read the same in Weave and Langtrace', async (t) => {
   t.equal(seen.temperature, 0.2);
   t.equal(seen.maxTokens, 50);
   t.same(fromRecord(stream.ctx.call).output, [FAKE.reply], 'streamed reply assembled');
-  t.same(fromRecord(tools.ctx.call).toolCalls, ['get_weather']);
+  t.same(fromRecord(tools.ctx.call).toolCalls, ['get_weather {"city":"Paris"}']);
   checkBothBackends(t, batch, (s) => s.name);
 });

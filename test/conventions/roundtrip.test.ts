@@ -2,7 +2,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { arbRecord, spanFrom } from '../helpers/records.js';
+import { arbRecord, arbToolOrAgent, spanFrom } from '../helpers/records.js';
 import { loadMappings, type Profile } from '../../src/conventions/mappings.js';
 import { readSpan } from '../../src/conventions/read/index.js';
 import { translateSpan } from '../../src/conventions/translate.js';
@@ -43,12 +43,36 @@ roundTrip(t, 'OpenInference → Langtrace → OpenInference', { oneModel: true, 
 for (const p of ['weave', 'langtrace'] as const) roundTrip(t, `OTel → ${p} → OTel`, { finishReasons: true }, 'otel-genai', [p, 'otel-genai']);
 // OpenInference has one model name: request and response models collapse (see the lossy tests).
 roundTrip(t, 'OTel → openinference → OTel', { finishReasons: true, oneModel: true }, 'otel-genai', ['openinference', 'otel-genai']);
-roundTrip(t, 'every profile in turn', { oneModel: true, finishReasons: true }, 'otel-genai', ['weave', 'openinference', 'langtrace', 'weave', 'otel-genai']);
+roundTrip(t, 'every profile in turn', { oneModel: true, finishReasons: true, parts: 'media' }, 'otel-genai', ['weave', 'openinference', 'langtrace', 'weave', 'otel-genai']);
+roundTrip(t, 'message parts: OTel → Langtrace → Weave → OTel', { finishReasons: true, parts: 'all' }, 'otel-genai', ['langtrace', 'weave', 'otel-genai']);
 
 t.test('each writer alone: written then read gives the record back', async (t) => {
   for (const p of ['weave', 'langtrace', 'otel-genai', 'openinference'] as const) {
+    const opts = { oneModel: p === 'openinference', noResponseId: p === 'openinference', finishReasons: p === 'otel-genai', parts: p === 'openinference' ? ('media' as const) : ('all' as const) };
     fc.assert(
-      fc.property(arbRecord({ oneModel: p === 'openinference', noResponseId: p === 'openinference', finishReasons: p === 'otel-genai' }), (rec) => isDeepStrictEqual(read(spanFrom(p, rec)), rec)),
+      fc.property(arbRecord(opts), (rec) => {
+        const got = read(spanFrom(p, rec));
+        if (!isDeepStrictEqual(got, rec)) throw new Error(`record changed:\n${JSON.stringify(rec)}\n${JSON.stringify(got)}`);
+      }),
+      runs,
+    );
+    t.pass(`${p}, message parts included`);
+  }
+});
+
+t.test('tool runs and agents: written for each target and read back keep every field', async (t) => {
+  for (const p of ['weave', 'langtrace', 'otel-genai', 'openinference'] as const) {
+    fc.assert(
+      fc.property(arbToolOrAgent(), (rec) => {
+        const got = read(spanFrom(p, rec));
+        // Only OTel names the operation; the others say it by the span's type.
+        if (p !== 'otel-genai') delete got.operation;
+        const want = { ...rec, ...(p !== 'otel-genai' ? { operation: undefined } : {}) };
+        if (want.operation === undefined) delete want.operation;
+        // OTel has no slot for an agent's generic input and output (a translation keeps input.value / output.value as they came).
+        if (p === 'otel-genai') for (const k of ['inputValue', 'outputValue'] as const) delete want[k];
+        if (!isDeepStrictEqual(got, want)) throw new Error(`record changed:\n${JSON.stringify(want)}\n${JSON.stringify(got)}`);
+      }),
       runs,
     );
     t.pass(p);

@@ -9,12 +9,28 @@ export const FAKE = {
   toolCall: { id: 'call_abc123', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
 };
 
-export async function fakeOpenAI(): Promise<{ url: string; close: () => Promise<void> }> {
+export const FAKE_ANTHROPIC = {
+  model: 'claude-sonnet-4-20250514',
+  usage: { input_tokens: 20, output_tokens: 9, cache_read_input_tokens: 5 },
+  toolUse: { type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: { city: 'Paris' } },
+};
+
+/** Anthropic's Messages API: a tool_use turn when tools are offered and no result came back yet. */
+function anthropicReply(r: { tools?: unknown[]; messages: Array<{ role: string; content: unknown }> }, res: import('node:http').ServerResponse): void {
+  const answered = r.messages.some((m) => Array.isArray(m.content) && m.content.some((c: { type?: string }) => c.type === 'tool_result'));
+  const useTool = Array.isArray(r.tools) && r.tools.length > 0 && !answered;
+  const content = useTool ? [{ type: 'text', text: 'Let me check.' }, FAKE_ANTHROPIC.toolUse] : [{ type: 'text', text: FAKE.reply }];
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ id: 'msg_01', type: 'message', role: 'assistant', model: FAKE_ANTHROPIC.model, content, stop_reason: useTool ? 'tool_use' : 'end_turn', stop_sequence: null, usage: FAKE_ANTHROPIC.usage }));
+}
+
+export async function fakeOpenAI(): Promise<{ url: string; origin: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       const r = body ? JSON.parse(body) : {};
+      if (req.url?.endsWith('/messages')) return anthropicReply(r, res);
       if (req.url?.endsWith('/embeddings')) {
         const inputs = Array.isArray(r.input) ? r.input : [r.input];
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -42,6 +58,7 @@ export async function fakeOpenAI(): Promise<{ url: string; close: () => Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

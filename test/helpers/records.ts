@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { emptySpan, type Span } from '../../src/model/batch.js';
 import type { Profile } from '../../src/conventions/mappings.js';
 import { loadMappings } from '../../src/conventions/mappings.js';
-import type { LlmCall, Message, ToolCall } from '../../src/conventions/record.js';
+import type { LlmCall, Message, Part, ToolCall } from '../../src/conventions/record.js';
 import { writeCall } from '../../src/conventions/write/index.js';
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
@@ -14,6 +14,28 @@ const toolCall: fc.Arbitrary<ToolCall> = fc.record(
   { id: word, name: word, arguments: fc.dictionary(word, fc.oneof(word, fc.integer()), { maxKeys: 2 }).map((o) => JSON.stringify(o)) },
   { requiredKeys: ['name', 'arguments'], noNullPrototype: true },
 );
+
+const base64 = fc.stringMatching(/^[A-Za-z0-9+/]{4,12}$/);
+/** Parts every target carries; OpenInference has no slot for files and reasoning. */
+function partArb(all: boolean): fc.Arbitrary<Part> {
+  const media: fc.Arbitrary<Part>[] = [
+    word.map((w) => ({ type: 'image' as const, uri: `https://example.com/${w}.png` })),
+    base64.map((d) => ({ type: 'image' as const, data: d, mimeType: 'image/png' })),
+    base64.map((d) => ({ type: 'audio' as const, data: d, mimeType: 'audio/wav' })),
+  ];
+  if (all) media.push(word.map((w) => ({ type: 'file' as const, fileId: `file-${w}` })), textArb.map((t) => ({ type: 'reasoning' as const, text: t })));
+  return fc.oneof(...media);
+}
+
+/** A user message with parts: at least one that is not text, so it stays parts when read back. */
+function partsMessage(all: boolean): fc.Arbitrary<Message> {
+  return fc.tuple(fc.array(textArb.map((t) => ({ type: 'text' as const, text: t })), { maxLength: 1 }), fc.array(partArb(all), { minLength: 1, maxLength: 2 })).map(([texts, media]) => {
+    const parts: Part[] = [...texts, ...media];
+    const m: Message = { role: 'user', parts };
+    if (texts.length) m.content = texts[0].text;
+    return m;
+  });
+}
 
 function message(output: boolean, withFinish: boolean): fc.Arbitrary<Message> {
   return fc
@@ -51,6 +73,8 @@ export interface RecordOptions {
   noResponseId?: boolean;
   /** OTel current always writes a finish reason on output messages. */
   finishReasons?: boolean;
+  /** Message parts in the input: 'all', or 'media' (text, image, audio: what OpenInference carries). */
+  parts?: 'all' | 'media';
 }
 
 const nonEmpty = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -66,7 +90,7 @@ export function arbRecord(o: RecordOptions = {}): fc.Arbitrary<LlmCall> {
         requestModel: opt(word),
         responseModel: opt(word),
         responseId: opt(word),
-        input: opt(fc.array(message(false, false), { minLength: 1, maxLength: 3 })),
+        input: opt(fc.array(o.parts ? fc.oneof(message(false, false), partsMessage(o.parts === 'all')) : message(false, false), { minLength: 1, maxLength: 3 })),
         output: opt(fc.array(message(true, o.finishReasons ?? false), { minLength: 1, maxLength: 2 })),
         temperature: opt(num),
         topP: opt(num),
@@ -113,4 +137,17 @@ export function spanFrom(profile: Profile, call: LlmCall): Span {
   const span = { ...emptySpan(), name: 'llm', startTimeUnixNano: 1_000n, endTimeUnixNano: 2_000n, traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1' };
   const w = writeCall(profile, call, loadMappings(), span);
   return { ...span, attributes: w.attrs, events: w.events };
+}
+
+/** Tool runs and agents: what a span that is not an LLM call carries. */
+export function arbToolOrAgent(): fc.Arbitrary<LlmCall> {
+  const args = fc.dictionary(word, fc.oneof(word, fc.integer()), { maxKeys: 2 }).map((o) => JSON.stringify(o));
+  const tool = fc.record({ name: word, id: opt(word), arguments: args, result: textArb.filter((t) => t.trim() !== '' && !/^\s*[[{"]/.test(t)) }).map(
+    (t): LlmCall => ({ role: 'tool', operation: 'execute_tool', tool: nonEmpty(t), params: {}, usage: {} }),
+  );
+  const plain = textArb.filter((t) => t.trim() !== '' && !/^\s*[[{"]/.test(t));
+  const agent = fc.record({ name: word, input: plain, output: plain }).map(
+    (a): LlmCall => ({ role: 'agent', operation: 'invoke_agent', agent: { name: a.name }, inputValue: a.input, outputValue: a.output, params: {}, usage: {} }),
+  );
+  return fc.oneof(tool, agent);
 }

@@ -81,8 +81,10 @@ const OI_KIND_TO_ROLE: Record<string, SpanRole> = {
   PROMPT: 'chain',
 };
 
+const WEAVE_KINDS = new Set<string>(['llm', 'embedding', 'agent', 'tool', 'chain', 'retriever']);
 const TRACELOOP_KIND_TO_ROLE: Record<string, SpanRole> = { workflow: 'chain', task: 'chain', agent: 'agent', tool: 'tool' };
-const LANGTRACE_TYPE_TO_ROLE: Record<string, SpanRole> = { llm: 'llm', vectordb: 'retriever', framework: 'chain' };
+// `framework` covers agents, chains and tools: what the span holds tells which (see roleOf).
+const LANGTRACE_TYPE_TO_ROLE: Record<string, SpanRole> = { llm: 'llm', vectordb: 'retriever' };
 
 /** OTel GenAI current content: from span attributes, or from the attributes of its details event. */
 function otelContent(ctx: ReadContext, attrs: Attributes, event: SpanEvent | undefined): void {
@@ -105,7 +107,8 @@ function otelContent(ctx: ReadContext, attrs: Attributes, event: SpanEvent | und
  * `input.value` / `output.value`: a tool's arguments and result, or any other span's generic
  * input and output. Without a span kind (Weave's own example), messages in `input.value` are read as messages.
  */
-function genericValues(ctx: ReadContext, role: SpanRole | undefined): void {
+function genericValues(ctx: ReadContext, named: SpanRole | undefined): void {
+  const role = named ?? (ctx.call.tool ? 'tool' : ctx.call.agent ? 'agent' : undefined);
   const input = asString(ctx.attrs.get('input.value'));
   const output = asString(ctx.attrs.get('output.value'));
   if (role === 'tool') {
@@ -113,13 +116,25 @@ function genericValues(ctx: ReadContext, role: SpanRole | undefined): void {
     if (output !== undefined) ctx.scalar('tool.result', output, 'output.value');
     return;
   }
-  if (role === 'llm' || role === 'embedding') return; // the request and response bodies, beside the messages
   if (input !== undefined && role === undefined) {
     const msgs = readOpenAiMessages(parseJson(input));
     if (msgs && msgs.value.length) ctx.structured('input', msgs.value, ['input.value'], msgs.lossless);
   }
   if (input !== undefined && !ctx.has('input')) ctx.structured('inputValue', input, ['input.value'], true);
   if (output !== undefined) ctx.structured('outputValue', output, ['output.value'], true);
+}
+
+/** Retrieved documents as a JSON list of {id, content, score}. */
+function readDocuments(ctx: ReadContext, key: string): void {
+  const v = jsonAttr(ctx.attrs, key);
+  if (!Array.isArray(v)) return;
+  const known = new Set(['id', 'content', 'score']);
+  const docs = v.filter((d) => d && typeof d === 'object').map((d: Record<string, unknown>) => ({
+    ...(d.id !== undefined ? { id: String(d.id) } : {}),
+    ...(typeof d.content === 'string' ? { content: d.content } : {}),
+    ...(typeof d.score === 'number' ? { score: d.score } : {}),
+  }));
+  ctx.structured('documents', docs, [key], v.every((d) => d && typeof d === 'object' && Object.keys(d).every((k) => known.has(k))));
 }
 
 /** LangChain.js through OpenInference: the provider and settings only in its `metadata` JSON. */
@@ -143,9 +158,13 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
       if (details.length === 1) otelContent(ctx, details[0].attributes, details[0]);
     }
     jsonTools(ctx, 'gen_ai.tool.definitions');
+    readDocuments(ctx, 'gen_ai.retrieval.documents');
   },
   'otel-genai-legacy'(ctx) {
     contentEvents(ctx);
+    // Weave's own keys, as tracebridge writes them for Weave.
+    const kind = asString(ctx.attrs.get('weave.span.kind'));
+    if (kind && WEAVE_KINDS.has(kind)) ctx.role(kind as SpanRole);
     // Weave's own reading keys, as tracebridge writes them for Weave.
     if (ctx.attrs.get('gen_ai.prompt')?.type === 'string') jsonMessages(ctx, 'input', 'gen_ai.prompt');
     if (ctx.attrs.get('gen_ai.completion')?.type === 'string') jsonMessages(ctx, 'output', 'gen_ai.completion');
@@ -197,17 +216,26 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
     const finish = asString(ctx.attrs.get('llm.finish_reason'));
     if (finish) ctx.scalar('finishReasons', [finish], undefined);
     const docs = ctx.list('retrieval.documents');
-    if (docs.items.length)
+    if (docs.items.length) {
+      const known = new Set(['document.id', 'document.content', 'document.score']);
       ctx.structured(
         'documents',
-        docs.items.map((d) => ({ id: asString(d.get('document.id')), content: asString(d.get('document.content')), score: asNumber(d.get('document.score')) })),
-        [],
-        false,
+        docs.items.map((d) => {
+          const id = asString(d.get('document.id'));
+          const content = asString(d.get('document.content'));
+          const score = asNumber(d.get('document.score'));
+          return { ...(id !== undefined ? { id } : {}), ...(content !== undefined ? { content } : {}), ...(score !== undefined ? { score } : {}) };
+        }),
+        docs.keys,
+        docs.items.every((d) => [...d.keys()].every((k) => known.has(k))),
       );
+    }
     const emb = ctx.list('embedding.embeddings');
     if (emb.items.length) {
       const texts = emb.items.map((e) => asString(e.get('embedding.text'))).filter((t): t is string => t !== undefined);
-      if (texts.length) ctx.structured('embeddings', { texts }, [], false);
+      // Replaceable when it holds the texts alone (vectors have no slot elsewhere).
+      const textOnly = emb.items.every((e) => e.size === 1 && e.has('embedding.text'));
+      if (texts.length) ctx.structured('embeddings', { texts }, emb.keys, textOnly);
     }
   },
   openllmetry(ctx) {
@@ -236,6 +264,9 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
     if (output !== undefined && !ctx.has('output')) ctx.structured('outputValue', output, [], false);
   },
   langtrace(ctx) {
+    const inputs = jsonAttr(ctx.attrs, 'gen_ai.request.embedding_inputs');
+    if (Array.isArray(inputs) && inputs.every((x) => typeof x === 'string')) ctx.structured('embeddings', { texts: inputs }, ['gen_ai.request.embedding_inputs'], true);
+    readDocuments(ctx, 'gen_ai.request.documents');
     const type = asString(ctx.attrs.get('langtrace.service.type'));
     if (type) ctx.role(LANGTRACE_TYPE_TO_ROLE[type]);
     contentEvents(ctx);

@@ -1,7 +1,7 @@
 // Reads one span into the canonical record: the detected convention first, then the others
 // to fill what it lacks (a span may mix conventions).
 import type { AnyValue, Span } from '../../model/batch.js';
-import { readScalar } from '../attrs.js';
+import { asString, readScalar } from '../attrs.js';
 import { detect, readingOrder } from '../detect.js';
 import type { Convention, Mappings } from '../mappings.js';
 import { SCALAR_FIELDS, type LlmCall, type ScalarField, type SpanRole } from '../record.js';
@@ -47,7 +47,7 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings): Rea
     ctx.scalar('requestModel', ctx.call.responseModel, undefined);
   // Providers are compared lower-case everywhere (Langtrace's SDK writes "OpenAI").
   if (ctx.call.provider) ctx.call.provider = ctx.call.provider.toLowerCase();
-  if (convention !== undefined) ctx.role(roleOf(ctx.call));
+  if (convention !== undefined) ctx.role(roleOf(ctx.call, asString(span.attributes.get('langtrace.service.type')) === 'framework'));
   // Empty text beside tool calls is no text: streamed calls carry "", others null.
   for (const list of [ctx.call.input, ctx.call.output]) if (list) for (const m of list) if (m.toolCalls && m.content === '' && !m.parts) delete m.content;
   return { convention, ctx };
@@ -66,10 +66,11 @@ const OPERATION_ROLE: Record<string, SpanRole> = {
 };
 
 /** A role no convention named: from the operation, else from what the span holds. */
-function roleOf(call: LlmCall): SpanRole | undefined {
+function roleOf(call: LlmCall, framework: boolean): SpanRole | undefined {
   if (call.operation && OPERATION_ROLE[call.operation]) return OPERATION_ROLE[call.operation];
   if (call.tool?.name !== undefined || call.tool?.arguments !== undefined) return 'tool';
   if (call.agent?.name !== undefined) return 'agent';
+  if (framework) return 'chain';
   if (call.input || call.output || call.usage.input !== undefined || call.requestModel !== undefined || call.responseModel !== undefined) return 'llm';
   if (call.embeddings) return 'embedding';
   if (call.documents) return 'retriever';

@@ -49,6 +49,7 @@ const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
     if (call.tools) set(out, 'tools', 'gen_ai.request.tools', json(writeToolsOpenAi(call.tools)));
     writeGenericIo(call, out);
     if (call.role) out.attrs.set('weave.span.kind', str(call.role));
+    if (call.documents) set(out, 'documents', 'gen_ai.retrieval.documents', json(call.documents));
   },
   langtrace(call, out, span) {
     const type = LANGTRACE_TYPE[call.role ?? 'llm'];
@@ -76,6 +77,8 @@ const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
       out.attrs.set('gen_ai.request.tools', tools);
       set(out, 'tools', 'llm.tools', tools);
     }
+    if (call.embeddings?.texts) set(out, 'embeddings', 'gen_ai.request.embedding_inputs', json(call.embeddings.texts));
+    if (call.documents) set(out, 'documents', 'gen_ai.request.documents', json(call.documents));
     if (!span.attributes.has('langtrace.service.type')) out.attrs.set('langtrace.service.type', str(type));
     if (type === 'llm' && !out.attrs.has('llm.path')) {
       const path = apiPath(call);
@@ -86,6 +89,7 @@ const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
     if (call.input) set(out, 'input', 'gen_ai.input.messages', json(writeOtelMessages(call.input, false)));
     if (call.output) set(out, 'output', 'gen_ai.output.messages', json(writeOtelMessages(call.output, true)));
     if (call.tools) set(out, 'tools', 'gen_ai.tool.definitions', json(writeToolsOtel(call.tools)));
+    if (call.documents) set(out, 'documents', 'gen_ai.retrieval.documents', json(call.documents));
     const op = call.operation ?? (call.role ? OTEL_OPERATION[call.role] : undefined);
     if (op !== undefined && !out.attrs.has('gen_ai.operation.name')) out.attrs.set('gen_ai.operation.name', str(op));
   },

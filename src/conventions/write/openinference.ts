@@ -79,6 +79,19 @@ export function writeOpenInference(call: LlmCall, out: Written, span: Span): voi
   if (output !== undefined && output === call.tool?.result) out.written.add('tool.result');
   if (input !== undefined && input === call.inputValue) out.written.add('inputValue');
   if (output !== undefined && output === call.outputValue) out.written.add('outputValue');
+  if (call.embeddings?.texts) {
+    call.embeddings.texts.forEach((text, i) => out.attrs.set(`embedding.embeddings.${i}.embedding.text`, str(text)));
+    out.written.add('embeddings');
+  }
+  if (call.documents) {
+    call.documents.forEach((d, i) => {
+      const p = `retrieval.documents.${i}.document.`;
+      if (d.id !== undefined) out.attrs.set(p + 'id', str(d.id));
+      if (d.content !== undefined) out.attrs.set(p + 'content', str(d.content));
+      if (d.score !== undefined) out.attrs.set(p + 'score', { type: 'double', value: d.score });
+    });
+    out.written.add('documents');
+  }
   if (call.tools) {
     writeToolsOpenAi(call.tools).forEach((t, i) => out.attrs.set(`llm.tools.${i}.tool.json_schema`, json(t)));
     out.written.add('tools');

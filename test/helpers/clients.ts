@@ -1,0 +1,150 @@
+// Real instrumented clients, driven against the fake LLM server on loopback: each returns the
+// spans its instrumentation made, as the OTel SDK hands them to an exporter.
+import { createRequire } from 'node:module';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { decodeOtlpProto } from '../../src/wire/otlp-proto.js';
+import type { SpanBatch } from '../../src/model/batch.js';
+import { fakeOpenAI, QUESTION, SYSTEM, WEATHER_TOOL } from './fake-openai.js';
+
+const require = createRequire(import.meta.url);
+
+export const IMAGE_URL = 'https://example.com/cat.png';
+/** A 1×1 PNG, as clients send inline images. */
+export const IMAGE_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+
+function memoryProvider() {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+  return { memory, provider };
+}
+
+export function toBatch(spans: ReadableSpan[]): SpanBatch {
+  return decodeOtlpProto(ProtobufTraceSerializer.serializeRequest(spans)!);
+}
+
+/** Runs `fn` against a fresh fake LLM server and returns the spans, in the order they ended. */
+async function withServer(fn: (api: { url: string; origin: string }, provider: BasicTracerProvider) => Promise<void>): Promise<ReadableSpan[]> {
+  const api = await fakeOpenAI();
+  const { memory, provider } = memoryProvider();
+  try {
+    await fn(api, provider);
+  } finally {
+    await api.close();
+  }
+  await provider.forceFlush();
+  return memory.getFinishedSpans();
+}
+
+/**
+ * The Vercel AI SDK (`ai` 5 or 6, with its matching @ai-sdk/openai): generateText with a system
+ * prompt, streamText with an image, a tool loop (generate → tool → generate) and embed.
+ */
+export async function vercelSpans(major: 5 | 6): Promise<ReadableSpan[]> {
+  // Typed as 6.x: the calls below are written the same for both majors.
+  const ai = (major === 5 ? await import('ai5') : await import('ai6')) as unknown as typeof import('ai6');
+  const { createOpenAI } = (major === 5 ? await import('ai-sdk-openai2') : await import('ai-sdk-openai3')) as unknown as typeof import('ai-sdk-openai3');
+  const { z } = await import('zod');
+  return withServer(async (api, provider) => {
+    const openai = createOpenAI({ apiKey: 'sk-test', baseURL: api.url });
+    const model = openai.chat('gpt-4o-mini');
+    const telemetry = { isEnabled: true, tracer: provider.getTracer('ai'), functionId: 'weather' };
+    await ai.generateText({ model, system: SYSTEM, prompt: QUESTION, temperature: 0.2, maxOutputTokens: 50, experimental_telemetry: telemetry });
+    const s = ai.streamText({
+      model,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe this' }, { type: 'image', image: new URL(IMAGE_URL) }] }],
+      experimental_telemetry: telemetry,
+    });
+    for await (const _ of s.textStream) void _;
+    const get_weather = ai.tool({
+      description: WEATHER_TOOL.function.description,
+      inputSchema: z.object({ city: z.string() }),
+      execute: async ({ city }: { city: string }) => ({ city, temperature: 21 }),
+    });
+    await ai.generateText({ model, prompt: QUESTION, tools: { get_weather }, stopWhen: ai.stepCountIs(3), experimental_telemetry: telemetry });
+    await ai.embed({ model: openai.embedding('text-embedding-3-small'), value: 'sunny Paris', experimental_telemetry: telemetry });
+  });
+}
+
+/** OpenInference's OpenAI instrumentation: an image (URL and inline), a stream, a tool call. */
+export async function openInferenceSpans(): Promise<ReadableSpan[]> {
+  const { OpenAIInstrumentation } = await import('@arizeai/openinference-instrumentation-openai');
+  const OpenAIModule = require('openai');
+  return withServer(async (api, provider) => {
+    const instrumentation = new OpenAIInstrumentation({ tracerProvider: provider });
+    instrumentation.manuallyInstrument(OpenAIModule);
+    try {
+      const client = new OpenAIModule.OpenAI({ apiKey: 'sk-test', baseURL: api.url });
+      await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is in these pictures?' },
+              { type: 'image_url', image_url: { url: IMAGE_URL } },
+              { type: 'image_url', image_url: { url: `data:image/png;base64,${IMAGE_BASE64}` } },
+            ],
+          },
+        ],
+      });
+      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: QUESTION }], stream: true, stream_options: { include_usage: true } });
+      for await (const _ of stream) void _;
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: QUESTION }], tools: [WEATHER_TOOL] });
+    } finally {
+      instrumentation.disable();
+    }
+  });
+}
+
+/** LangChain.js through OpenInference: a chat model bound to a tool, the tool run, and the answer. */
+export async function langchainSpans(): Promise<ReadableSpan[]> {
+  const { LangChainInstrumentation } = await import('@arizeai/openinference-instrumentation-langchain');
+  const CallbackManagerModule = await import('@langchain/core/callbacks/manager');
+  const { ChatOpenAI } = await import('@langchain/openai');
+  const { tool } = await import('@langchain/core/tools');
+  const { HumanMessage, SystemMessage } = await import('@langchain/core/messages');
+  const { z } = await import('zod');
+  return withServer(async (api, provider) => {
+    const instrumentation = new LangChainInstrumentation({ tracerProvider: provider });
+    instrumentation.manuallyInstrument(CallbackManagerModule);
+    try {
+      const weather = tool(async ({ city }: { city: string }) => `It is sunny in ${city}.`, { name: 'get_weather', description: WEATHER_TOOL.function.description, schema: z.object({ city: z.string() }) });
+      const llm = new ChatOpenAI({ model: 'gpt-4o-mini', temperature: 0.2, apiKey: 'sk-test', configuration: { baseURL: api.url } });
+      const messages = [new SystemMessage(SYSTEM), new HumanMessage(QUESTION)];
+      const first = await llm.bindTools([weather]).invoke(messages);
+      const results = [];
+      for (const call of first.tool_calls ?? []) results.push(await weather.invoke(call));
+      await llm.invoke([...messages, first, ...results]);
+    } finally {
+      instrumentation.disable();
+    }
+  });
+}
+
+/** OpenLLMetry's Anthropic instrumentation: a tool-use turn, then the answer to the tool result. */
+export async function anthropicSpans(): Promise<ReadableSpan[]> {
+  const { AnthropicInstrumentation } = await import('@traceloop/instrumentation-anthropic');
+  const AnthropicModule = require('@anthropic-ai/sdk');
+  return withServer(async (api, provider) => {
+    const instrumentation = new AnthropicInstrumentation();
+    instrumentation.setTracerProvider(provider);
+    instrumentation.manuallyInstrument(AnthropicModule);
+    try {
+      const client = new AnthropicModule.Anthropic({ apiKey: 'sk-ant-test', baseURL: api.origin });
+      const tools = [{ name: 'get_weather', description: WEATHER_TOOL.function.description, input_schema: WEATHER_TOOL.function.parameters }];
+      const question = { role: 'user', content: QUESTION };
+      const first = await client.messages.create({ model: 'claude-sonnet-4', max_tokens: 100, system: SYSTEM, messages: [question], tools });
+      const use = first.content.find((c: { type: string }) => c.type === 'tool_use');
+      await client.messages.create({
+        model: 'claude-sonnet-4',
+        max_tokens: 100,
+        system: SYSTEM,
+        tools,
+        messages: [question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'sunny, 21°C' }] }],
+      });
+    } finally {
+      instrumentation.disable();
+    }
+  });
+}
