@@ -75,7 +75,7 @@ t.test('migration: history replayed into Weave, then inspected', async (t) => {
   const r = await run('migrate.sh', { WEAVE_URL: weave.url, WANDB_API_KEY: 'W' });
   t.equal(r.code, 0, r.out);
   t.match(r.out, /replay: 1 spans: 1 sent, 0 rejected, 0 already sent before/);
-  t.match(r.out, /Weave: {5}model gpt-4/);
+  t.match(r.out, /Weave: {5}llm span; model gpt-4/);
   t.equal(weave.spans().length, 1);
   t.equal(weave.accepted[0].headers['project_id'], 'my-team/history');
 });

@@ -31,8 +31,8 @@ t.test('OpenLLMetry (OTLP protobuf) and the Langtrace SDK (its native array, as 
   const ollm = await runCli(['inspect', join(dir, 'openllmetry.pb')]);
   t.equal(ollm.code, 0, ollm.stderr);
   t.match(ollm.stdout.toString(), /convention: openllmetry/);
-  t.match(ollm.stdout.toString(), new RegExp(`Weave: {5}model ${FAKE.model}; tokens 11 in, 7 out, 18 total`));
-  t.match(ollm.stdout.toString(), new RegExp(`Langtrace: model ${FAKE.model}; tokens 11 in, 7 out, 18 total; vendor openai`));
+  t.match(ollm.stdout.toString(), new RegExp(`Weave: {5}llm span; model ${FAKE.model}; tokens 11 in, 7 out, 18 total`));
+  t.match(ollm.stdout.toString(), new RegExp(`Langtrace: llm span; model ${FAKE.model}; tokens 11 in, 7 out, 18 total; vendor openai`));
 
   const cap = await captureServer(() => ({ body: '{"message":"Traces added successfully"}' }));
   t.teardown(cap.close);
@@ -45,6 +45,6 @@ t.test('OpenLLMetry (OTLP protobuf) and the Langtrace SDK (its native array, as 
   const lt = await runCli(['inspect', join(dir, 'langtrace.jsonl')]);
   t.equal(lt.code, 0, lt.stderr);
   t.match(lt.stdout.toString(), /convention: langtrace/);
-  t.match(lt.stdout.toString(), new RegExp(`Langtrace: model ${FAKE.model}; tokens 11 in, 7 out, 18 total; vendor openai`));
+  t.match(lt.stdout.toString(), new RegExp(`Langtrace: llm span; model ${FAKE.model}; tokens 11 in, 7 out, 18 total; vendor openai`));
   t.match(lt.stdout.toString(), /assistant: It is sunny in Paris\./);
 });
