@@ -113,3 +113,20 @@ t.test('mapping tables: overrides and validation', async (t) => {
   t.throws(() => loadMappings({ write: { honeycomb: {} } }), /unknown name "honeycomb"/);
   t.throws(() => loadMappings({ write: { weave: { requestModel: 'x' as never } } }), /expected a list of attribute keys/);
 });
+
+t.test('embedded texts and retrieved documents are rewritten for each target', async (t) => {
+  const emb = span({ 'openinference.span.kind': 'EMBEDDING', 'embedding.model_name': 'text-embedding-3-small', 'embedding.embeddings.0.embedding.text': 'sunny Paris', 'embedding.embeddings.1.embedding.text': 'rainy Oslo' });
+  const lt = to(emb, 'langtrace');
+  t.equal(lt['gen_ai.request.embedding_inputs'], '["sunny Paris","rainy Oslo"]', 'Langtrace: its embedding_inputs');
+  t.equal(lt['langtrace.service.type'], 'llm');
+  t.equal(lt['embedding.embeddings.0.embedding.text'], undefined, 'the OpenInference list is replaced');
+  const back = to(translateSpan(emb, '', 'langtrace', mappings).span, 'openinference');
+  t.equal(back['embedding.embeddings.1.embedding.text'], 'rainy Oslo', 'and comes back to OpenInference');
+  const docs = JSON.stringify([{ id: 'd1', content: 'Paris is sunny.', score: 0.9 }]);
+  const ret = span({ 'gen_ai.operation.name': 'retrieval', 'gen_ai.provider.name': 'pinecone', 'gen_ai.retrieval.documents': docs });
+  const oi = to(ret, 'openinference');
+  t.same([oi['openinference.span.kind'], oi['retrieval.documents.0.document.id'], oi['retrieval.documents.0.document.content'], oi['retrieval.documents.0.document.score']], ['RETRIEVER', 'd1', 'Paris is sunny.', 0.9]);
+  t.equal(to(ret, 'langtrace')['gen_ai.request.documents'], docs, 'Langtrace: its documents key');
+  t.equal(to(ret, 'langtrace')['langtrace.service.type'], 'vectordb', 'typed vectordb');
+  t.equal(to(span(oi), 'weave')['gen_ai.retrieval.documents'], docs, 'OpenInference → Weave: the documents as OTel writes them');
+});
