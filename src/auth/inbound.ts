@@ -3,6 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 export interface InboundCredentials {
   key?: string;
+  /** Every key the request carried, in the order read (the first is `key`). */
+  keys?: string[];
   /** Weave's project_id header (ENTITY/PROJECT). */
   project?: string;
 }
@@ -13,23 +15,29 @@ function header(h: IncomingHttpHeaders, name: string): string | undefined {
   return s && s.trim() !== '' ? s.trim() : undefined;
 }
 
-/** wandb-api-key, x-api-key, Authorization Basic (the password part, as Weave's api:KEY) or Bearer. */
+/** The key in Authorization: Basic (the password part, as Weave's api:KEY) or Bearer. */
+function authorizationKey(h: IncomingHttpHeaders): string | undefined {
+  const m = header(h, 'authorization')?.match(/^(\w+)\s+(.+)$/);
+  if (m && m[1].toLowerCase() === 'basic') {
+    const decoded = Buffer.from(m[2], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return (colon >= 0 ? decoded.slice(colon + 1) : decoded) || undefined;
+  }
+  if (m && m[1].toLowerCase() === 'bearer') return m[2];
+  return undefined;
+}
+
+/** wandb-api-key, x-api-key, then Authorization: the first is the caller's key. */
 export function extractInbound(h: IncomingHttpHeaders): InboundCredentials {
   const out: InboundCredentials = {};
   const project = header(h, 'project_id') ?? header(h, 'project-id');
   if (project) out.project = project;
-  out.key = header(h, 'wandb-api-key') ?? header(h, 'x-api-key');
-  if (!out.key) {
-    const auth = header(h, 'authorization');
-    const m = auth?.match(/^(\w+)\s+(.+)$/);
-    if (m && m[1].toLowerCase() === 'basic') {
-      const decoded = Buffer.from(m[2], 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      const key = colon >= 0 ? decoded.slice(colon + 1) : decoded;
-      if (key) out.key = key;
-    } else if (m && m[1].toLowerCase() === 'bearer') out.key = m[2];
+  const keys = [header(h, 'wandb-api-key'), header(h, 'x-api-key'), authorizationKey(h)].filter((k): k is string => k !== undefined);
+  const unique = [...new Set(keys)];
+  if (unique.length) {
+    out.key = unique[0];
+    out.keys = unique;
   }
-  if (!out.key) delete out.key;
   return out;
 }
 

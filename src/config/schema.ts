@@ -72,6 +72,12 @@ export const upstreamSchema = z
          * (ack: queue) not written to the queue at all while the upstream keeps up (0: always written).
          */
         memoryBytes: z.number().int().nonnegative().default(4 * 1024 * 1024),
+        /**
+         * When this queue (or its disk budget) is full: `spill` keeps the copy in the dead-letter
+         * folder and answers for the other upstreams; `refuse` answers 429. Default: spill with
+         * several upstreams, refuse with one.
+         */
+        whenFull: z.enum(['spill', 'refuse']).optional(),
       })
       .strict()
       .default({}),
@@ -86,6 +92,14 @@ export const configSchema = z
     listen: hostPort.default('0.0.0.0:4318'),
     dataDir: z.string().min(1).default('./tracebridge-data'),
     maxBodyBytes: z.number().int().positive().default(DEFAULT_MAX_BODY),
+    /** Bytes of request bodies being read or waiting, across all requests; past it new ones get 503. */
+    maxBodyBytesInFlight: z.number().int().positive().default(3 * DEFAULT_MAX_BODY),
+    /** Open client connections at most; more are refused by the listener. */
+    maxConnections: z.number().int().positive().default(1024),
+    /** A request must arrive whole (headers and body) within this time, or its connection is closed. */
+    requestTimeoutMs: z.number().int().positive().default(30_000),
+    /** /metrics asks for an inbound key like every other path (when keys are configured); false opens it to scrapers. */
+    metricsRequireKey: z.boolean().default(true),
     /**
      * queue: answer once the request is checked and fsynced in the journal; translation and each
      * upstream's queue follow (at-least-once, survives crashes).
@@ -112,6 +126,7 @@ export const configSchema = z
     const names = c.upstreams.map((u) => u.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) ctx.addIssue({ code: 'custom', message: `two upstreams are named "${dup}"` });
+    if (c.maxBodyBytesInFlight < c.maxBodyBytes) ctx.addIssue({ code: 'custom', message: `maxBodyBytesInFlight (${c.maxBodyBytesInFlight}) is below maxBodyBytes (${c.maxBodyBytes}): no request of the largest size could be read` });
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -11,9 +11,29 @@ export interface Outcome {
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
 
-/** OTLP's rules: 2xx ok; 429/502/503/504 and connection failures retried; anything else final. */
+/**
+ * Errors raised here before anything reached the network (a header value Node refuses, a bad
+ * URL): the same request would fail the same way every time.
+ */
+const LOCAL = new Set([
+  'ERR_INVALID_CHAR',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_HTTP_INVALID_HEADER_VALUE',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'ERR_INVALID_URL',
+  'ERR_UNESCAPED_CHARACTERS',
+]);
+
+export function isLocalError(err: Error | undefined): boolean {
+  let e: (Error & { code?: string; cause?: unknown }) | undefined = err;
+  for (let depth = 0; e && depth < 3; depth++, e = e.cause as typeof e) if (e.code && LOCAL.has(e.code)) return true;
+  return false;
+}
+
+/** OTLP's rules: 2xx ok; 429/502/503/504 and connection failures retried; anything else (and a local error) final. */
 export function classify(o: Outcome): Verdict {
-  if (o.status === undefined) return 'retry';
+  if (o.status === undefined) return isLocalError(o.error) ? 'permanent' : 'retry';
   if (o.status >= 200 && o.status < 300) return 'ok';
   return RETRYABLE.has(o.status) ? 'retry' : 'permanent';
 }

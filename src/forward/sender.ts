@@ -1,6 +1,7 @@
 // Sends one delivery to one upstream with the retry policy. Each request of a delivery is sent
 // in turn; a retry resends only what has not been accepted yet.
 import { setMaxListeners } from 'node:events';
+import { setTimeout } from 'node:timers/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { appendFile, mkdir } from 'node:fs/promises';
@@ -31,14 +32,8 @@ export interface Sender {
   stop(): void;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
+/** Waits, or stops waiting when the signal aborts (its listener goes with the timer). */
+const sleep = (ms: number, signal: AbortSignal) => setTimeout(ms, undefined, { signal }).catch(() => undefined);
 
 export function httpSender(u: UpstreamConfig): Sender {
   const url = endpointUrl(u);
@@ -82,7 +77,11 @@ export function httpSender(u: UpstreamConfig): Sender {
           if (++next === d.requests.length) return { kind: 'delivered', attempts };
           continue;
         }
-        if (verdict === 'permanent') return { kind: 'rejected', status: status as number, body, attempts };
+        if (verdict === 'permanent') {
+          // No answer at all: an error raised here (a header Node refuses), never worth retrying.
+          if (status === undefined) return { kind: 'rejected', status: 0, body: `${(error as { code?: string }).code ?? error?.name}: ${error?.message}`, attempts };
+          return { kind: 'rejected', status, body, attempts };
+        }
         if (noRetry.signal.aborted) return { kind: 'stopped', attempts };
         const delay = backoff(u.retry, attempts - 1, parseRetryAfter(retryAfter));
         const reason = status !== undefined ? `HTTP ${status}` : `${(error as { code?: string }).code ?? error?.name}: ${error?.message}`;

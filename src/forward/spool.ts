@@ -167,6 +167,7 @@ export class Spool {
     return this.bytes;
   }
 
+  /** `bytes`: besides what this queue holds (an upstream's dead letters share its budget). */
   hasRoom(bytes = 0): boolean {
     return this.index.length + this.reserved + this.unpublished < this.limits.maxBatches && this.bytes + bytes <= this.limits.maxBytes;
   }
@@ -357,10 +358,11 @@ export class Spool {
     backing.release();
   }
 
-  /** Moves a batch to the dead-letter folder with the reason beside it. */
-  async deadLetter(e: Entry, deadDir: string, reason: Record<string, unknown>): Promise<void> {
+  /** Moves a batch to the dead-letter folder with the reason beside it; resolves with the bytes it takes there. */
+  async deadLetter(e: Entry, deadDir: string, reason: Record<string, unknown>): Promise<number> {
     await mkdir(deadDir, { recursive: true, mode: 0o700 });
-    await writeFile(join(deadDir, e.file.replace(SUFFIX, '.json')), JSON.stringify({ ...reason, at: new Date().toISOString() }, null, 2), { mode: 0o600 });
+    const note = JSON.stringify({ ...reason, at: new Date().toISOString() }, null, 2);
+    await writeFile(join(deadDir, e.file.replace(SUFFIX, '.json')), note, { mode: 0o600 });
     const inMemory = await this.finish(e);
     if (inMemory) {
       await writeSynced(join(deadDir, e.file), serialise(e.kept!, e.kept!.createdAt));
@@ -368,7 +370,27 @@ export class Spool {
     } else await rename(join(this.dir, e.file), join(deadDir, e.file));
     e.kept = undefined;
     this.bytes -= e.bytes;
+    // A held batch's bytes count its bodies only: what the folder now holds is read back.
+    return (await stat(join(deadDir, e.file)).then((st) => st.size, () => e.bytes)) + Buffer.byteLength(note);
   }
+}
+
+/** Writes a batch that never was queued (its queue was full) straight to a dead-letter folder. */
+export async function writeDeadLetter(d: Delivery, name: string, deadDir: string, reason: Record<string, unknown>): Promise<number> {
+  await mkdir(deadDir, { recursive: true, mode: 0o700 });
+  const parts = serialise(d);
+  const note = JSON.stringify({ ...reason, at: new Date().toISOString() }, null, 2);
+  await writeFile(join(deadDir, name + '.json'), note, { mode: 0o600 });
+  await writeSynced(join(deadDir, name + SUFFIX), parts);
+  return parts.reduce((n, p) => n + p.length, 0) + Buffer.byteLength(note);
+}
+
+/** Bytes of the files in a folder (0 when it does not exist). */
+export async function folderBytes(dir: string): Promise<number> {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  let n = 0;
+  for (const f of files) n += await stat(join(dir, f)).then((s) => s.size, () => 0);
+  return n;
 }
 
 export type SpoolEntry = Entry;

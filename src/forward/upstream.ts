@@ -6,7 +6,7 @@ import type { Logger } from '../observe/log.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Delivery } from './prepare.js';
 import { httpSender, sinkSender, type Result, type Sender } from './sender.js';
-import { Spool, type Backing, type SpoolEntry, type Staged } from './spool.js';
+import { bodyBytes, folderBytes, Spool, writeDeadLetter, type Backing, type SpoolEntry, type Staged } from './spool.js';
 import { DeliveredLog } from './delivered.js';
 
 /**
@@ -15,6 +15,9 @@ import { DeliveredLog } from './delivered.js';
  * cause, stay small while an upstream is slow or down.
  */
 const SPILL_AFTER_MS = 1000;
+
+/** Room kept for a dead letter's note beside its batch. */
+const NOTE_BYTES = 1024;
 
 export function queueDir(dataDir: string, upstream: string): string {
   return join(dataDir, 'queue', upstream);
@@ -41,6 +44,10 @@ export class Upstream {
   private deliveredBefore = new Set<string>();
   private spillTimer: NodeJS.Timeout | undefined;
   private recordFailing = false;
+  /** Bytes in the dead-letter folder: they count against queue.maxBytes with the queue's. */
+  private deadBytes = 0;
+  /** The size of the last batch taken: room for one more is room for about this much. */
+  private typical = 0;
 
   constructor(
     readonly config: UpstreamConfig,
@@ -65,12 +72,43 @@ export class Upstream {
   }
 
   hasRoom(bytes: number): boolean {
-    return !this.stopped && this.spool.hasRoom(bytes);
+    return !this.stopped && this.spool.hasRoom(bytes + this.deadBytes + this.typical + NOTE_BYTES);
+  }
+
+  /** Why no more can be taken: the queue is full, or dead letters have used the disk budget (undefined: there is room). */
+  get full(): 'queue full' | 'dead letters use the disk budget' | undefined {
+    if (this.hasRoom(0)) return undefined;
+    return this.spool.hasRoom(0) && this.deadBytes > 0 ? 'dead letters use the disk budget' : 'queue full';
+  }
+
+  /** Dead-letter bytes (queue.maxBytes covers them too). */
+  get deadLetterBytes(): number {
+    return this.deadBytes;
+  }
+
+  /**
+   * A copy this upstream has no room to queue goes straight to its dead-letter folder (for
+   * `deadletter replay` later) while its disk budget allows; past it, the copy is dropped,
+   * counted and logged. Resolves with whether it was kept.
+   */
+  async overflow(d: Delivery, name: string): Promise<boolean> {
+    const size = d.requests.reduce((n, r) => n + r.body.length, 0);
+    this.typical = size;
+    if (this.spool.sizeBytes + this.deadBytes + size > this.config.queue.maxBytes) {
+      this.metrics.spansDropped.inc({ upstream: this.name, reason: 'disk_budget' }, d.spans);
+      this.log.error({ upstream: this.name, spans: d.spans }, 'queue full and dead-letter budget spent: batch dropped for this upstream');
+      return false;
+    }
+    this.deadBytes += await writeDeadLetter(d, name, this.deadDir, { reason: 'queue full', spans: d.spans });
+    this.metrics.spansRejected.inc({ upstream: this.name, reason: 'queue_full' }, d.spans);
+    this.log.warn({ upstream: this.name, spans: d.spans }, 'queue full: batch kept in the dead-letter folder (tracebridge deadletter replay sends it later)');
+    return true;
   }
 
   /** Opens the queue, indexing what a previous run left (less what it had already delivered). */
   async open(): Promise<void> {
     await this.spool.open();
+    this.deadBytes = await folderBytes(this.deadDir);
     this.deliveredBefore = await this.deliveredLog.open();
     // Delivered, then the process stopped before the file was removed.
     const waiting: SpoolEntry[] = [];
@@ -109,6 +147,7 @@ export class Upstream {
   }
 
   stage(d: Delivery, name?: string): Promise<Staged> {
+    this.typical = bodyBytes(d);
     return this.spool.stage(d, name);
   }
 
@@ -129,6 +168,7 @@ export class Upstream {
 
   /** Queues a batch in memory only; `backing.release()` once it is delivered or written here. */
   hold(d: Delivery, name: string, backing: Backing): void {
+    this.typical = bodyBytes(d);
     this.spool.hold(d, name, backing);
   }
 
@@ -175,13 +215,13 @@ export class Upstream {
       d = await this.spool.load(this.name, entry);
     } catch (err) {
       this.log.error({ upstream: this.name, file: entry.file, err: (err as Error).message }, 'unreadable queue file moved to the dead-letter folder');
-      await this.spool.deadLetter(entry, this.deadDir, { reason: 'unreadable', error: (err as Error).message });
+      await this.keepDead(entry, 0, { reason: 'unreadable', error: (err as Error).message });
       return;
     }
     if (Date.now() - d.createdAt > this.config.queue.maxAgeMs) {
       this.metrics.spansRejected.inc({ upstream: this.name, reason: 'expired' }, d.spans);
       this.log.error({ upstream: this.name, spans: d.spans }, 'batch older than queue.maxAgeMs moved to the dead-letter folder');
-      await this.spool.deadLetter(entry, this.deadDir, { reason: 'expired', spans: d.spans });
+      await this.keepDead(entry, d.spans, { reason: 'expired', spans: d.spans });
       return;
     }
     // A held batch that fails once is written to the queue while the retries go on.
@@ -192,15 +232,30 @@ export class Upstream {
         await this.spool.done(entry);
         return;
       case 'rejected':
-        await this.spool.deadLetter(entry, this.deadDir, { reason: `HTTP ${result.status}`, status: result.status, response: result.body.slice(0, 2000), spans: d.spans });
+        await this.keepDead(entry, d.spans, { reason: result.status ? `HTTP ${result.status}` : result.body, status: result.status, response: result.body.slice(0, 2000), spans: d.spans });
         return;
       case 'gave-up':
-        await this.spool.deadLetter(entry, this.deadDir, { reason: result.reason, spans: d.spans });
+        await this.keepDead(entry, d.spans, { reason: result.reason, spans: d.spans });
         return;
       case 'stopped':
         this.spool.giveBack([entry]); // stays queued: on disk, or written there at stop if held
         return;
     }
+  }
+
+  /**
+   * Moves a batch to the dead-letter folder, within the disk budget the queue shares with it
+   * (queue.maxBytes); a batch that would not fit is dropped, counted and logged instead.
+   */
+  private async keepDead(entry: SpoolEntry, spans: number, reason: Record<string, unknown>): Promise<void> {
+    // Leaving the queue frees its bytes; the dead letter takes them again, plus its note.
+    if (this.spool.sizeBytes + this.deadBytes + NOTE_BYTES > this.config.queue.maxBytes) {
+      this.metrics.spansDropped.inc({ upstream: this.name, reason: 'disk_budget' }, spans);
+      this.log.error({ upstream: this.name, spans, reason: reason.reason }, 'dead-letter folder full (queue.maxBytes): batch dropped');
+      await this.spool.done(entry);
+      return;
+    }
+    this.deadBytes += await this.spool.deadLetter(entry, this.deadDir, reason);
   }
 
   private recordDelivered(entry: SpoolEntry): void {
@@ -232,8 +287,9 @@ export class Upstream {
         this.metrics.spansForwarded.inc({ upstream: name }, d.spans);
         break;
       case 'rejected':
-        this.metrics.spansRejected.inc({ upstream: name, reason: `http_${result.status}` }, d.spans);
-        this.log.error({ upstream: name, status: result.status, response: result.body.slice(0, 500), spans: d.spans }, 'upstream rejected a batch; not retried');
+        this.metrics.spansRejected.inc({ upstream: name, reason: result.status ? `http_${result.status}` : 'local_error' }, d.spans);
+        if (result.status) this.log.error({ upstream: name, status: result.status, response: result.body.slice(0, 500), spans: d.spans }, 'upstream rejected a batch; not retried');
+        else this.log.error({ upstream: name, err: result.body, spans: d.spans }, 'a batch could not be sent (an error before it reached the network); not retried');
         break;
       case 'gave-up':
         this.metrics.spansRejected.inc({ upstream: name, reason: 'gave_up' }, d.spans);

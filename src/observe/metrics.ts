@@ -11,6 +11,18 @@ export function createMetrics() {
     spansRejectedInbound: new Counter({ name: 'tracebridge_spans_refused_total', help: 'Spans refused at the door (bad input, full queue, auth).', labelNames: ['reason'], registers: [registry] }),
     spansForwarded: new Counter({ name: 'tracebridge_spans_forwarded_total', help: 'Spans delivered, per upstream.', labelNames: ['upstream'], registers: [registry] }),
     spansRejected: new Counter({ name: 'tracebridge_spans_rejected_total', help: 'Spans an upstream rejected for good or that ran out of retries.', labelNames: ['upstream', 'reason'], registers: [registry] }),
+    spansDropped: new Counter({
+      name: 'tracebridge_spans_dropped_total',
+      help: 'Spans answered for other upstreams but dropped for this one: its queue was full and its disk budget spent.',
+      labelNames: ['upstream', 'reason'],
+      registers: [registry],
+    }),
+    requestsRefused: new Counter({
+      name: 'tracebridge_requests_refused_total',
+      help: 'Trace requests refused at the door, by reason (auth, body_limit, busy, queue_full, disk_budget, bad_input, …).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     retries: new Counter({ name: 'tracebridge_retries_total', help: 'Upstream request retries.', labelNames: ['upstream'], registers: [registry] }),
     batchesWritten: new Counter({
       name: 'tracebridge_queue_writes_total',

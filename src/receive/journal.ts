@@ -79,7 +79,7 @@ export class Journal {
   }
 
   /** A request that could not be translated is kept, with the reason, in dataDir/failed/. */
-  fail(entry: JournalEntry, reason: string): Promise<void> {
-    return this.spool.deadLetter(entry, this.failedDir, { reason });
+  async fail(entry: JournalEntry, reason: string): Promise<void> {
+    await this.spool.deadLetter(entry, this.failedDir, { reason });
   }
 }

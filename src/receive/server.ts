@@ -2,11 +2,10 @@
 // beside them, and any other path passed through to a single upstream.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash } from 'node:crypto';
 import httpProxy from 'http-proxy';
 import { LRUCache } from 'lru-cache';
-import type { Config } from '../config/schema.js';
-import { extractInbound } from '../auth/inbound.js';
+import type { Config, UpstreamConfig } from '../config/schema.js';
+import { extractInbound, type InboundCredentials } from '../auth/inbound.js';
 import { CredentialError } from '../auth/strategies.js';
 import { loadMappings, type Mappings } from '../conventions/mappings.js';
 import { createLogger, type Logger } from '../observe/log.js';
@@ -24,6 +23,7 @@ import { Backlog } from './backlog.js';
 import type { SpanBatch } from '../model/batch.js';
 import { TaskError, WorkerPool } from './pool.js';
 import { json, sendError, sendSuccess } from './respond.js';
+import { authorize, BodyBudget, checkSendable, ClientAborted, fingerprint, HttpError, KeyVerdicts, readBody, RETRY_AFTER_S } from './admission.js';
 
 export interface Proxy {
   server: Server;
@@ -38,37 +38,6 @@ export interface ProxyOptions {
   logger?: Logger;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-/** Reads a body up to `max` bytes; past that, 413 without reading the rest. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > max) return reject(new HttpError(413, `request body of ${declared} bytes is over the ${max}-byte limit`));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new HttpError(413, `request body is over the ${max}-byte limit`));
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-const RETRY_AFTER_S = '5';
 const DISK_RETRY_MS = 1000;
 /**
  * How long a request waits for the backlog (past saturation) before a 503 asks it to come back:
@@ -89,15 +58,22 @@ interface Accepted {
   skip?: Set<string>;
   /** Places held in the upstreams' queues (Upstream.reserve), by upstream name. */
   places?: Map<string, () => void>;
+  /** Upstreams with no room for it: their copies go to their dead-letter folders (queue.whenFull: spill). */
+  overflow?: Set<string>;
 }
 
-/** Same path, same body, same encoding and same key: the same request. */
-function fingerprint(path: string, h: IncomingMessage['headers'], body: Buffer, key: string | undefined): string {
-  return createHash('sha1')
-    .update(`${path}\0${h['content-type'] ?? ''}\0${h['content-encoding'] ?? ''}\0${key ?? ''}\0`)
-    .update(body)
-    .digest('base64');
+/** Where a refused request is counted in tracebridge_requests_refused_total. */
+function refusalReason(status: number, message: string): string {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 413) return 'body_limit';
+  if (status === 429) return 'queue_full';
+  if (status === 507) return 'disk_budget';
+  if (status === 503) return /shutting down/.test(message) ? 'shutting_down' : /bodies in flight/.test(message) ? 'busy' : /persist/.test(message) ? 'disk' : 'backlog';
+  if (status >= 400 && status < 500) return 'bad_input';
+  return 'error';
 }
+
+const LOOPBACK = /^(127\.|::1$|localhost$|\[::1\]$)/;
 
 export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   const log = opts.logger ?? createLogger(config.logLevel);
@@ -117,6 +93,15 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
 
   const seen = new LRUCache<string, Set<string>>({ max: 10_000, ttl: Math.max(1, config.dedupWindowMs) });
   let pendingRequests = 0;
+  const bodies = new BodyBudget(config.maxBodyBytesInFlight);
+  const verdicts = new KeyVerdicts();
+  const senderCount = senders.length;
+
+  /** Whether this upstream is given the caller's own key (the drop-in swap, or passthrough). */
+  const takesCallerKey = (u: UpstreamConfig, inbound: InboundCredentials) =>
+    inbound.key !== undefined && u.type !== 'sink' && (u.auth.mode === 'passthrough' || (u.auth.mode === 'auto' && senderCount === 1));
+  /** What a full upstream does with a copy it has no room for. */
+  const whenFull = (u: Upstream) => u.config.queue.whenFull ?? (senderCount > 1 ? 'spill' : 'refuse');
 
   /**
    * ack: queue — a request is answered once it is decoded, checked and journalled (one fsync);
@@ -197,7 +182,10 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       .filter((p): p is [Upstream, Delivery] => p[0] !== undefined && !skip?.has(p[0].name));
     const held: Array<[Upstream, Delivery]> = [];
     const written: Array<[Upstream, Delivery]> = [];
-    for (const p of deliveries) (p[0].canHold(bodyBytes(p[1])) ? held : written).push(p);
+    for (const p of deliveries) {
+      if (a.overflow?.has(p[0].name)) await p[0].overflow(p[1], name).catch((e: Error) => log.error({ upstream: p[0].name, err: e.message }, 'cannot write a dead letter; batch dropped for this upstream'));
+      else (p[0].canHold(bodyBytes(p[1])) ? held : written).push(p);
+    }
     const queued = await enqueue(written, name, a.places);
     if (!queued) return;
     const entry = a.entry;
@@ -209,16 +197,38 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       u.hold(d, name, backing);
     }
     for (const [u, e] of queued) u.publish(e);
-    for (const [u] of deliveries) u.notify();
+    for (const [u] of [...held, ...written]) u.notify();
     if (held.length === 0) await removeFromJournal();
     logReceived(spans, out.conventions, a.format ?? '', a.path ?? '');
   }
 
+  /**
+   * Room in each upstream's queue: a place reserved in the same tick as the check, held until the
+   * translation is staged there, so the limits count answered requests exactly. A full upstream
+   * refuses the request (429, or 507 when dead letters use its disk budget) or, with
+   * queue.whenFull: spill, takes its copy into its dead-letter folder while the others queue theirs.
+   */
+  function reservePlaces(todo: Upstream[]): { places: Map<string, () => void>; overflow: Set<string> } {
+    const full = refuseIfFull(todo);
+    const places = new Map(todo.filter((u) => !full.includes(u)).map((u) => [u.name, u.reserve()]));
+    return { places, overflow: new Set(full.map((u) => u.name)) };
+  }
+
+  /** Refuses when an upstream that refuses when full is full, or all are; returns the full ones. */
+  function refuseIfFull(todo: Upstream[]): Upstream[] {
+    const full = todo.filter((u) => !u.hasRoom(0));
+    const refusing = full.filter((u) => whenFull(u) === 'refuse');
+    if (refusing.length || (full.length && full.length === todo.length)) {
+      const blocked = refusing.length ? refusing : full;
+      const disk = blocked.every((u) => u.full === 'dead letters use the disk budget');
+      throw new HttpError(disk ? 507 : 429, `${disk ? 'disk budget spent by dead letters' : 'queue full'} for upstream ${blocked.map((u) => u.name).join(', ')}; retry later`, { 'retry-after': RETRY_AFTER_S });
+    }
+    return full;
+  }
+
   /** ack: queue — decoded and checked, journalled, answered; translated later by the backlog. */
   async function accept(input: ProcessInput, todo: Upstream[], fp: string | undefined, path: string): Promise<{ rejected: number }> {
-    // Its place in every queue is held from now (in the same tick as the room check) until its
-    // translation is staged there, so the queue limits count answered requests exactly.
-    const places = new Map(todo.map((u) => [u.name, u.reserve()]));
+    const { places, overflow } = reservePlaces(todo);
     let admitted = false;
     let pushed = false;
     try {
@@ -247,7 +257,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
         throw new HttpError(503, `cannot persist the batch (${e.code ?? e.message}); retry later`, { 'retry-after': RETRY_AFTER_S });
       }
       if (fp) seen.set(fp, new Set(upstreams.map((u) => u.name)));
-      backlog.push({ entry, spans, input, batch: pool ? undefined : batch, format, path, places });
+      backlog.push({ entry, spans, input, batch: pool ? undefined : batch, format, path, places, overflow: overflow.size ? overflow : undefined });
       pushed = true;
       return { rejected };
     } finally {
@@ -258,62 +268,115 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     }
   }
 
-  /** ack: upstream — the client waits for every upstream; what succeeded is remembered for its retry. */
-  async function deliverNow(deliveries: Array<[Upstream, Delivery]>, done: Set<string>, fp: string | undefined): Promise<void> {
+  /** Sends every copy now and waits; what succeeded is remembered for the client's retry. */
+  async function deliverNow(deliveries: Array<[Upstream, Delivery]>, done: Set<string>, fp: string | undefined): Promise<Array<readonly [Upstream, Result]>> {
     const results = await Promise.all(deliveries.map(async ([u, d]) => [u, await u.send(d, config.ackTimeoutMs)] as const));
     for (const [u, r] of results) if (r.kind === 'delivered') done.add(u.name);
-    const rejected = results.find(([, r]) => r.kind === 'rejected');
-    const failed = results.filter(([, r]) => r.kind !== 'delivered');
-    if (!failed.length) return;
     // Keep what succeeded, so the client's retry goes only to the upstreams still missing it.
-    if (done.size && fp) seen.set(fp, done);
-    if (rejected) {
-      const [u, r] = rejected as [Upstream, Extract<Result, { kind: 'rejected' }>];
-      throw new HttpError(r.status >= 400 && r.status < 500 ? r.status : 502, `upstream ${u.name} rejected the batch with HTTP ${r.status}`);
-    }
-    throw new HttpError(503, `upstream ${failed.map(([u]) => u.name).join(', ')} did not accept the batch in time; retry later`, { 'retry-after': RETRY_AFTER_S });
+    if (fp) seen.set(fp, results.every(([, r]) => r.kind === 'delivered') ? new Set(upstreams.map((u) => u.name)) : done);
+    return results;
+  }
+
+  /** An upstream's final refusal, as the client's answer (its 4xx, else 502). */
+  function rejection(u: Upstream, r: Extract<Result, { kind: 'rejected' }>): HttpError {
+    if (r.status === 0) return new HttpError(400, `the batch cannot be sent to upstream ${u.name}: ${r.body}`);
+    return new HttpError(r.status >= 400 && r.status < 500 ? r.status : 502, `upstream ${u.name} rejected the batch with HTTP ${r.status}`);
   }
 
   /** ack: upstream — decoded, translated and sent before the answer. */
   async function forward(input: ProcessInput, done: Set<string>, fp: string | undefined, path: string): Promise<{ rejected: number }> {
     const { spans, rejected, format, conventions, deliveries } = pool ? await pool.run(input) : processRequest(config, mappings, input);
     if (spans === 0) return { rejected };
-    await deliverNow(deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]), done, fp);
-    if (fp) seen.set(fp, new Set(upstreams.map((u) => u.name)));
+    const results = await deliverNow(deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]), done, fp);
+    const refused = results.find(([, r]) => r.kind === 'rejected');
+    if (refused) throw rejection(refused[0], refused[1] as Extract<Result, { kind: 'rejected' }>);
+    const failed = results.filter(([, r]) => r.kind !== 'delivered');
+    if (failed.length) throw new HttpError(503, `upstream ${failed.map(([u]) => u.name).join(', ')} did not accept the batch in time; retry later`, { 'retry-after': RETRY_AFTER_S });
     logReceived(spans, conventions, format, path);
     return { rejected };
   }
 
+  /**
+   * ack: queue with a caller's key no upstream has answered yet: the first request waits for the
+   * upstreams, so a wrong key is told 401 at once rather than 200 and a dead letter later. What
+   * each upstream said of the key is remembered. If an upstream cannot be reached in time, the
+   * request is queued durably for the ones still missing it, as any other.
+   */
+  async function prove(input: ProcessInput, todo: Upstream[], done: Set<string>, fp: string | undefined, path: string): Promise<{ rejected: number }> {
+    const { spans, rejected, format, conventions, deliveries } = pool ? await pool.run(input) : processRequest(config, mappings, input);
+    if (spans === 0) return { rejected };
+    const results = await deliverNow(deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]), done, fp);
+    const key = input.inbound.key!;
+    for (const [u, r] of results) {
+      if (!takesCallerKey(u.config, input.inbound)) continue;
+      if (r.kind === 'delivered') verdicts.set(u.name, key, 'accepted');
+      else if (r.kind === 'rejected' && (r.status === 401 || r.status === 403)) verdicts.set(u.name, key, 'refused');
+    }
+    const refused = results.find(([, r]) => r.kind === 'rejected');
+    if (refused) throw rejection(refused[0], refused[1] as Extract<Result, { kind: 'rejected' }>);
+    const missing = todo.filter((u) => !done.has(u.name));
+    if (missing.length === 0) {
+      logReceived(spans, conventions, format, path);
+      return { rejected };
+    }
+    return accept({ ...input, upstreams: missing.map((u) => u.name) }, missing, fp, path);
+  }
+
+  /** A caller's key that an upstream refused lately is refused at the door; none proven yet means proving it. */
+  function keyStatus(inbound: InboundCredentials, todo: Upstream[]): 'proven' | 'unproven' {
+    let unproven = false;
+    for (const u of todo) {
+      if (!takesCallerKey(u.config, inbound)) continue;
+      const v = verdicts.get(u.name, inbound.key!);
+      if (v === 'refused') throw new HttpError(401, `upstream ${u.name} refused this API key within the last few minutes`);
+      if (v === undefined) unproven = true;
+    }
+    return unproven ? 'unproven' : 'proven';
+  }
+
+  /** What can be refused before the body is read: the proxy's key, credentials that cannot be sent, a key refused lately, no room anywhere. */
+  function admitHeaders(req: IncomingMessage): InboundCredentials {
+    const inbound = authorize(config.inboundKeys, extractInbound(req.headers));
+    checkSendable(inbound);
+    keyStatus(inbound, upstreams);
+    if (config.ack === 'queue') refuseIfFull(upstreams);
+    return inbound;
+  }
+
+  /**
+   * A trace request, step by step: admit (keys, room) → read the body within the shared budget →
+   * skip a retry already taken → hand off (journal and answer; or, for an unproven key or
+   * ack: upstream, deliver first) → answer.
+   */
   async function handleTraces(req: IncomingMessage, res: ServerResponse, dialect: Dialect, path: string): Promise<void> {
     const proto = mediaType(req.headers['content-type']).includes('protobuf');
     const end = metrics.requestSeconds.startTimer({ path });
     pendingRequests++;
+    let held = 0;
+    let bodyRead = false;
     const finish = (status: number) => {
       pendingRequests--;
+      bodies.give(held);
+      held = 0;
       end();
       metrics.requests.inc({ path, status: String(status) });
     };
     try {
       if (shuttingDown) throw new HttpError(503, 'tracebridge is shutting down', { 'retry-after': RETRY_AFTER_S });
-      const raw = await readBody(req, config.maxBodyBytes);
-      const inbound = extractInbound(req.headers);
-      if (config.inboundKeys.length && (!inbound.key || !config.inboundKeys.includes(inbound.key)))
-        throw new HttpError(401, inbound.key ? 'API key not accepted by this proxy' : 'this proxy requires an API key');
+      const inbound = admitHeaders(req);
+      const body = await readBody(req, config.maxBodyBytes, bodies);
+      bodyRead = true;
+      held = body.held;
+      const raw = body.body;
       // A client's retry of a request already taken is answered without doing it again; an
       // earlier partial outcome (ack: upstream) is remembered per upstream.
-      const fp = config.dedupWindowMs ? fingerprint(path, req.headers, raw, inbound.key) : undefined;
+      const fp = config.dedupWindowMs ? fingerprint(path, req.headers, raw, inbound) : undefined;
       const done = (fp && seen.get(fp)) || new Set<string>();
       const todo = upstreams.filter((u) => !done.has(u.name));
       if (todo.length === 0) {
         log.debug({ path }, 'repeated request already taken; not queued again');
         sendSuccess(res, dialect, proto);
         return finish(200);
-      }
-      // A full queue refuses before any decoding work is spent on the request.
-      const full = config.ack === 'queue' ? todo.filter((u) => !u.hasRoom(0)) : [];
-      if (full.length) {
-        // Counted in tracebridge_requests_total{status="429"}: the spans are not decoded yet.
-        throw new HttpError(429, `queue full for upstream ${full.map((u) => u.name).join(', ')}; retry later`, { 'retry-after': RETRY_AFTER_S });
       }
       const input: ProcessInput = {
         raw,
@@ -324,18 +387,32 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
         inbound,
         upstreams: todo.map((u) => u.name),
       };
-      const { rejected } = config.ack === 'queue' ? await accept(input, todo, fp, path) : await forward(input, done, fp, path);
+      const { rejected } =
+        config.ack === 'upstream'
+          ? await forward(input, done, fp, path)
+          : keyStatus(inbound, todo) === 'unproven'
+            ? await prove(input, todo, done, fp, path)
+            : await accept(input, todo, fp, path);
       if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
       sendSuccess(res, dialect, proto, rejected, rejected ? `${rejected} spans had no trace or span id` : '');
       finish(200);
     } catch (err) {
+      if (err instanceof ClientAborted) {
+        // The client's doing: nothing to answer, nothing to alarm anyone about.
+        log.debug({ path, reason: err.message }, 'client went away mid-request');
+        metrics.requestsRefused.inc({ reason: 'client_aborted' });
+        return finish(499);
+      }
       const e = err as Error & { status?: number; headers?: Record<string, string> };
       const known =
         err instanceof HttpError || err instanceof DecodeError || err instanceof CredentialError || err instanceof PrepareError || (err instanceof TaskError && err.known);
       const status = known ? (e.status ?? 400) : 500;
       if (!known) log.error({ err: e.message, stack: e.stack, path }, 'unexpected error handling a trace request');
       else log.info({ status, reason: e.message, path }, 'trace request refused');
-      sendError(res, dialect, proto, status, known ? e.message : 'internal error', (e as HttpError).headers ?? {});
+      metrics.requestsRefused.inc({ reason: refusalReason(status, e.message) });
+      // Refused before its body was read: the connection is not reused, so the unread body is never parsed as a request.
+      const headers = { ...((e as HttpError).headers ?? {}), ...(bodyRead ? {} : { connection: 'close' }) };
+      sendError(res, dialect, proto, status, known ? e.message : 'internal error', headers);
       finish(status);
     }
   }
@@ -347,29 +424,47 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     if (dialect) return sendError(res, dialect, false, 405, `use POST for ${path}`, { allow: 'POST' });
     if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
-      const full = upstreams.filter((u) => !u.hasRoom(0)).map((u) => u.name);
       if (shuttingDown) return json(res, 503, { status: 'shutting down' });
-      return json(res, full.length ? 503 : 200, full.length ? { status: 'queues full', upstreams: full } : { status: 'ready' });
+      const full = Object.fromEntries(upstreams.filter((u) => u.full).map((u) => [u.name, u.full]));
+      const n = Object.keys(full).length;
+      // Not ready when a full upstream would refuse requests (a spilling one still takes them for the others).
+      const refusing = upstreams.some((u) => u.full && (whenFull(u) === 'refuse' || n === upstreams.length));
+      return json(res, refusing ? 503 : 200, n ? { status: refusing ? 'queues full' : 'ready, some queues full (their copies go to dead letters)', upstreams: full } : { status: 'ready' });
+    }
+    // Every other path asks for the proxy's own key, when it has any.
+    let inbound: InboundCredentials | undefined;
+    if (config.inboundKeys.length && !(path === '/metrics' && !config.metricsRequireKey)) {
+      try {
+        inbound = authorize(config.inboundKeys, extractInbound(req.headers));
+      } catch (err) {
+        metrics.requestsRefused.inc({ reason: 'auth' });
+        return json(res, 401, { error: (err as Error).message });
+      }
     }
     if (req.method === 'GET' && path === '/metrics') {
       for (const u of upstreams) metrics.queueDepth.set({ upstream: u.name }, u.depth);
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       return void res.end(await metrics.registry.metrics());
     }
-    if (proxy) return void proxy.web(req, res);
+    if (proxy) {
+      // The key that opened tracebridge is not passed on: only a second key the caller sent is.
+      if (inbound) stripProxyKey(req, config.inboundKeys);
+      return void proxy.web(req, res);
+    }
     json(res, 404, {
       error: `no route for ${req.method} ${path}: trace endpoints are POST /v1/traces, /otel/v1/traces, /agents/otel/v1/traces, /traces/otel/v1/traces and /api/trace` +
         (senders.length > 1 ? '; other paths are passed through only with a single upstream' : ''),
     });
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({ requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(config.requestTimeoutMs, 10_000) }, (req, res) => {
     handle(req, res).catch((err) => {
       log.error({ err: (err as Error).message }, 'request failed');
       json(res, 500, { error: 'internal error' });
     });
   });
   server.keepAliveTimeout = 65_000;
+  server.maxConnections = config.maxConnections;
 
   return {
     server,
@@ -384,6 +479,11 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       if (left.length) log.info({ requests: left.length }, 'translating requests answered before the last stop');
       for (const entry of left) backlog.add({ entry, spans: 0, skip: new Set(upstreams.filter((u) => u.holds(journal!.nameOf(entry))).map((u) => u.name)) });
       for (const u of upstreams) u.start();
+      if (!config.inboundKeys.length && !LOOPBACK.test(config.listen.host))
+        log.warn(
+          { listen: `${config.listen.host}:${config.listen.port}` },
+          'no inbound keys: anyone who can reach this port can send traces' + (upstreams.some((u) => u.config.auth.mode === 'passthrough' || (u.config.auth.mode === 'auto' && senderCount === 1)) ? ", and have them sent on with the key they bring" : '') + ' (set TRACEBRIDGE_INBOUND_KEYS)',
+        );
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.listen.port, config.listen.host, () => {
@@ -410,4 +510,12 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       await pool?.close();
     },
   };
+}
+
+/** Removes the headers that carry the proxy's own key from a request passed through. */
+function stripProxyKey(req: IncomingMessage, inboundKeys: readonly string[]): void {
+  for (const name of ['authorization', 'x-api-key', 'wandb-api-key']) {
+    const one = extractInbound({ [name]: req.headers[name] });
+    if (one.key !== undefined && inboundKeys.includes(one.key)) delete req.headers[name];
+  }
 }

@@ -78,9 +78,9 @@ t.test('one upstream hanging: the other gets every span promptly, once', async (
   t.equal(langtrace.spans().length, 0);
 });
 
-t.test('a full queue answers 429 with Retry-After; a client that retries later loses nothing', async (t) => {
+t.test('queue.whenFull: refuse — a full queue answers 429 with Retry-After; a client that retries later loses nothing', async (t) => {
   // Only Langtrace's queue is small: Weave's copies, written after each answer, must not fill it.
-  const { weave, langtrace, tb } = await dual(t, { retry: { ...FAST_RETRY, maxElapsedMs: 60_000 }, timeoutMs: 300 }, { queue: { maxBatches: 2, concurrency: 1 } });
+  const { weave, langtrace, tb } = await dual(t, { retry: { ...FAST_RETRY, maxElapsedMs: 60_000 }, timeoutMs: 300 }, { queue: { maxBatches: 2, concurrency: 1, whenFull: 'refuse' } });
   langtrace.hang = true;
   t.equal((await post(tb.url)).status, 200);
   let accepted = 1;
