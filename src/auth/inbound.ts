@@ -5,6 +5,8 @@ export interface InboundCredentials {
   key?: string;
   /** Every key the request carried, in the order read (the first is `key`). */
   keys?: string[];
+  /** SHA-256 of the key, kept on disk instead of it where only a map lookup needs it. */
+  keyId?: string;
   /** Weave's project_id header (ENTITY/PROJECT). */
   project?: string;
 }

@@ -1,11 +1,57 @@
 // Which key (and Weave project) each upstream gets for a request, and the headers that carry it.
 // A key goes only where the config says it may: see README, "Credentials".
 import type { UpstreamConfig } from '../config/schema.js';
+import { createHash } from 'node:crypto';
 import type { InboundCredentials } from './inbound.js';
 
 export interface Credentials {
   key?: string;
   project?: string;
+  /** Where the key came from: what a queue file stores instead of a configured key (see StoredCredential). */
+  source?: 'config' | 'map' | 'caller';
+  /** map: the hash of the inbound key that chose the entry. */
+  mapId?: string;
+}
+
+/**
+ * What a queue, journal or dead-letter file keeps of a credential: a reference to a configured
+ * key (resolved again at send time), or the caller's own key when it is the one passed on.
+ */
+export interface StoredCredential {
+  ref: 'config' | 'map' | 'caller' | 'none';
+  /** map: SHA-256 of the inbound key, never the key. */
+  id?: string;
+  /** caller: the caller's key, which has no other home. */
+  key?: string;
+  project?: string;
+}
+
+export const keyId = (key: string) => createHash('sha256').update(key).digest('base64');
+
+export function storedCredential(c: Credentials): StoredCredential {
+  const ref = c.key === undefined ? 'none' : (c.source ?? 'caller');
+  const out: StoredCredential = { ref };
+  if (ref === 'caller') out.key = c.key;
+  if (ref === 'map') out.id = c.mapId;
+  if (c.project !== undefined) out.project = c.project;
+  return out;
+}
+
+/** The credential a stored reference stands for, with the upstream's configuration of now. */
+export function resolveStored(u: UpstreamConfig, s: StoredCredential): Credentials {
+  switch (s.ref) {
+    case 'caller':
+      return { key: s.key, project: s.project };
+    case 'config':
+      return { key: u.auth.key, project: s.project };
+    case 'map': {
+      const entry = Object.entries(u.auth.keys ?? {}).find(([k]) => keyId(k) === s.id)?.[1];
+      if (!entry) throw new CredentialError(`upstream "${u.name}": the mapped key of a queued batch is no longer configured`);
+      return { key: entry.key, project: s.project };
+    }
+    case 'none':
+      return { project: s.project };
+  }
 }
 
 export class CredentialError extends Error {
@@ -26,20 +72,23 @@ export function resolveCredentials(u: UpstreamConfig, inbound: InboundCredential
     case 'none':
       return { project };
     case 'static':
-      return { key: a.key, project };
+      return { key: a.key, project, source: 'config' };
     case 'passthrough':
       if (!inbound.key) throw new CredentialError(`no API key in the request (upstream "${u.name}" takes the caller's key)`);
-      return { key: inbound.key, project };
+      return { key: inbound.key, project, source: 'caller' };
     case 'map': {
-      const entry = inbound.key ? a.keys?.[inbound.key] : undefined;
-      if (!entry) throw new CredentialError(inbound.key ? 'API key not recognised' : 'no API key in the request');
-      return { key: entry.key, project: entry.project ?? project };
+      // A journalled request keeps only the hash of the inbound key.
+      const id = inbound.keyId ?? (inbound.key ? keyId(inbound.key) : undefined);
+      const entry = inbound.key ? a.keys?.[inbound.key] : Object.entries(a.keys ?? {}).find(([k]) => keyId(k) === id)?.[1];
+      if (!entry) throw new CredentialError(inbound.key || id ? 'API key not recognised' : 'no API key in the request');
+      return { key: entry.key, project: entry.project ?? project, source: 'map', mapId: id };
     }
     case 'auto': {
       // One upstream: a drop-in endpoint swap, the caller's key goes on in this upstream's scheme.
-      const key = upstreamCount === 1 ? (inbound.key ?? a.key) : a.key;
+      const caller = upstreamCount === 1 ? inbound.key : undefined;
+      const key = caller ?? a.key;
       if (!key && u.type !== 'otlp') throw new CredentialError(`no API key in the request and none configured for upstream "${u.name}"`);
-      return { key, project };
+      return { key, project, source: caller !== undefined ? 'caller' : 'config' };
     }
   }
 }

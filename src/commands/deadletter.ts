@@ -78,11 +78,10 @@ export async function deadletter(action: string, o: DeadLetterOptions, out: (lin
         const delivery = deserialise(u.name, await readFile(d.path));
         // Resend with the upstream's current key when one is configured (the usual fix for a 401).
         if (u.auth.key) {
-          for (const r of delivery.requests) {
-            const project = r.headers.project_id ?? u.project;
-            for (const h of SECRET_HEADERS) delete r.headers[h];
-            Object.assign(r.headers, authHeaders(u, { key: u.auth.key, project }));
-          }
+          const project = delivery.credential?.project ?? delivery.requests[0]?.headers.project_id ?? u.project;
+          for (const r of delivery.requests) for (const h of SECRET_HEADERS) delete r.headers[h];
+          if (delivery.credential) delivery.credential = { ref: 'config', ...(project ? { project } : {}) };
+          else for (const r of delivery.requests) Object.assign(r.headers, authHeaders(u, { key: u.auth.key, project }));
         }
         const result = await httpSender(u).send(delivery);
         if (result.kind === 'delivered') {

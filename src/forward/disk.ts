@@ -1,6 +1,6 @@
 // Checks at start-up that the data dir can hold the queue: a read-only or full disk is reported
 // before any request is accepted, not discovered by losing one.
-import { mkdir, open, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class DiskError extends Error {
@@ -11,6 +11,8 @@ export async function probeDataDir(dataDir: string): Promise<void> {
   const probe = join(dataDir, `.probe-${process.pid}`);
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    // An existing folder keeps its mode otherwise: queued batches may hold a caller's key.
+    await chmod(dataDir, 0o700);
     const fh = await open(probe, 'w', 0o600);
     try {
       await fh.write(Buffer.alloc(4096));

@@ -5,7 +5,7 @@ import { translateBatch, type SharedReads, type TranslateStats } from '../conven
 import type { Mappings } from '../conventions/mappings.js';
 import type { SpanBatch } from '../model/batch.js';
 import { spanCount } from '../model/batch.js';
-import { authHeaders, type Credentials } from '../auth/strategies.js';
+import { storedCredential, type Credentials, type StoredCredential } from '../auth/strategies.js';
 import { gzip } from '../wire/compression.js';
 import { encodeOtlpProto } from '../wire/otlp-proto.js';
 import { encodeLangtraceNative, encodeLangtraceOtlpJson } from '../wire/langtrace.js';
@@ -20,7 +20,9 @@ export interface OutRequest {
 export interface Delivery {
   upstream: string;
   spans: number;
+  /** Headers without the credential: the sender adds it at send time from this reference. */
   requests: OutRequest[];
+  credential?: StoredCredential;
 }
 
 const DEFAULT_PATH = { weave: '/otel/v1/traces', langtrace: '/api/trace', otlp: '/v1/traces', sink: '' } as const;
@@ -69,7 +71,7 @@ function withWeaveProject(batch: SpanBatch, project: string | undefined): SpanBa
 export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials, mappings: Mappings, stats?: TranslateStats, reads: SharedReads = new Map()): Delivery {
   const convention = u.convention ?? DEFAULT_CONVENTION[u.type];
   let out = convention === 'none' ? batch : translateBatch(batch, convention, mappings, stats, reads);
-  const auth = authHeaders(u, creds);
+  const credential = storedCredential(creds);
   const base = { 'user-agent': `tracebridge/${VERSION}`, ...u.headers };
   const spans = spanCount(batch);
   switch (u.type) {
@@ -78,17 +80,17 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
       if (u.type === 'weave') out = withWeaveProject(out, creds.project);
       const raw = Buffer.from(encodeOtlpProto(out));
       const zip = u.gzip ?? true;
-      const headers = { ...base, 'content-type': 'application/x-protobuf', ...(zip ? { 'content-encoding': 'gzip' } : {}), ...auth };
-      return { upstream: u.name, spans, requests: [{ body: zip ? gzip(raw) : raw, headers }] };
+      const headers = { ...base, 'content-type': 'application/x-protobuf', ...(zip ? { 'content-encoding': 'gzip' } : {}) };
+      return { upstream: u.name, spans, credential, requests: [{ body: zip ? gzip(raw) : raw, headers }] };
     }
     case 'langtrace': {
       // Langtrace picks the body shape by User-Agent, and never takes Content-Encoding.
       if (u.format === 'otlp-json') {
-        const headers = { ...base, 'user-agent': `tracebridge/${VERSION} (OTel-OTLP-Exporter-JavaScript)`, 'content-type': 'application/json', ...auth };
-        return { upstream: u.name, spans, requests: encodeLangtraceOtlpJson(out).map((b) => ({ body: Buffer.from(b), headers })) };
+        const headers = { ...base, 'user-agent': `tracebridge/${VERSION} (OTel-OTLP-Exporter-JavaScript)`, 'content-type': 'application/json' };
+        return { upstream: u.name, spans, credential, requests: encodeLangtraceOtlpJson(out).map((b) => ({ body: Buffer.from(b), headers })) };
       }
-      const headers = { ...base, 'content-type': 'application/json', ...auth };
-      return { upstream: u.name, spans, requests: [{ body: Buffer.from(encodeLangtraceNative(out)), headers }] };
+      const headers = { ...base, 'content-type': 'application/json' };
+      return { upstream: u.name, spans, credential, requests: [{ body: Buffer.from(encodeLangtraceNative(out)), headers }] };
     }
     case 'sink': {
       // What each backend would receive, readable: Weave's OTLP as JSON, Langtrace's native array.

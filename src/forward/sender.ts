@@ -4,12 +4,13 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout } from 'node:timers/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import got from 'got';
 import type { UpstreamConfig } from '../config/schema.js';
 import { backoff, classify, parseRetryAfter, withinBudget } from './retry.js';
 import { endpointUrl, type Delivery } from './prepare.js';
+import { authHeaders, resolveStored } from '../auth/strategies.js';
 
 export type Result =
   | { kind: 'delivered'; attempts: number }
@@ -57,13 +58,19 @@ export function httpSender(u: UpstreamConfig): Sender {
         if (noRetry.signal.aborted) return { kind: 'stopped', attempts };
         const req = d.requests[next];
         attempts++;
+        let headers = req.headers;
+        try {
+          if (d.credential) headers = { ...req.headers, ...authHeaders(u, resolveStored(u, d.credential)) };
+        } catch (err) {
+          return { kind: 'rejected', status: 0, body: (err as Error).message, attempts };
+        }
         const t0 = Date.now();
         let status: number | undefined;
         let body = '';
         let retryAfter: string | undefined;
         let error: Error | undefined;
         try {
-          const res = await client.post(url, { body: req.body, headers: req.headers, signal: stopper.signal });
+          const res = await client.post(url, { body: req.body, headers, signal: stopper.signal });
           status = res.statusCode;
           body = typeof res.body === 'string' ? res.body.slice(0, 2000) : '';
           const ra = res.headers['retry-after'];
@@ -102,9 +109,9 @@ export function sinkSender(dataDir: string): Sender {
     stop: () => undefined,
     stopRetrying: () => undefined,
     async send(d) {
-      ready ??= mkdir(dir, { recursive: true });
+      ready ??= mkdir(dir, { recursive: true, mode: 0o700 }).then(() => chmod(dir, 0o700));
       await ready;
-      for (const r of d.requests) await appendFile(join(dir, r.headers['x-sink-file']), Buffer.concat([r.body, Buffer.from('\n')]));
+      for (const r of d.requests) await appendFile(join(dir, r.headers['x-sink-file']), Buffer.concat([r.body, Buffer.from('\n')]), { mode: 0o600 });
       return { kind: 'delivered', attempts: 1 };
     },
   };

@@ -99,14 +99,20 @@ export function bodyBytes(d: Delivery): number {
 }
 
 export function serialise(d: Delivery, createdAt = Date.now()): Buffer[] {
-  const header = { v: 1, spans: d.spans, createdAt, requests: d.requests.map((r) => ({ headers: r.headers, length: r.body.length })) };
+  const header = { v: 1, spans: d.spans, createdAt, ...(d.credential ? { credential: d.credential } : {}), requests: d.requests.map((r) => ({ headers: r.headers, length: r.body.length })) };
   return [Buffer.from(JSON.stringify(header) + '\n'), ...d.requests.map((r) => r.body)];
 }
 
 export function deserialise(upstream: string, buf: Buffer): Delivery & { createdAt: number } {
   const nl = buf.indexOf(0x0a);
   if (nl < 0) throw new Error('queue file has no header');
-  const header = JSON.parse(buf.subarray(0, nl).toString('utf8')) as { v: number; spans: number; createdAt: number; requests: Array<{ headers: Record<string, string>; length: number }> };
+  const header = JSON.parse(buf.subarray(0, nl).toString('utf8')) as {
+    v: number;
+    spans: number;
+    createdAt: number;
+    credential?: Delivery['credential'];
+    requests: Array<{ headers: Record<string, string>; length: number }>;
+  };
   if (header.v !== 1) throw new Error(`queue file version ${header.v} is not supported`);
   let at = nl + 1;
   const requests: OutRequest[] = header.requests.map((r) => {
@@ -115,7 +121,7 @@ export function deserialise(upstream: string, buf: Buffer): Delivery & { created
     at += r.length;
     return { headers: r.headers, body };
   });
-  return { upstream, spans: header.spans, requests, createdAt: header.createdAt };
+  return { upstream, spans: header.spans, requests, createdAt: header.createdAt, ...(header.credential ? { credential: header.credential } : {}) };
 }
 
 /** A batch written to its temporary file, waiting to be committed (renamed) or aborted. */

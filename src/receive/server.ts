@@ -6,7 +6,7 @@ import httpProxy from 'http-proxy';
 import { LRUCache } from 'lru-cache';
 import type { Config, UpstreamConfig } from '../config/schema.js';
 import { extractInbound, type InboundCredentials } from '../auth/inbound.js';
-import { CredentialError } from '../auth/strategies.js';
+import { CredentialError, keyId } from '../auth/strategies.js';
 import { loadMappings, type Mappings } from '../conventions/mappings.js';
 import { createLogger, type Logger } from '../observe/log.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
@@ -100,6 +100,15 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   /** Whether this upstream is given the caller's own key (the drop-in swap, or passthrough). */
   const takesCallerKey = (u: UpstreamConfig, inbound: InboundCredentials) =>
     inbound.key !== undefined && u.type !== 'sink' && (u.auth.mode === 'passthrough' || (u.auth.mode === 'auto' && senderCount === 1));
+  /**
+   * What the journal keeps of the caller's credentials: the key only where an upstream is given
+   * it, the hash where a map looks it up, the project.
+   */
+  const forDisk = (inbound: InboundCredentials, todo: Upstream[]): InboundCredentials => ({
+    ...(inbound.project !== undefined ? { project: inbound.project } : {}),
+    ...(todo.some((u) => takesCallerKey(u.config, inbound)) ? { key: inbound.key } : {}),
+    ...(inbound.key !== undefined && todo.some((u) => u.config.auth.mode === 'map') ? { keyId: keyId(inbound.key) } : {}),
+  });
   /** What a full upstream does with a copy it has no room for. */
   const whenFull = (u: Upstream) => u.config.queue.whenFull ?? (senderCount > 1 ? 'spill' : 'refuse');
 
@@ -246,7 +255,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       let staged: Staged | undefined;
       try {
         const written = metrics.journalSeconds.startTimer();
-        staged = await journal!.stage(input, spans);
+        staged = await journal!.stage({ ...input, inbound: forDisk(input.inbound, todo) }, spans);
         entry = await journal!.commit(staged);
         written();
       } catch (err) {

@@ -205,3 +205,47 @@ t.test('11. a client that aborts its upload is not an error', async (t) => {
   t.notOk(tb.logs.some((l) => l.includes('"level":50')), 'nothing logged at error level');
   t.equal(await metric(tb.url, /tracebridge_requests_total\{path="\/v1\/traces",status="500"\} (\d+)/), 0, 'not counted as a 500');
 });
+
+t.test('10. configured keys never reach the disk; files 0600 in 0700 folders', async (t) => {
+  const { mkdirSync, chmodSync } = await import('node:fs');
+  const weave = await fakeWeave({ key: 'CONFIGURED-SECRET' });
+  const langtrace = await fakeLangtrace({ key: 'MAPPED-SECRET' });
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  // An existing data dir, made open by someone else: tracebridge closes it.
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'tb-modes-')), 'data');
+  mkdirSync(dataDir, { recursive: true });
+  chmodSync(dataDir, 0o755);
+  const tb = await startProxy({
+    dataDir,
+    upstreams: [
+      { name: 'weave', type: 'weave', url: weave.url, project: 'a/b', auth: { mode: 'static', key: 'CONFIGURED-SECRET' }, retry: { ...FAST_RETRY, maxElapsedMs: 60_000 } },
+      { name: 'langtrace', type: 'langtrace', url: langtrace.url, auth: { mode: 'map', keys: { 'tenant-key': { key: 'MAPPED-SECRET' } } }, retry: { ...FAST_RETRY, maxElapsedMs: 60_000 } },
+      { name: 'sink', type: 'sink' },
+    ],
+  });
+  t.teardown(async () => {
+    weave.down = false;
+    langtrace.down = false;
+    await tb.close();
+    await Promise.all([weave.close(), langtrace.close()]);
+  });
+  weave.down = true;
+  langtrace.down = true;
+  for (let i = 0; i < 3; i++) t.equal((await post(tb.url, { 'x-api-key': 'tenant-key' })).status, 200);
+  await waitFor(() => readdirSync(join(dataDir, 'queue', 'weave')).some((f) => f.endsWith('.batch')) && readdirSync(join(dataDir, 'queue', 'langtrace')).some((f) => f.endsWith('.batch')), 10_000, 'copies written to the queues');
+  const files: string[] = [];
+  const dirs: string[] = [dataDir];
+  for (const e of readdirSync(dataDir, { withFileTypes: true, recursive: true })) (e.isFile() ? files : dirs).push(join(e.parentPath, e.name));
+  const everything = files.map((f) => readFileSync(f).toString('latin1')).join('\n');
+  t.notOk(everything.includes('CONFIGURED-SECRET'), 'the static key is not on disk');
+  t.notOk(everything.includes('MAPPED-SECRET'), 'nor the mapped key');
+  t.notOk(everything.includes('tenant-key'), 'nor the tenant key that chose it (only its hash)');
+  t.same(dirs.filter((d) => (statSync(d).mode & 0o777) !== 0o700), [], 'every folder 0700, the existing data dir and sink/ too');
+  t.same(files.filter((f) => (statSync(f).mode & 0o777) !== 0o600), [], 'every file 0600');
+  weave.down = false;
+  langtrace.down = false;
+  await Promise.all([weave.waitForSpans(3, 15_000), langtrace.waitForSpans(3, 15_000)]);
+  t.equal(weave.accepted[0].headers['wandb-api-key'], 'CONFIGURED-SECRET', 'resolved at send time from the config');
+  t.equal(langtrace.accepted[0].headers['x-api-key'], 'MAPPED-SECRET', 'and the mapped key from the map');
+});
