@@ -3,7 +3,11 @@
 import type { IncomingMessage } from 'node:http';
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { InboundCredentials } from '../auth/inbound.js';
+import { extractInbound, type InboundCredentials } from '../auth/inbound.js';
+import { keyId } from '../auth/strategies.js';
+import type { Config, UpstreamConfig } from '../config/schema.js';
+import type { Upstream } from '../forward/upstream.js';
+import type { Result } from '../forward/sender.js';
 
 export class HttpError extends Error {
   constructor(
@@ -137,5 +141,102 @@ export class KeyVerdicts {
   set(upstream: string, key: string, verdict: KeyVerdict): void {
     // A refusal is remembered for less long: the key may be granted access soon after.
     this.cache.set(this.id(upstream, key), verdict, { ttl: verdict === 'refused' ? 5 * 60 * 1000 : undefined });
+  }
+}
+
+/**
+ * The admission decisions of one proxy, in the order a request meets them: the proxy's key and
+ * the caller's, then room in each upstream, then what the journal may keep of the credentials.
+ */
+export class Admission {
+  readonly bodies: BodyBudget;
+  readonly verdicts = new KeyVerdicts();
+  private readonly senders: number;
+
+  constructor(
+    private readonly config: Config,
+    private readonly upstreams: Upstream[],
+  ) {
+    this.bodies = new BodyBudget(config.maxBodyBytesInFlight);
+    this.senders = upstreams.filter((u) => u.config.type !== 'sink').length;
+  }
+
+  /** Whether this upstream is given the caller's own key (the drop-in swap, or passthrough). */
+  takesCallerKey(u: UpstreamConfig, inbound: InboundCredentials): boolean {
+    return inbound.key !== undefined && u.type !== 'sink' && (u.auth.mode === 'passthrough' || (u.auth.mode === 'auto' && this.senders === 1));
+  }
+
+  /** Whether any upstream would be given a caller's key (what an open port risks). */
+  get passesCallerKeys(): boolean {
+    return this.upstreams.some((u) => this.takesCallerKey(u.config, { key: 'any' }));
+  }
+
+  /** What a full upstream does with a copy it has no room for. */
+  whenFull(u: Upstream): 'spill' | 'refuse' {
+    return u.config.queue.whenFull ?? (this.senders > 1 ? 'spill' : 'refuse');
+  }
+
+  /** What can be refused before the body is read: the proxy's key, credentials that cannot be sent, a key refused lately, no room anywhere. */
+  beforeBody(req: IncomingMessage): InboundCredentials {
+    const inbound = authorize(this.config.inboundKeys, extractInbound(req.headers));
+    checkSendable(inbound);
+    this.keyStatus(inbound, this.upstreams);
+    if (this.config.ack === 'queue') this.refuseIfFull(this.upstreams);
+    return inbound;
+  }
+
+  /** A caller's key that an upstream refused lately is refused here; one no upstream has answered yet is unproven. */
+  keyStatus(inbound: InboundCredentials, todo: Upstream[]): 'proven' | 'unproven' {
+    let unproven = false;
+    for (const u of todo) {
+      if (!this.takesCallerKey(u.config, inbound)) continue;
+      const v = this.verdicts.get(u.name, inbound.key!);
+      if (v === 'refused') throw new HttpError(401, `upstream ${u.name} refused this API key within the last few minutes`);
+      if (v === undefined) unproven = true;
+    }
+    return unproven ? 'unproven' : 'proven';
+  }
+
+  /** Remembers what an upstream said of the caller's key it was given. */
+  learn(u: Upstream, inbound: InboundCredentials, r: Result): void {
+    if (!this.takesCallerKey(u.config, inbound)) return;
+    if (r.kind === 'delivered') this.verdicts.set(u.name, inbound.key!, 'accepted');
+    else if (r.kind === 'rejected' && (r.status === 401 || r.status === 403)) this.verdicts.set(u.name, inbound.key!, 'refused');
+  }
+
+  /** Refuses when an upstream that refuses when full is full, or all are; returns the full ones. */
+  refuseIfFull(todo: Upstream[]): Upstream[] {
+    const full = todo.filter((u) => !u.hasRoom(0));
+    const refusing = full.filter((u) => this.whenFull(u) === 'refuse');
+    if (refusing.length || (full.length && full.length === todo.length)) {
+      const blocked = refusing.length ? refusing : full;
+      const disk = blocked.every((u) => u.full === 'dead letters use the disk budget');
+      throw new HttpError(disk ? 507 : 429, `${disk ? 'disk budget spent by dead letters' : 'queue full'} for upstream ${blocked.map((u) => u.name).join(', ')}; retry later`, { 'retry-after': RETRY_AFTER_S });
+    }
+    return full;
+  }
+
+  /**
+   * Room in each upstream's queue: a place reserved in the same tick as the check, held until the
+   * translation is staged there, so the limits count answered requests exactly. A full upstream
+   * refuses the request (429, or 507 when dead letters use its disk budget) or, with
+   * queue.whenFull: spill, takes its copy into its dead-letter folder while the others queue theirs.
+   */
+  reservePlaces(todo: Upstream[]): { places: Map<string, () => void>; overflow: Set<string> } {
+    const full = this.refuseIfFull(todo);
+    const places = new Map(todo.filter((u) => !full.includes(u)).map((u) => [u.name, u.reserve()]));
+    return { places, overflow: new Set(full.map((u) => u.name)) };
+  }
+
+  /**
+   * What the journal keeps of the caller's credentials: the key only where an upstream is given
+   * it, the hash where a map looks it up, the project.
+   */
+  forDisk(inbound: InboundCredentials, todo: Upstream[]): InboundCredentials {
+    return {
+      ...(inbound.project !== undefined ? { project: inbound.project } : {}),
+      ...(todo.some((u) => this.takesCallerKey(u.config, inbound)) ? { key: inbound.key } : {}),
+      ...(inbound.key !== undefined && todo.some((u) => u.config.auth.mode === 'map') ? { keyId: keyId(inbound.key) } : {}),
+    };
   }
 }

@@ -29,31 +29,50 @@ export function ownBuffers(views: Uint8Array[]): ArrayBuffer[] {
 export class WorkerPool {
   private slots: Slot[] = [];
   private next = 0;
+  private closing = false;
 
-  constructor(config: Config, size: number) {
+  constructor(
+    private readonly config: Config,
+    size: number,
+  ) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  /** Starts a worker; one that dies is replaced in its slot, its tasks failed. */
+  private spawn(): Slot {
     // Under a TypeScript loader (tests) the worker is the .ts source; built, the .js next to this file.
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL(`./worker${ext}`, import.meta.url), { workerData: { config } });
-      const slot: Slot = { worker, pending: new Map() };
-      worker.on('message', (m: { id: number; output?: ProcessOutput; error?: { message: string; status?: number; known: boolean } }) => {
-        const p = slot.pending.get(m.id);
-        if (!p) return;
-        slot.pending.delete(m.id);
-        if (m.error) p.reject(new TaskError(m.error.message, m.error.status, m.error.known));
-        else {
-          // Bodies arrive as Uint8Array after the structured clone.
-          for (const d of m.output!.deliveries) for (const r of d.requests) r.body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
-          p.resolve(m.output!);
-        }
-      });
-      worker.on('error', (err) => {
-        for (const p of slot.pending.values()) p.reject(err);
-        slot.pending.clear();
-      });
-      worker.unref();
-      this.slots.push(slot);
-    }
+    const worker = new Worker(new URL(`./worker${ext}`, import.meta.url), { workerData: { config: this.config } });
+    const slot: Slot = { worker, pending: new Map() };
+    const fail = (err: Error) => {
+      for (const p of slot.pending.values()) p.reject(err);
+      slot.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      fail(new Error(`worker thread exited (code ${code})`));
+      if (this.closing) return;
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots[i] = this.spawn();
+    });
+    worker.on('message', (m: { id: number; output?: ProcessOutput; error?: { message: string; status?: number; known: boolean } }) => {
+      const p = slot.pending.get(m.id);
+      if (!p) return;
+      slot.pending.delete(m.id);
+      if (m.error) p.reject(new TaskError(m.error.message, m.error.status, m.error.known));
+      else {
+        // Bodies arrive as Uint8Array after the structured clone.
+        for (const d of m.output!.deliveries) for (const r of d.requests) r.body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+        p.resolve(m.output!);
+      }
+    });
+    worker.unref();
+    return slot;
+  }
+
+  /** The workers, in slot order (for tests and diagnostics). */
+  get workers(): Worker[] {
+    return this.slots.map((s) => s.worker);
   }
 
   run(input: ProcessInput): Promise<ProcessOutput> {
@@ -67,6 +86,7 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

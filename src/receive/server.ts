@@ -4,9 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import httpProxy from 'http-proxy';
 import { LRUCache } from 'lru-cache';
-import type { Config, UpstreamConfig } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { extractInbound, type InboundCredentials } from '../auth/inbound.js';
-import { CredentialError, keyId } from '../auth/strategies.js';
+import { CredentialError } from '../auth/strategies.js';
 import { loadMappings, type Mappings } from '../conventions/mappings.js';
 import { createLogger, type Logger } from '../observe/log.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
@@ -23,7 +23,7 @@ import { Backlog } from './backlog.js';
 import type { SpanBatch } from '../model/batch.js';
 import { TaskError, WorkerPool } from './pool.js';
 import { json, sendError, sendSuccess } from './respond.js';
-import { authorize, BodyBudget, checkSendable, ClientAborted, fingerprint, HttpError, KeyVerdicts, readBody, RETRY_AFTER_S } from './admission.js';
+import { Admission, authorize, ClientAborted, fingerprint, HttpError, readBody, RETRY_AFTER_S } from './admission.js';
 
 export interface Proxy {
   server: Server;
@@ -93,25 +93,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
 
   const seen = new LRUCache<string, Set<string>>({ max: 10_000, ttl: Math.max(1, config.dedupWindowMs) });
   let pendingRequests = 0;
-  const bodies = new BodyBudget(config.maxBodyBytesInFlight);
-  const verdicts = new KeyVerdicts();
-  const senderCount = senders.length;
-
-  /** Whether this upstream is given the caller's own key (the drop-in swap, or passthrough). */
-  const takesCallerKey = (u: UpstreamConfig, inbound: InboundCredentials) =>
-    inbound.key !== undefined && u.type !== 'sink' && (u.auth.mode === 'passthrough' || (u.auth.mode === 'auto' && senderCount === 1));
-  /**
-   * What the journal keeps of the caller's credentials: the key only where an upstream is given
-   * it, the hash where a map looks it up, the project.
-   */
-  const forDisk = (inbound: InboundCredentials, todo: Upstream[]): InboundCredentials => ({
-    ...(inbound.project !== undefined ? { project: inbound.project } : {}),
-    ...(todo.some((u) => takesCallerKey(u.config, inbound)) ? { key: inbound.key } : {}),
-    ...(inbound.key !== undefined && todo.some((u) => u.config.auth.mode === 'map') ? { keyId: keyId(inbound.key) } : {}),
-  });
-  /** What a full upstream does with a copy it has no room for. */
-  const whenFull = (u: Upstream) => u.config.queue.whenFull ?? (senderCount > 1 ? 'spill' : 'refuse');
-
+  const admission = new Admission(config, upstreams);
   /**
    * ack: queue — a request is answered once it is decoded, checked and journalled (one fsync);
    * translating it and writing every upstream's queue happen after the answer, in the backlog.
@@ -211,33 +193,9 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     logReceived(spans, out.conventions, a.format ?? '', a.path ?? '');
   }
 
-  /**
-   * Room in each upstream's queue: a place reserved in the same tick as the check, held until the
-   * translation is staged there, so the limits count answered requests exactly. A full upstream
-   * refuses the request (429, or 507 when dead letters use its disk budget) or, with
-   * queue.whenFull: spill, takes its copy into its dead-letter folder while the others queue theirs.
-   */
-  function reservePlaces(todo: Upstream[]): { places: Map<string, () => void>; overflow: Set<string> } {
-    const full = refuseIfFull(todo);
-    const places = new Map(todo.filter((u) => !full.includes(u)).map((u) => [u.name, u.reserve()]));
-    return { places, overflow: new Set(full.map((u) => u.name)) };
-  }
-
-  /** Refuses when an upstream that refuses when full is full, or all are; returns the full ones. */
-  function refuseIfFull(todo: Upstream[]): Upstream[] {
-    const full = todo.filter((u) => !u.hasRoom(0));
-    const refusing = full.filter((u) => whenFull(u) === 'refuse');
-    if (refusing.length || (full.length && full.length === todo.length)) {
-      const blocked = refusing.length ? refusing : full;
-      const disk = blocked.every((u) => u.full === 'dead letters use the disk budget');
-      throw new HttpError(disk ? 507 : 429, `${disk ? 'disk budget spent by dead letters' : 'queue full'} for upstream ${blocked.map((u) => u.name).join(', ')}; retry later`, { 'retry-after': RETRY_AFTER_S });
-    }
-    return full;
-  }
-
   /** ack: queue — decoded and checked, journalled, answered; translated later by the backlog. */
   async function accept(input: ProcessInput, todo: Upstream[], fp: string | undefined, path: string): Promise<{ rejected: number }> {
-    const { places, overflow } = reservePlaces(todo);
+    const { places, overflow } = admission.reservePlaces(todo);
     let admitted = false;
     let pushed = false;
     try {
@@ -255,7 +213,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       let staged: Staged | undefined;
       try {
         const written = metrics.journalSeconds.startTimer();
-        staged = await journal!.stage({ ...input, inbound: forDisk(input.inbound, todo) }, spans);
+        staged = await journal!.stage({ ...input, inbound: admission.forDisk(input.inbound, todo) }, spans);
         entry = await journal!.commit(staged);
         written();
       } catch (err) {
@@ -315,12 +273,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     const { spans, rejected, format, conventions, deliveries } = pool ? await pool.run(input) : processRequest(config, mappings, input);
     if (spans === 0) return { rejected };
     const results = await deliverNow(deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]), done, fp);
-    const key = input.inbound.key!;
-    for (const [u, r] of results) {
-      if (!takesCallerKey(u.config, input.inbound)) continue;
-      if (r.kind === 'delivered') verdicts.set(u.name, key, 'accepted');
-      else if (r.kind === 'rejected' && (r.status === 401 || r.status === 403)) verdicts.set(u.name, key, 'refused');
-    }
+    for (const [u, r] of results) admission.learn(u, input.inbound, r);
     const refused = results.find(([, r]) => r.kind === 'rejected');
     if (refused) throw rejection(refused[0], refused[1] as Extract<Result, { kind: 'rejected' }>);
     const missing = todo.filter((u) => !done.has(u.name));
@@ -329,27 +282,6 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       return { rejected };
     }
     return accept({ ...input, upstreams: missing.map((u) => u.name) }, missing, fp, path);
-  }
-
-  /** A caller's key that an upstream refused lately is refused at the door; none proven yet means proving it. */
-  function keyStatus(inbound: InboundCredentials, todo: Upstream[]): 'proven' | 'unproven' {
-    let unproven = false;
-    for (const u of todo) {
-      if (!takesCallerKey(u.config, inbound)) continue;
-      const v = verdicts.get(u.name, inbound.key!);
-      if (v === 'refused') throw new HttpError(401, `upstream ${u.name} refused this API key within the last few minutes`);
-      if (v === undefined) unproven = true;
-    }
-    return unproven ? 'unproven' : 'proven';
-  }
-
-  /** What can be refused before the body is read: the proxy's key, credentials that cannot be sent, a key refused lately, no room anywhere. */
-  function admitHeaders(req: IncomingMessage): InboundCredentials {
-    const inbound = authorize(config.inboundKeys, extractInbound(req.headers));
-    checkSendable(inbound);
-    keyStatus(inbound, upstreams);
-    if (config.ack === 'queue') refuseIfFull(upstreams);
-    return inbound;
   }
 
   /**
@@ -365,15 +297,15 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     let bodyRead = false;
     const finish = (status: number) => {
       pendingRequests--;
-      bodies.give(held);
+      admission.bodies.give(held);
       held = 0;
       end();
       metrics.requests.inc({ path, status: String(status) });
     };
     try {
       if (shuttingDown) throw new HttpError(503, 'tracebridge is shutting down', { 'retry-after': RETRY_AFTER_S });
-      const inbound = admitHeaders(req);
-      const body = await readBody(req, config.maxBodyBytes, bodies);
+      const inbound = admission.beforeBody(req);
+      const body = await readBody(req, config.maxBodyBytes, admission.bodies);
       bodyRead = true;
       held = body.held;
       const raw = body.body;
@@ -399,7 +331,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       const { rejected } =
         config.ack === 'upstream'
           ? await forward(input, done, fp, path)
-          : keyStatus(inbound, todo) === 'unproven'
+          : admission.keyStatus(inbound, todo) === 'unproven'
             ? await prove(input, todo, done, fp, path)
             : await accept(input, todo, fp, path);
       if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
@@ -437,7 +369,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       const full = Object.fromEntries(upstreams.filter((u) => u.full).map((u) => [u.name, u.full]));
       const n = Object.keys(full).length;
       // Not ready when a full upstream would refuse requests (a spilling one still takes them for the others).
-      const refusing = upstreams.some((u) => u.full && (whenFull(u) === 'refuse' || n === upstreams.length));
+      const refusing = upstreams.some((u) => u.full && (admission.whenFull(u) === 'refuse' || n === upstreams.length));
       return json(res, refusing ? 503 : 200, n ? { status: refusing ? 'queues full' : 'ready, some queues full (their copies go to dead letters)', upstreams: full } : { status: 'ready' });
     }
     // Every other path asks for the proxy's own key, when it has any.
@@ -491,7 +423,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       if (!config.inboundKeys.length && !LOOPBACK.test(config.listen.host))
         log.warn(
           { listen: `${config.listen.host}:${config.listen.port}` },
-          'no inbound keys: anyone who can reach this port can send traces' + (upstreams.some((u) => u.config.auth.mode === 'passthrough' || (u.config.auth.mode === 'auto' && senderCount === 1)) ? ", and have them sent on with the key they bring" : '') + ' (set TRACEBRIDGE_INBOUND_KEYS)',
+          'no inbound keys: anyone who can reach this port can send traces' + (admission.passesCallerKeys ? ', and have them sent on with the key they bring' : '') + ' (set TRACEBRIDGE_INBOUND_KEYS)',
         );
       return new Promise((resolve, reject) => {
         server.once('error', reject);
