@@ -14,44 +14,148 @@ import { inspect } from './commands/inspect.js';
 import { progressReporter, replay } from './commands/replay.js';
 import { loadMappings, MappingError, PROFILES, type MappingOverrides } from './conventions/mappings.js';
 import { translateBatch } from './conventions/translate.js';
+import { VERSION } from './version.js';
+
+/** Each command's usage: printed by `--help`, and after a usage error. */
+const HELP: Record<string, string> = {
+  serve: `usage: tracebridge serve [options]
+
+Run the proxy: OTLP/HTTP, OTLP/gRPC and Langtrace's /api/trace in, every configured backend out.
+With no upstream, batches go to a local sink under the data dir.
+
+options:
+  --config FILE                  YAML config file (TRACEBRIDGE_CONFIG)
+  --listen HOST:PORT             where to listen for OTLP/HTTP (default 0.0.0.0:4318; TRACEBRIDGE_LISTEN)
+  --grpc-listen HOST:PORT|off    where to listen for OTLP/gRPC (default 0.0.0.0:4317; TRACEBRIDGE_GRPC_LISTEN)
+  --weave URL                    a W&B Weave upstream (TRACEBRIDGE_WEAVE_URL)
+  --weave-project ENTITY/PROJECT the Weave project when a request names none
+  --langtrace URL                a Langtrace upstream (TRACEBRIDGE_LANGTRACE_URL)
+  --otlp URL                     any other OTLP/HTTP backend (TRACEBRIDGE_OTLP_URL)
+  --data-dir DIR                 queues, dead letters, sink (default ./tracebridge-data)
+  --ack queue|upstream           answer once journalled (default) or once the backends answered
+  --workers N                    worker threads for decoding and translation (default 0)
+  --log-level LEVEL              fatal, error, warn, info (default), debug, trace, silent
+  -h, --help                     this help
+`,
+  convert: `usage: tracebridge convert [options] [input] [output]
+
+Convert a trace file between wire formats (stdin and stdout by default), rewriting LLM
+attributes for a backend's convention with --target.
+
+options:
+  --from otlp-proto|otlp-json|langtrace     input format (guessed when omitted)
+  --to otlp-proto|otlp-json|langtrace|langtrace-otlp-json   output format (required)
+  --target weave|langtrace|otel-genai|openinference         rewrite LLM attributes for this target
+  --mappings FILE                           overrides for the key tables (JSON)
+  -h, --help                                this help
+`,
+  inspect: `usage: tracebridge inspect [options] [file]
+
+For each span: the convention found, and what Weave and Langtrace would show (span type,
+model, messages with their images, tool calls and results, tokens, vendor).
+
+options:
+  --from otlp-proto|otlp-json|langtrace   input format (guessed when omitted)
+  --json                                  the same as JSON
+  -h, --help                              this help
+`,
+  replay: `usage: tracebridge replay --to weave|langtrace|otlp URL [options] FILE_OR_DIR...
+
+Send exported traces (OTLP protobuf or JSON, JSON lines, Langtrace arrays; gzip or not) to a
+backend, translated for it. Resumable: interrupted, the same command continues where it stopped.
+
+options:
+  --to weave|langtrace|otlp URL   the backend (required)
+  --key KEY                       its key (default WANDB_API_KEY or LANGTRACE_API_KEY)
+  --weave-project ENTITY/PROJECT  the Weave project
+  --rate SPANS/S                  at most this many spans per second
+  --batch SPANS                   spans per request (default 500)
+  --max-retry-seconds S           stop retrying a batch after this long (default 300)
+  --checkpoint FILE               where progress is kept (default .tracebridge-replay.json)
+  --from FORMAT                   input format (guessed when omitted)
+  -h, --help                      this help
+
+exit codes: 0 all sent, 1 some rejected, 2 usage error, 130 interrupted
+`,
+  deadletter: `usage: tracebridge deadletter list|replay|purge [options]
+
+Batches an upstream refused for good (or that ran out of retries or room), with the reason;
+replay resends them (with the upstream's configured key, if it has one) after you fix the cause.
+
+options:
+  --upstream NAME     only this upstream's
+  --id ID             only this batch
+  --config FILE       the proxy's config file (for its upstreams and data dir)
+  --data-dir DIR      the proxy's data dir
+  -h, --help          this help
+`,
+};
 
 const USAGE = `usage: tracebridge <command> [options]
 
 commands:
-  serve [--config FILE] [--listen HOST:PORT] [--weave URL] [--langtrace URL] [--otlp URL]
-        [--weave-project ENTITY/PROJECT] [--data-dir DIR] [--log-level LEVEL] [--ack queue|upstream] [--workers N]
-      Run the proxy (default 0.0.0.0:4318). With no upstream, batches go to a local sink under the data dir.
-  deadletter <list|replay|purge> [--upstream NAME] [--id ID] [--config FILE] [--data-dir DIR]
-      Batches an upstream refused for good, with the reason; replay resends them (with the upstream's
-      configured key, if it has one) after you fix the cause.
-  replay --to <weave|langtrace|otlp> URL [--rate SPANS/S] [--batch SPANS] [--checkpoint FILE]
-         [--key KEY] [--weave-project ENTITY/PROJECT] [--from FORMAT] FILE_OR_DIR...
-      Send exported traces (OTLP protobuf or JSON, JSON lines, Langtrace arrays; gzip or not) to a
-      backend, translated for it. Resumable: interrupted, the same command continues where it stopped.
-  inspect [--from FORMAT] [--json] [file]
-      For each span: the convention found, and what Weave and Langtrace would show (model,
-      messages, tokens, tools).
-  convert [--from <otlp-proto|otlp-json|langtrace>] --to <otlp-proto|otlp-json|langtrace|langtrace-otlp-json>
-          [--target <weave|langtrace|otel-genai|openinference> [--mappings overrides.json]] [input] [output]
-      Convert a trace file between wire formats (stdin/stdout by default; --from is guessed when omitted),
-      rewriting LLM attributes for the --target backend's convention when given.
+  serve        run the proxy
+  convert      convert a trace file between wire formats and conventions
+  inspect      show what Weave and Langtrace would display for each span
+  replay       send exported traces to a backend (migration)
+  deadletter   list, resend or purge batches a backend refused
+
+Run \`tracebridge <command> --help\` for a command's options; \`tracebridge --version\` for the version.
 `;
+
+/** Options each command takes (besides --help), for parseArgs. */
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+/** Hints for options people reach for from other tools. */
+const HINTS: Record<string, string> = { '--port': '--listen HOST:PORT', '--host': '--listen HOST:PORT', '--output': 'a second positional argument', '--format': '--to FORMAT', '--api-key': '--key KEY' };
+
+/** Parses a command's arguments; --help prints its usage; an unknown option names the closest known one. */
+function parse(command: string, args: string[], options: Options, positionals = false): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    return parseArgs({ args, allowPositionals: positionals, options: { ...options, help: { type: 'boolean', short: 'h' } } }) as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    if (e.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && e.code !== 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(e.message, command);
+    const flag = /'(-{1,2}[^'\s]+)'/.exec(e.message)?.[1] ?? '';
+    const known = Object.keys(options ?? {}).map((k) => `--${k}`);
+    const hint = HINTS[flag] ?? closest(flag, known);
+    throw new UsageError(e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option ${flag} for ${command}${hint ? `; did you mean ${hint}?` : ''}` : e.message, command);
+  }
+}
+
+/** The known option nearest by edit distance, if near enough to be a typo. */
+function closest(flag: string, known: string[]): string | undefined {
+  const d = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cur = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+      }
+    }
+    return row[b.length];
+  };
+  const best = known.map((k) => [k, d(flag, k)] as const).sort((a, b) => a[1] - b[1])[0];
+  return best && best[1] <= 3 ? best[0] : undefined;
+}
+
+const out = (s: string) => process.stdout.write(s);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'convert': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { from: { type: 'string' }, to: { type: 'string' }, target: { type: 'string' }, mappings: { type: 'string' } },
-      });
-      if (!values.to) throw new UsageError('convert needs --to');
-      const target = values.target ? parseFormat(values.target, PROFILES, '--target') : undefined;
-      const mappings = target ? loadMappings(values.mappings ? readOverrides(values.mappings) : undefined) : undefined;
+      const { values, positionals } = parse(command, rest, { from: { type: 'string' }, to: { type: 'string' }, target: { type: 'string' }, mappings: { type: 'string' } }, true);
+      if (values.help) return out(HELP.convert), 0;
+      if (!values.to) throw new UsageError('convert needs --to', command);
+      const target = values.target ? parseFormat(values.target as string, PROFILES, '--target') : undefined;
+      const mappings = target ? loadMappings(values.mappings ? readOverrides(values.mappings as string) : undefined) : undefined;
       await convert({
-        from: values.from,
-        to: values.to,
+        from: values.from as string | undefined,
+        to: values.to as string,
         input: positionals[0],
         output: positionals[1],
         transform: target ? (b) => translateBatch(b, target, mappings) : undefined,
@@ -59,21 +163,21 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'serve': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          config: { type: 'string' },
-          listen: { type: 'string' },
-          weave: { type: 'string' },
-          langtrace: { type: 'string' },
-          otlp: { type: 'string' },
-          'weave-project': { type: 'string' },
-          'data-dir': { type: 'string' },
-          'log-level': { type: 'string' },
-          ack: { type: 'string' },
-          workers: { type: 'string' },
-        },
+      const { values: v } = parse(command, rest, {
+        config: { type: 'string' },
+        listen: { type: 'string' },
+        weave: { type: 'string' },
+        langtrace: { type: 'string' },
+        otlp: { type: 'string' },
+        'weave-project': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        ack: { type: 'string' },
+        workers: { type: 'string' },
+        'grpc-listen': { type: 'string' },
       });
+      if (v.help) return out(HELP.serve), 0;
+      const values = v as Record<string, string | undefined>;
       await serve({
         config: values.config,
         listen: values.listen,
@@ -85,17 +189,21 @@ export async function main(argv: string[]): Promise<number> {
         logLevel: values['log-level'],
         ack: values.ack,
         workers: values.workers,
+        grpcListen: values['grpc-listen'],
       });
       return -1;
     }
     case 'deadletter': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { config: { type: 'string' }, 'data-dir': { type: 'string' }, upstream: { type: 'string' }, id: { type: 'string' }, weave: { type: 'string' }, langtrace: { type: 'string' }, otlp: { type: 'string' }, 'weave-project': { type: 'string' } },
-      });
+      const { values: v, positionals } = parse(
+        command,
+        rest,
+        { config: { type: 'string' }, 'data-dir': { type: 'string' }, upstream: { type: 'string' }, id: { type: 'string' }, weave: { type: 'string' }, langtrace: { type: 'string' }, otlp: { type: 'string' }, 'weave-project': { type: 'string' } },
+        true,
+      );
+      if (v.help) return out(HELP.deadletter), 0;
+      const values = v as Record<string, string | undefined>;
       const action = positionals[0];
-      if (!action || !['list', 'replay', 'purge'].includes(action)) throw new UsageError('deadletter needs list, replay or purge');
+      if (!action || !['list', 'replay', 'purge'].includes(action)) throw new UsageError('deadletter needs list, replay or purge', command);
       return deadletter(
         action,
         { config: values.config, dataDir: values['data-dir'], upstream: values.upstream, id: values.id, weave: values.weave, langtrace: values.langtrace, otlp: values.otlp, weaveProject: values['weave-project'] },
@@ -103,16 +211,17 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     case 'inspect': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { from: { type: 'string' }, json: { type: 'boolean' } } });
-      const from = values.from ? parseFormat(values.from, INPUT_FORMATS, '--from format') : undefined;
-      await inspect({ input: positionals[0], from, json: values.json }, (s) => process.stdout.write(s + '\n'));
+      const { values, positionals } = parse(command, rest, { from: { type: 'string' }, json: { type: 'boolean' } }, true);
+      if (values.help) return out(HELP.inspect), 0;
+      const from = values.from ? parseFormat(values.from as string, INPUT_FORMATS, '--from format') : undefined;
+      await inspect({ input: positionals[0], from, json: values.json as boolean | undefined }, (s) => process.stdout.write(s + '\n'));
       return 0;
     }
     case 'replay': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
+      const { values: v, positionals } = parse(
+        command,
+        rest,
+        {
           to: { type: 'string' },
           rate: { type: 'string' },
           batch: { type: 'string' },
@@ -120,16 +229,20 @@ export async function main(argv: string[]): Promise<number> {
           key: { type: 'string' },
           'weave-project': { type: 'string' },
           from: { type: 'string' },
+          'max-retry-seconds': { type: 'string' },
         },
-      });
+        true,
+      );
+      if (v.help) return out(HELP.replay), 0;
+      const values = v as Record<string, string | undefined>;
       const to = values.to;
-      if (to !== 'weave' && to !== 'langtrace' && to !== 'otlp') throw new UsageError('replay needs --to weave, langtrace or otlp');
+      if (to !== 'weave' && to !== 'langtrace' && to !== 'otlp') throw new UsageError('replay needs --to weave, langtrace or otlp', command);
       const [url, ...inputs] = positionals;
-      if (!url || !inputs.length) throw new UsageError('replay needs a URL and at least one file or folder');
+      if (!url || !inputs.length) throw new UsageError('replay needs a URL and at least one file or folder', command);
       const num = (v: string | undefined, name: string) => {
         if (v === undefined) return undefined;
         const n = Number(v);
-        if (!(n > 0)) throw new UsageError(`${name} must be a positive number`);
+        if (!(n > 0)) throw new UsageError(`${name} must be a positive number`, command);
         return n;
       };
       const key = values.key ?? (to === 'weave' ? process.env.WANDB_API_KEY : to === 'langtrace' ? process.env.LANGTRACE_API_KEY : undefined);
@@ -147,6 +260,7 @@ export async function main(argv: string[]): Promise<number> {
           batchSpans: num(values.batch, '--batch'),
           checkpoint: values.checkpoint,
           from: values.from ? parseFormat(values.from, INPUT_FORMATS, '--from format') : undefined,
+          retry: values['max-retry-seconds'] ? { maxElapsedMs: num(values['max-retry-seconds'], '--max-retry-seconds')! * 1000 } : undefined,
         },
         progressReporter(process.stderr),
         stop.signal,
@@ -158,18 +272,32 @@ export async function main(argv: string[]): Promise<number> {
       );
       return summary.interrupted ? 130 : summary.rejected ? 1 : 0;
     }
-    case undefined:
+    case '--version':
+    case '-v':
+    case 'version':
+      out(`tracebridge ${VERSION}\n`);
+      return 0;
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
+      out(rest[0] && HELP[rest[0]] ? HELP[rest[0]] : USAGE);
+      return 0;
+    case undefined:
+      process.stderr.write(USAGE);
+      return 2;
     default:
-      throw new UsageError(`unknown command "${command}"`);
+      throw new UsageError(`unknown command "${command}"${closest(command, Object.keys(HELP)) ? `; did you mean ${closest(command, Object.keys(HELP))}?` : ''}`);
   }
 }
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+}
 
 function readOverrides(file: string): MappingOverrides {
   try {
@@ -188,9 +316,13 @@ if (invoked === fileURLToPath(import.meta.url)) {
       if (code >= 0) process.exit(code);
     },
     (err: unknown) => {
-      const known = err instanceof UsageError || err instanceof DecodeError || err instanceof MappingError || err instanceof ConfigError || err instanceof DiskError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-      process.stderr.write(`tracebridge: ${(err as Error).message}\n`);
-      if (err instanceof UsageError) process.stderr.write(USAGE);
+      const code = (err as NodeJS.ErrnoException).code;
+      // A file that is not there or cannot be read is the user's to fix, like any other bad input.
+      const file = code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR';
+      const known = err instanceof UsageError || err instanceof DecodeError || err instanceof MappingError || err instanceof ConfigError || err instanceof DiskError || file || code?.startsWith('ERR_PARSE_ARGS');
+      const message = file ? `cannot read ${(err as NodeJS.ErrnoException).path ?? 'the file'}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : 'permission denied'}` : (err as Error).message;
+      process.stderr.write(`tracebridge: ${message}\n`);
+      if (err instanceof UsageError) process.stderr.write(err.command && HELP[err.command] ? HELP[err.command] : USAGE);
       process.exit(known ? 2 : 1);
     },
   );

@@ -30,7 +30,7 @@ async function run(name: string, env: NodeJS.ProcessEnv): Promise<{ code: number
   const dataDir = mkdtempSync(join(tmpdir(), 'tb-example-'));
   const child = spawn('bash', [join(ROOT, 'examples', name)], {
     cwd: ROOT,
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PORT: String(await freePort()), DATA_DIR: dataDir, CHECKPOINT: join(dataDir, 'cp.json'), ...env },
+    env: { ...process.env, TRACEBRIDGE_GRPC_LISTEN: 'off', PATH: `${bin}:${process.env.PATH}`, PORT: String(await freePort()), DATA_DIR: dataDir, CHECKPOINT: join(dataDir, 'cp.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

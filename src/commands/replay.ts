@@ -84,6 +84,8 @@ async function saveCheckpoint(path: string, cp: Checkpoint): Promise<void> {
 
 export interface Progress {
   update(done: number, total: number, spansPerSec: number): void;
+  /** A line that must be seen now (the backend cannot be reached, and when the next try is). */
+  note(line: string): void;
   end(): void;
 }
 
@@ -105,6 +107,9 @@ export function progressReporter(stream: NodeJS.WriteStream): Progress {
         stream.write(`replay: ${text}\n`);
       }
     },
+    note(line) {
+      stream.write(`${tty ? '\r\x1b[K' : ''}replay: ${line}\n`);
+    },
     end() {
       if (tty) stream.write('\n');
     },
@@ -117,6 +122,8 @@ export async function replay(o: ReplayOptions, progress: Progress, signal?: Abor
   }).upstreams[0];
   const mappings = loadMappings();
   const sender = httpSender(upstream);
+  // Ctrl-C: stop waiting between retries and abandon the request on the wire; the checkpoint is saved below.
+  signal?.addEventListener('abort', () => sender.stop(), { once: true });
   const files = await walk(o.inputs);
   const cpPath = o.checkpoint ?? join(process.cwd(), '.tracebridge-replay.json');
   let cp: Checkpoint = { version: 1, target: `${o.to} ${o.url}`, files: {} };
@@ -160,7 +167,10 @@ export async function replay(o: ReplayOptions, progress: Progress, signal?: Abor
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         nextAt = Math.max(nextAt, Date.now()) + (n / o.rate) * 1000;
       }
-      const result = await sender.send(prepare(upstream, batch, { key: o.key, project: o.project }, mappings));
+      let attempt = 1;
+      const result = await sender.send(prepare(upstream, batch, { key: o.key, project: o.project }, mappings), {
+        onRetry: (reason, delayMs) => progress.note(`${o.url} failed (${reason}), attempt ${attempt++}; next try in ${(delayMs / 1000).toFixed(1)} s`),
+      });
       if (result.kind === 'delivered') summary.sent += n;
       else if (result.kind === 'stopped') {
         summary.interrupted = true;

@@ -12,6 +12,10 @@ export async function serve(flags: Flags): Promise<void> {
     'configuration loaded',
   );
   process.stdout.write(`tracebridge listening on ${url}\n`);
+  if (config.grpcListen !== 'off') {
+    const host = config.grpcListen.host.includes(':') ? `[${config.grpcListen.host}]` : config.grpcListen.host;
+    process.stdout.write(`tracebridge listening for OTLP/gRPC on ${host}:${proxy.grpcPort}\n`);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

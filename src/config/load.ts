@@ -21,18 +21,39 @@ export interface Flags {
   logLevel?: string;
   ack?: string;
   workers?: string;
+  grpcListen?: string;
 }
 
 type Raw = Record<string, unknown>;
 type RawUpstream = Raw & { name?: string; type?: string; auth?: Raw };
 
-function readFile(path: string): Raw {
+/**
+ * `${VAR}`, `${VAR:-default}` and the Collector's `${env:VAR}` in the config text, from the
+ * environment, so a key can live in a Secret rather than the file. An unset variable without a
+ * default is an error naming it; `$${…}` stays literal.
+ */
+export function expandEnv(text: string, env: NodeJS.ProcessEnv, where: string): string {
+  return text.replace(/\$(\$?)\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, escaped: string, name: string, fallback: string | undefined) => {
+    if (escaped) return whole.slice(1);
+    const v = env[name];
+    if (v !== undefined && v !== '') return v;
+    if (fallback !== undefined) return fallback;
+    throw new ConfigError(`${where}: \${${name}} is not set in the environment (give a default with \${${name}:-value})`);
+  });
+}
+
+function readFile(path: string, env: NodeJS.ProcessEnv = process.env): Raw {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  // Comments may mention ${VAR} without it being set.
+  text = text
+    .split('\n')
+    .map((line) => (/^\s*#/.test(line) ? line : expandEnv(line, env, `config file ${path}`)))
+    .join('\n');
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -59,14 +80,14 @@ function formatZod(err: ZodError): string {
 /** Just the data dir, for commands that only read it (no credentials needed). */
 export function dataDirFrom(flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): string {
   const file = flags.config ?? env.TRACEBRIDGE_CONFIG;
-  const raw = file ? readFile(file) : {};
+  const raw = file ? readFile(file, env) : {};
   const dir = flags.dataDir ?? env.TRACEBRIDGE_DATA_DIR ?? raw.dataDir;
   return typeof dir === 'string' && dir !== '' ? dir : configSchema.parse({}).dataDir;
 }
 
 export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const file = flags.config ?? env.TRACEBRIDGE_CONFIG;
-  const raw: Raw = file ? readFile(file) : {};
+  const raw: Raw = file ? readFile(file, env) : {};
   const ups: RawUpstream[] = Array.isArray(raw.upstreams) ? (raw.upstreams as RawUpstream[]).map((u) => ({ ...u })) : [];
   if (raw.upstreams !== undefined && !Array.isArray(raw.upstreams)) throw new ConfigError('config: upstreams must be a list');
 
@@ -78,13 +99,15 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   pick(flags.dataDir, 'TRACEBRIDGE_DATA_DIR', 'dataDir');
   pick(flags.logLevel, 'TRACEBRIDGE_LOG_LEVEL', 'logLevel');
   pick(flags.ack, 'TRACEBRIDGE_ACK', 'ack');
+  pick(flags.grpcListen, 'TRACEBRIDGE_GRPC_LISTEN', 'grpcListen');
   const workers = flags.workers ?? env.TRACEBRIDGE_WORKERS;
   if (workers !== undefined && workers !== '') raw.workers = /^\d+$/.test(workers) ? Number(workers) : workers;
   if (env.TRACEBRIDGE_INBOUND_KEYS) raw.inboundKeys = env.TRACEBRIDGE_INBOUND_KEYS.split(',').map((s) => s.trim()).filter(Boolean);
 
   shortcut(ups, 'weave', flags.weave ?? env.TRACEBRIDGE_WEAVE_URL);
   shortcut(ups, 'langtrace', flags.langtrace ?? env.TRACEBRIDGE_LANGTRACE_URL);
-  shortcut(ups, 'otlp', flags.otlp ?? env.TRACEBRIDGE_OTLP_URL);
+  shortcut(ups, 'otlp', flags.otlp ?? env.TRACEBRIDGE_OTLP_URL ?? otelEndpoint(env));
+  otelSettings(ups, env);
   const project = flags.weaveProject ?? env.TRACEBRIDGE_WEAVE_PROJECT;
   for (const u of ups) {
     if (u.type === 'weave' && project) u.project = project;
@@ -107,11 +130,65 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   return config;
 }
 
+/** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces (as the OTel SDKs read them). */
+function otelEndpoint(env: NodeJS.ProcessEnv): string | undefined {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (traces) return traces;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return base ? base.replace(/\/+$/, '') + '/v1/traces' : undefined;
+}
+
+/** `k1=v1,k2=v2`, keys and values percent-decoded (the OTel SDKs' rule). */
+export function parseOtelHeaders(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const i = pair.indexOf('=');
+    if (i <= 0) continue;
+    try {
+      out[decodeURIComponent(pair.slice(0, i).trim()).toLowerCase()] = decodeURIComponent(pair.slice(i + 1).trim());
+    } catch {
+      throw new ConfigError(`OTEL_EXPORTER_OTLP_HEADERS: "${pair.slice(0, i).trim()}" is not percent-encoded correctly`);
+    }
+  }
+  return out;
+}
+
+/** The rest of the OTel exporter settings, for the otlp upstream they configure. */
+function otelSettings(ups: RawUpstream[], env: NodeJS.ProcessEnv): void {
+  const u = ups.find((x) => x.type === 'otlp');
+  if (!u) return;
+  const headers = env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS;
+  if (headers) {
+    const parsed = parseOtelHeaders(headers);
+    // A key in the headers is a credential: sent as given, the upstream adds none of its own.
+    if (parsed.authorization || parsed['x-api-key']) u.auth = { ...(u.auth ?? {}), mode: 'none' };
+    u.headers = { ...parsed, ...((u.headers as Record<string, string>) ?? {}) };
+  }
+  const compression = env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION;
+  if (compression === 'gzip' || compression === 'none') u.gzip = compression === 'gzip';
+  else if (compression) throw new ConfigError(`OTEL_EXPORTER_OTLP_COMPRESSION: expected gzip or none, got "${compression}"`);
+  const timeout = env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT;
+  if (timeout) {
+    if (!/^\d+$/.test(timeout) || Number(timeout) <= 0) throw new ConfigError(`OTEL_EXPORTER_OTLP_TIMEOUT: expected milliseconds, got "${timeout}"`);
+    u.timeoutMs = Number(timeout);
+  }
+}
+
+/** Keys left as the example had them: every batch would be refused with 401. */
+const PLACEHOLDER = /^(replace[-_ ]?me|change[-_ ]?me|changeit|your[-_ ].*|xxx+|todo|placeholder|<.*>|\.\.\.|…|secret|example|key)$/i;
+
+function checkPlaceholder(key: string | undefined, where: string): void {
+  if (key !== undefined && PLACEHOLDER.test(key.trim())) throw new ConfigError(`${where} is "${key.length > 20 ? key.slice(0, 20) + '…' : key}", a placeholder: set the real key`);
+}
+
 /** Credentials must be decidable at start-up: a missing key is a config error, not a surprise later. */
 function checkCredentials(config: Config): void {
   const senders = config.upstreams.filter((u) => u.type !== 'sink');
+  for (const k of config.inboundKeys) checkPlaceholder(k, 'an inbound key');
   for (const u of senders) {
     const a = u.auth;
+    checkPlaceholder(a.key, `upstream "${u.name}": auth.key`);
+    for (const [k, e] of Object.entries(a.keys ?? {})) checkPlaceholder(e.key, `upstream "${u.name}": auth.keys["${k.slice(0, 4)}…"].key`);
     const envName = u.type === 'weave' ? 'WANDB_API_KEY' : u.type === 'langtrace' ? 'LANGTRACE_API_KEY' : undefined;
     if (a.mode === 'static' && !a.key) throw new ConfigError(`upstream "${u.name}": auth.mode static needs auth.key${envName ? ` (or ${envName})` : ''}`);
     if (a.mode === 'map' && !a.keys) throw new ConfigError(`upstream "${u.name}": auth.mode map needs auth.keys`);

@@ -90,6 +90,10 @@ export const upstreamSchema = z
 export const configSchema = z
   .object({
     listen: hostPort.default('0.0.0.0:4318'),
+    /** OTLP/gRPC beside HTTP (the OTel default port 4317); "off" for none. */
+    grpcListen: z.union([z.literal('off'), hostPort]).default('0.0.0.0:4317'),
+    /** How long a request waits for the backlog of answered requests past saturation before a 503. */
+    admitTimeoutMs: z.number().int().positive().default(5_000),
     dataDir: z.string().min(1).default('./tracebridge-data'),
     maxBodyBytes: z.number().int().positive().default(DEFAULT_MAX_BODY),
     /** Bytes of request bodies being read or waiting, across all requests; past it new ones get 503. */

@@ -3,7 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'tracebridge_process_' });
+  // Node's own metrics under their standard names (process_cpu_seconds_total, …), as dashboards expect.
+  collectDefaultMetrics({ register: registry });
   const m = {
     registry,
     requests: new Counter({ name: 'tracebridge_requests_total', help: 'Inbound trace requests by path and status.', labelNames: ['path', 'status'], registers: [registry] }),

@@ -1,6 +1,6 @@
 // The proxy's HTTP server: trace endpoints in, one queue per upstream out, health and metrics
 // beside them, and any other path passed through to a single upstream.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import httpProxy from 'http-proxy';
 import { LRUCache } from 'lru-cache';
@@ -23,10 +23,13 @@ import { Backlog } from './backlog.js';
 import type { SpanBatch } from '../model/batch.js';
 import { TaskError, WorkerPool } from './pool.js';
 import { json, sendError, sendSuccess } from './respond.js';
+import { grpcReceiver } from './grpc.js';
 import { Admission, authorize, ClientAborted, fingerprint, HttpError, readBody, RETRY_AFTER_S } from './admission.js';
 
 export interface Proxy {
   server: Server;
+  /** The OTLP/gRPC port, once listening (undefined when off). */
+  grpcPort?: number;
   upstreams: Upstream[];
   metrics: Metrics;
   log: Logger;
@@ -39,11 +42,6 @@ export interface ProxyOptions {
 }
 
 const DISK_RETRY_MS = 1000;
-/**
- * How long a request waits for the backlog (past saturation) before a 503 asks it to come back:
- * under the 10 s an OpenTelemetry exporter waits by default, so the client hears it.
- */
-const ADMIT_TIMEOUT_MS = 5_000;
 
 /** A request answered and journalled, waiting to be translated (no input: found at start-up, on disk). */
 interface Accepted {
@@ -199,10 +197,11 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     let admitted = false;
     let pushed = false;
     try {
-      admitted = await backlog.admit(ADMIT_TIMEOUT_MS);
+      // admitTimeoutMs (5 s) is under the 10 s an OpenTelemetry exporter waits, so the client hears the 503.
+      admitted = await backlog.admit(config.admitTimeoutMs);
       if (!admitted) {
         // Counted in tracebridge_requests_total{status="503"}: the spans are not decoded yet.
-        throw new HttpError(503, `the requests already answered have not been translated for ${ADMIT_TIMEOUT_MS / 1000} s; retry later`, { 'retry-after': RETRY_AFTER_S });
+        throw new HttpError(503, `the requests already answered have not been translated for ${config.admitTimeoutMs / 1000} s; retry later`, { 'retry-after': RETRY_AFTER_S });
       }
       // With workers this thread decodes only to check and a worker decodes again to translate:
       // that measured cheaper than a worker keeping the decoded batch until after the answer
@@ -285,56 +284,73 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   }
 
   /**
-   * A trace request, step by step: admit (keys, room) → read the body within the shared budget →
-   * skip a retry already taken → hand off (journal and answer; or, for an unproven key or
-   * ack: upstream, deliver first) → answer.
+   * A request whose body is in hand, from either receiver (HTTP or gRPC): skip a retry already
+   * taken → hand off (journal and answer; or, for an unproven key or ack: upstream, deliver first).
    */
-  async function handleTraces(req: IncomingMessage, res: ServerResponse, dialect: Dialect, path: string): Promise<void> {
-    const proto = mediaType(req.headers['content-type']).includes('protobuf');
+  async function ingest(headers: IncomingHttpHeaders, inbound: InboundCredentials, raw: Buffer, dialect: Dialect, path: string): Promise<{ rejected: number }> {
+    // A client's retry of a request already taken is answered without doing it again; an
+    // earlier partial outcome (ack: upstream) is remembered per upstream.
+    const fp = config.dedupWindowMs ? fingerprint(path, headers, raw, inbound) : undefined;
+    const done = (fp && seen.get(fp)) || new Set<string>();
+    const todo = upstreams.filter((u) => !done.has(u.name));
+    if (todo.length === 0) {
+      log.debug({ path }, 'repeated request already taken; not queued again');
+      return { rejected: 0 };
+    }
+    const input: ProcessInput = {
+      raw,
+      dialect,
+      contentType: headers['content-type'],
+      contentEncoding: headers['content-encoding'] as string | undefined,
+      userAgent: headers['user-agent'],
+      inbound,
+      upstreams: todo.map((u) => u.name),
+    };
+    const { rejected } =
+      config.ack === 'upstream'
+        ? await forward(input, done, fp, path)
+        : admission.keyStatus(inbound, todo) === 'unproven'
+          ? await prove(input, todo, done, fp, path)
+          : await accept(input, todo, fp, path);
+    if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
+    return { rejected };
+  }
+
+  /** An error as the client hears it: its status (500 for the unexpected, logged), counted. */
+  function refusal(err: unknown, path: string): HttpError {
+    const e = err as Error & { status?: number; headers?: Record<string, string> };
+    const known = err instanceof HttpError || err instanceof DecodeError || err instanceof CredentialError || err instanceof PrepareError || (err instanceof TaskError && err.known);
+    const status = known ? (e.status ?? 400) : 500;
+    if (!known) log.error({ err: e.message, stack: e.stack, path }, 'unexpected error handling a trace request');
+    else log.info({ status, reason: e.message, path }, 'trace request refused');
+    metrics.requestsRefused.inc({ reason: refusalReason(status, e.message) });
+    return new HttpError(status, known ? e.message : 'internal error', e.headers ?? {});
+  }
+
+  /** Counts a trace request in flight (shutdown waits for them) and its outcome. */
+  function track(path: string): (status: number) => void {
     const end = metrics.requestSeconds.startTimer({ path });
     pendingRequests++;
-    let held = 0;
-    let bodyRead = false;
-    const finish = (status: number) => {
+    return (status) => {
       pendingRequests--;
-      admission.bodies.give(held);
-      held = 0;
       end();
       metrics.requests.inc({ path, status: String(status) });
     };
+  }
+
+  /** OTLP/HTTP and /api/trace: admit (keys, room) → read the body within the shared budget → ingest → answer. */
+  async function handleTraces(req: IncomingMessage, res: ServerResponse, dialect: Dialect, path: string): Promise<void> {
+    const proto = mediaType(req.headers['content-type']).includes('protobuf');
+    const finish = track(path);
+    let held = 0;
+    let bodyRead = false;
     try {
       if (shuttingDown) throw new HttpError(503, 'tracebridge is shutting down', { 'retry-after': RETRY_AFTER_S });
       const inbound = admission.beforeBody(req);
       const body = await readBody(req, config.maxBodyBytes, admission.bodies);
       bodyRead = true;
       held = body.held;
-      const raw = body.body;
-      // A client's retry of a request already taken is answered without doing it again; an
-      // earlier partial outcome (ack: upstream) is remembered per upstream.
-      const fp = config.dedupWindowMs ? fingerprint(path, req.headers, raw, inbound) : undefined;
-      const done = (fp && seen.get(fp)) || new Set<string>();
-      const todo = upstreams.filter((u) => !done.has(u.name));
-      if (todo.length === 0) {
-        log.debug({ path }, 'repeated request already taken; not queued again');
-        sendSuccess(res, dialect, proto);
-        return finish(200);
-      }
-      const input: ProcessInput = {
-        raw,
-        dialect,
-        contentType: req.headers['content-type'],
-        contentEncoding: req.headers['content-encoding'] as string | undefined,
-        userAgent: req.headers['user-agent'],
-        inbound,
-        upstreams: todo.map((u) => u.name),
-      };
-      const { rejected } =
-        config.ack === 'upstream'
-          ? await forward(input, done, fp, path)
-          : admission.keyStatus(inbound, todo) === 'unproven'
-            ? await prove(input, todo, done, fp, path)
-            : await accept(input, todo, fp, path);
-      if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
+      const { rejected } = await ingest(req.headers, inbound, body.body, dialect, path);
       sendSuccess(res, dialect, proto, rejected, rejected ? `${rejected} spans had no trace or span id` : '');
       finish(200);
     } catch (err) {
@@ -344,17 +360,33 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
         metrics.requestsRefused.inc({ reason: 'client_aborted' });
         return finish(499);
       }
-      const e = err as Error & { status?: number; headers?: Record<string, string> };
-      const known =
-        err instanceof HttpError || err instanceof DecodeError || err instanceof CredentialError || err instanceof PrepareError || (err instanceof TaskError && err.known);
-      const status = known ? (e.status ?? 400) : 500;
-      if (!known) log.error({ err: e.message, stack: e.stack, path }, 'unexpected error handling a trace request');
-      else log.info({ status, reason: e.message, path }, 'trace request refused');
-      metrics.requestsRefused.inc({ reason: refusalReason(status, e.message) });
+      const r = refusal(err, path);
       // Refused before its body was read: the connection is not reused, so the unread body is never parsed as a request.
-      const headers = { ...((e as HttpError).headers ?? {}), ...(bodyRead ? {} : { connection: 'close' }) };
-      sendError(res, dialect, proto, status, known ? e.message : 'internal error', headers);
-      finish(status);
+      sendError(res, dialect, proto, r.status, r.message, { ...r.headers, ...(bodyRead ? {} : { connection: 'close' }) });
+      finish(r.status);
+    } finally {
+      admission.bodies.give(held);
+    }
+  }
+
+  /** OTLP/gRPC: the message is in hand (grpc-js read and inflated it); the same admission and ingest. */
+  async function handleGrpc(headers: IncomingHttpHeaders, raw: Buffer, path: string): Promise<{ rejected: number }> {
+    const finish = track(path);
+    let held = 0;
+    try {
+      if (shuttingDown) throw new HttpError(503, 'tracebridge is shutting down', { 'retry-after': RETRY_AFTER_S });
+      const inbound = admission.beforeBody({ headers } as IncomingMessage);
+      if (!admission.bodies.take(raw.length)) throw new HttpError(503, `too many request bodies in flight (${admission.bodies.max} bytes); retry later`, { 'retry-after': RETRY_AFTER_S });
+      held = raw.length;
+      const out = await ingest(headers, inbound, raw, 'otlp', path);
+      finish(200);
+      return out;
+    } catch (err) {
+      const r = refusal(err, path);
+      finish(r.status);
+      throw r;
+    } finally {
+      admission.bodies.give(held);
     }
   }
 
@@ -405,9 +437,10 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     });
   });
   server.keepAliveTimeout = 65_000;
+  const grpc = config.grpcListen === 'off' ? undefined : grpcReceiver(handleGrpc, config.maxBodyBytes, (err) => log.error({ err: err.message }, 'OTLP/gRPC request failed'));
   server.maxConnections = config.maxConnections;
 
-  return {
+  const proxyObject: Proxy = {
     server,
     upstreams,
     metrics,
@@ -425,6 +458,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
           { listen: `${config.listen.host}:${config.listen.port}` },
           'no inbound keys: anyone who can reach this port can send traces' + (admission.passesCallerKeys ? ', and have them sent on with the key they bring' : '') + ' (set TRACEBRIDGE_INBOUND_KEYS)',
         );
+      if (grpc && config.grpcListen !== 'off') proxyObject.grpcPort = await grpc.listen(config.grpcListen.host, config.grpcListen.port);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.listen.port, config.listen.host, () => {
@@ -447,10 +481,12 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       await Promise.all(upstreams.map((u) => u.stop(Math.max(0, deadline - Date.now()))));
       server.closeAllConnections();
       await closed;
+      await grpc?.close();
       proxy?.close();
       await pool?.close();
     },
   };
+  return proxyObject;
 }
 
 /** Removes the headers that carry the proxy's own key from a request passed through. */

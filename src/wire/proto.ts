@@ -24,7 +24,7 @@ function load(): protobuf.Root {
     return join(protoDir, target);
   };
   root.loadSync(
-    ['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'google/rpc/status.proto'],
+    ['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'google/rpc/status.proto', 'google/rpc/error_details.proto'],
     { keepCase: false },
   );
   root.resolveAll();
@@ -36,3 +36,11 @@ const root = load();
 export const ExportTraceServiceRequest = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 export const ExportTraceServiceResponse = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
 export const RpcStatus = root.lookupType('google.rpc.Status');
+const RetryInfo = root.lookupType('google.rpc.RetryInfo');
+
+/** google.rpc.Status with a RetryInfo detail: how OTLP/gRPC tells a client when to come back. */
+export function encodeRetryStatus(code: number, message: string, retryAfterSeconds: number): Uint8Array {
+  const info = RetryInfo.encode({ retryDelay: { seconds: retryAfterSeconds, nanos: 0 } }).finish();
+  // protobufjs's bundled google.protobuf.Any keeps the proto's own field name, type_url.
+  return RpcStatus.encode({ code, message, details: [{ type_url: 'type.googleapis.com/google.rpc.RetryInfo', value: info }] }).finish();
+}

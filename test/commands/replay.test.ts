@@ -2,17 +2,18 @@
 // interrupted and resumed, end with every span delivered once.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CLI, runCli } from '../helpers/cli.js';
+import { CLI, runCli, track } from '../helpers/cli.js';
 import { fakeLangtrace, fakeWeave, duplicates, langtraceSees } from '../helpers/upstreams.js';
 import { emptySpan, type SpanBatch } from '../../src/model/batch.js';
 import { encodeOtlpProto } from '../../src/wire/otlp-proto.js';
 import { encodeOtlpJson } from '../../src/wire/otlp-json.js';
 import { encodeLangtraceNative } from '../../src/wire/langtrace.js';
 import { chunk } from '../../src/commands/replay.js';
+import { waitFor } from '../helpers/wait.js';
 
 function history(from: number, n: number): SpanBatch {
   const spans = Array.from({ length: n }, (_, i) => ({
@@ -54,7 +55,7 @@ t.test('interrupted with SIGINT, resumed: every span delivered once', async (t) 
   const dir = exportDir();
   const checkpoint = join(dir, 'cp.json');
   const args = ['replay', '--to', 'langtrace', langtrace.url, '--batch', '100', '--checkpoint', checkpoint, '--rate', '3000', join(dir, 'export')];
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LANGTRACE_API_KEY: 'LK' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LANGTRACE_API_KEY: 'LK' }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   let err = '';
   child.stdout.on('data', (c) => (out += c));
@@ -90,4 +91,28 @@ t.test('a summary with rejections and their reasons', async (t) => {
   const bad = await runCli(['replay', '--to', 'honeycomb', weave.url, dir]);
   t.equal(bad.code, 2);
   t.match(bad.stderr, /replay needs --to weave, langtrace or otlp/);
+});
+
+t.test('an unreachable backend: a line within seconds, and Ctrl-C stops within two', async (t) => {
+  const { createServer } = await import('node:net');
+  // A port with nothing listening: every connection refused.
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const dir = exportDir();
+  const checkpoint = join(dir, 'cp.json');
+  const child = track(spawn(process.execPath, [CLI, 'replay', '--to', 'langtrace', `http://127.0.0.1:${port}`, '--checkpoint', checkpoint, join(dir, 'export', 'a.pb')], { env: { ...process.env, LANGTRACE_API_KEY: 'LK' }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let err = '';
+  child.stderr.on('data', (c) => (err += c));
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  await waitFor(() => /failed \(.*ECONNREFUSED.*\), attempt 1; next try in [\d.]+ s/.test(err), 20_000, 'a line saying the backend cannot be reached');
+  t.pass('the failure is shown, with the attempt and the next try');
+  const sent = Date.now();
+  child.kill('SIGINT');
+  t.equal(await exit, 130, 'exit 130');
+  t.ok(Date.now() - sent < 5000, `stopped ${Date.now() - sent} ms after Ctrl-C`);
+  t.ok(existsSync(checkpoint), 'checkpoint saved');
 });

@@ -23,7 +23,9 @@ export const FAST_RETRY = { initialMs: 30, multiplier: 1.5, randomization: 0, ma
 export async function startProxy(config: Record<string, unknown>, flags: Flags = {}, env: NodeJS.ProcessEnv = {}): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'tracebridge-test-'));
   const file = join(dir, 'tracebridge.yaml');
-  writeFileSync(file, stringify({ listen: '127.0.0.1:0', dataDir: join(dir, 'data'), logLevel: 'debug', ...config }));
+  // No OTLP/gRPC port unless a test asks (tests run side by side); the admission wait is the
+  // test's to choose, and generous, so a busy machine is not mistaken for a saturated proxy.
+  writeFileSync(file, stringify({ listen: '127.0.0.1:0', grpcListen: 'off', admitTimeoutMs: 60_000, dataDir: join(dir, 'data'), logLevel: 'debug', ...config }));
   const cfg = loadConfig({ ...flags, config: file }, env);
   const logs: string[] = [];
   const sink = new Writable({

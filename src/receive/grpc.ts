@@ -1,0 +1,79 @@
+// The OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export on its own
+// port (4317), feeding the same ingest path as OTLP/HTTP: the same credentials (from metadata),
+// admission, dedup and durability. Status codes follow the OTLP spec.
+import * as grpc from '@grpc/grpc-js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { encodeExportResponseProto } from '../wire/otlp-proto.js';
+import { encodeRetryStatus } from '../wire/proto.js';
+
+export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/** What the ingest path answers: spans dropped for lack of ids, or an error with an HTTP status. */
+export type Ingest = (headers: IncomingHttpHeaders, raw: Buffer, path: string) => Promise<{ rejected: number }>;
+
+/** An HTTP status → the gRPC code OTLP gives it; retryable ones get RetryInfo. */
+function codeOf(status: number): grpc.status {
+  if (status === 401) return grpc.status.UNAUTHENTICATED;
+  if (status === 403) return grpc.status.PERMISSION_DENIED;
+  if (status === 429 || status === 507) return grpc.status.RESOURCE_EXHAUSTED;
+  if (status === 503) return grpc.status.UNAVAILABLE;
+  if (status >= 400 && status < 500) return grpc.status.INVALID_ARGUMENT;
+  return grpc.status.INTERNAL;
+}
+
+/** gRPC metadata as the HTTP headers the ingest path reads credentials from. */
+function headersOf(md: grpc.Metadata): IncomingHttpHeaders {
+  const h: IncomingHttpHeaders = { 'content-type': 'application/x-protobuf' };
+  for (const [k, v] of Object.entries(md.getMap())) if (typeof v === 'string') h[k] = v;
+  return h;
+}
+
+export interface GrpcReceiver {
+  listen(host: string, port: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function grpcReceiver(ingest: Ingest, maxBytes: number, onError: (err: Error) => void): GrpcReceiver {
+  // Messages arrive as bytes (grpc-js inflates gzip): decoded by the same code as OTLP/HTTP protobuf.
+  const service: grpc.ServiceDefinition = {
+    Export: {
+      path: EXPORT_PATH,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (b: Buffer) => b,
+      requestDeserialize: (b: Buffer) => b,
+      responseSerialize: (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+      responseDeserialize: (b: Buffer) => b,
+      originalName: 'export',
+    },
+  };
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes });
+  server.addService(service, {
+    Export: (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
+      ingest(headersOf(call.metadata), call.request, EXPORT_PATH).then(
+        ({ rejected }) => callback(null, encodeExportResponseProto(rejected, rejected ? `${rejected} spans had no trace or span id` : '')),
+        (err: Error & { status?: number; headers?: Record<string, string> }) => {
+          const status = err.status ?? 500;
+          if (status >= 500 && status !== 503 && status !== 507) onError(err);
+          const code = codeOf(status);
+          const metadata = new grpc.Metadata();
+          const retryAfter = Number(err.headers?.['retry-after']);
+          if (retryAfter > 0) metadata.set('grpc-status-details-bin', Buffer.from(encodeRetryStatus(code, err.message, retryAfter)));
+          callback({ code, details: status === 500 ? 'internal error' : err.message, metadata });
+        },
+      );
+    },
+  });
+  return {
+    listen: (host, port) =>
+      new Promise((resolve, reject) =>
+        server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+      ),
+    close: () =>
+      new Promise((resolve) => {
+        server.tryShutdown(() => resolve());
+        // Calls still open after the proxy's own grace are cut.
+        setTimeout(() => server.forceShutdown(), 2000).unref();
+      }),
+  };
+}
