@@ -35,6 +35,8 @@ t.test('Dockerfile', async (t) => {
   t.match(volume, /\/var\/lib\/tracebridge/);
   t.match(text, /TRACEBRIDGE_DATA_DIR=\/var\/lib\/tracebridge/, 'the data dir is the volume');
   t.match(ins.find((i) => i.kw === 'HEALTHCHECK')!.args.join(' '), /\/healthz/);
+  t.match(ins.find((i) => i.kw === 'HEALTHCHECK')!.args.join(' '), /TRACEBRIDGE_LISTEN/, 'the health check follows the listen address');
+  t.match(ins.filter((i) => i.kw === 'FROM')[1].args[0], new RegExp(`^node:${readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim()}-`), 'the Node of .nvmrc');
   const entry = JSON.parse(text.match(/^ENTRYPOINT (.*)$/m)![1]) as string[];
   t.same(entry.slice(0, 2), ['node', 'dist/src/cli.js']);
   const help = await runCli(['help']);
@@ -45,7 +47,7 @@ t.test('Dockerfile', async (t) => {
 t.test('Kubernetes manifests', async (t) => {
   const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy/kubernetes/tracebridge.yaml'), 'utf8')).map((d) => d.toJS());
   const kinds = docs.map((d) => d.kind);
-  t.same(kinds.sort(), ['ConfigMap', 'Secret', 'Service', 'Service', 'StatefulSet']);
+  t.same(kinds.sort(), ['ConfigMap', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'StatefulSet']);
   const sts = docs.find((d) => d.kind === 'StatefulSet');
   t.ok(sts.spec.replicas > 1, 'several replicas');
   t.equal(sts.spec.volumeClaimTemplates[0].metadata.name, 'data', 'a volume per replica');
@@ -64,4 +66,14 @@ t.test('Kubernetes manifests', async (t) => {
   t.same(c.args.slice(0, 3), ['serve', '--config', '/etc/tracebridge/tracebridge.yaml']);
   const secret = docs.find((d) => d.kind === 'Secret');
   t.same(Object.keys(secret.stringData).sort(), ['LANGTRACE_API_KEY', 'WANDB_API_KEY'], 'keys come from the Secret');
+  t.throws(() => loadConfig({ config: join(dir, 'tracebridge.yaml') }, secret.stringData), /has no key of its own/, 'the Secret as shipped does not start: keys must be filled in');
+  t.throws(() => loadConfig({ config: join(dir, 'tracebridge.yaml') }, { WANDB_API_KEY: 'replace-me', LANGTRACE_API_KEY: 'y' }), /a placeholder/);
+  t.notMatch(c.image, /:latest$|^[^:]+$/, 'a pinned image, not latest');
+  t.same(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }, 'no privilege escalation, read-only root, no capabilities');
+  t.ok(sts.spec.template.spec.securityContext.runAsNonRoot, 'non-root');
+  t.ok(c.lifecycle.preStop, 'a preStop pause');
+  t.equal(sts.spec.template.metadata.annotations['prometheus.io/scrape'], 'true', 'scrape annotations');
+  t.equal(config.grpcListen !== 'off' && config.grpcListen.port, c.ports.find((p: { name: string }) => p.name === 'otlp-grpc').containerPort, 'gRPC on its container port');
+  const pdb = docs.find((d) => d.kind === 'PodDisruptionBudget');
+  t.same(pdb.spec.selector.matchLabels, sts.spec.selector.matchLabels, 'a disruption budget for these pods');
 });

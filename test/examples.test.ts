@@ -69,6 +69,18 @@ t.test('dual-write: both backends, each with its own key', async (t) => {
   t.notOk(JSON.stringify(weave.hits.map((h) => h.headers)).includes('my-client-key'));
 });
 
+t.test('an example without its keys stops at once, naming the variable', async (t) => {
+  const r = await run('dual-write.sh', { WANDB_API_KEY: '', LANGTRACE_API_KEY: '' });
+  t.not(r.code, 0);
+  t.match(r.out, /WANDB_API_KEY: set WANDB_API_KEY to your W&B API key/);
+  const d = await run('drop-in.sh', { LANGTRACE_API_KEY: '' });
+  t.match(d.out, /LANGTRACE_API_KEY: set LANGTRACE_API_KEY/);
+  // tracebridge itself refusing to start (a placeholder key): the script ends, it does not wait forever.
+  const bad = await run('dual-write.sh', { WANDB_API_KEY: 'replace-me', LANGTRACE_API_KEY: 'L', WEAVE_URL: 'http://127.0.0.1:9', LANGTRACE_URL: 'http://127.0.0.1:9' });
+  t.equal(bad.code, 1);
+  t.match(bad.out, /a placeholder[\s\S]*tracebridge exited/);
+});
+
 t.test('migration: history replayed into Weave, then inspected', async (t) => {
   const weave = await fakeWeave({ key: 'W' });
   t.teardown(() => weave.close());
