@@ -22,7 +22,12 @@ await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
 const dir = mkdtempSync(join(tmpdir(), 'tb-bodies-'));
 writeFileSync(
   join(dir, 'tb.yaml'),
-  stringify({ listen: '127.0.0.1:0', dataDir: join(dir, 'data'), logLevel: 'warn', upstreams: [{ name: 'otlp', type: 'otlp', url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` }] }),
+  stringify({
+    listen: '127.0.0.1:0',
+    dataDir: join(dir, 'data'),
+    logLevel: 'warn',
+    upstreams: [{ name: 'otlp', type: 'otlp', url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` }],
+  }),
 );
 const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli.js'), 'serve', '--config', join(dir, 'tb.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise<URL>((resolve) => {
@@ -41,15 +46,20 @@ const body = Buffer.alloc(SIZE, 0x20);
 body.write(json);
 const started = Date.now();
 const statuses = await Promise.all(
-  Array.from({ length: CONCURRENT }, () =>
-    new Promise<number>((resolve) => {
-      const req = request({ hostname: url.hostname, port: url.port, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/json', 'content-length': SIZE } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
-      req.on('error', () => resolve(0));
-      req.end(body);
-    }),
+  Array.from(
+    { length: CONCURRENT },
+    () =>
+      new Promise<number>((resolve) => {
+        const req = request(
+          { hostname: url.hostname, port: url.port, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/json', 'content-length': SIZE } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
+        req.on('error', () => resolve(0));
+        req.end(body);
+      }),
   ),
 );
 const counts: Record<string, number> = {};

@@ -22,7 +22,13 @@ async function main(): Promise<Uint8Array> {
     const client = () => new OpenAIModule.OpenAI({ apiKey: 'sk-bench', baseURL: api.url });
     if (which === 'langtrace') {
       const cap = await captureServer(() => ({ body: '{"message":"Traces added successfully"}' }));
-      require('@langtrase/typescript-sdk').init({ api_key: 'lt', api_host: cap.url + '/api/trace', batch: false, disable_latest_version_check: true, instrumentations: { openai: OpenAIModule } });
+      require('@langtrase/typescript-sdk').init({
+        api_key: 'lt',
+        api_host: cap.url + '/api/trace',
+        batch: false,
+        disable_latest_version_check: true,
+        instrumentations: { openai: OpenAIModule },
+      });
       await runScenarios(client());
       await cap.waitFor(4);
       await cap.close();

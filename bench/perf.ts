@@ -18,7 +18,11 @@ export async function instructions(pid: number, during: () => Promise<unknown>):
   await during();
   perf.kill('SIGINT');
   await exited;
-  const n = Number(err.split('\n').find((l) => l.includes('instructions'))?.split(',')[0]);
+  const n = Number(
+    err
+      .split('\n')
+      .find((l) => l.includes('instructions'))
+      ?.split(',')[0],
+  );
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
-

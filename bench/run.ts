@@ -206,10 +206,26 @@ async function main() {
     { name: 'protobuf in → Weave out', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave'], ack: 'queue' },
     { name: 'JSON in → Langtrace out', batch: 100, input: 'json', path: '/v1/traces', upstreams: ['langtrace'], ack: 'queue' },
     { name: 'protobuf in → both (dual-write), durable queue', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue' },
-    { name: 'protobuf in → both (dual-write), durable queue, 2 worker threads', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue', workers: 2 },
+    {
+      name: 'protobuf in → both (dual-write), durable queue, 2 worker threads',
+      batch: 100,
+      input: 'proto',
+      path: '/v1/traces',
+      upstreams: ['weave', 'langtrace'],
+      ack: 'queue',
+      workers: 2,
+    },
     { name: 'protobuf in → both, ack: upstream (no disk)', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'upstream' },
     { name: 'protobuf in → both (dual-write), durable queue', batch: 512, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue' },
-    { name: 'protobuf in → both, durable queue, Langtrace down', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue', down: 'langtrace' },
+    {
+      name: 'protobuf in → both, durable queue, Langtrace down',
+      batch: 100,
+      input: 'proto',
+      path: '/v1/traces',
+      upstreams: ['weave', 'langtrace'],
+      ack: 'queue',
+      down: 'langtrace',
+    },
   ];
   const rows: Row[] = [];
   const only = process.env.BENCH_ONLY; // runs the scenarios whose name contains this text
@@ -231,7 +247,14 @@ async function main() {
         logLevel: 'warn',
         ack: sc.ack,
         workers: sc.workers ?? 0,
-        upstreams: sc.upstreams.map((u) => ({ name: u, type: u, url: u === sc.down ? DOWN_URL : sinks.url, project: 'bench/bench', auth: { mode: 'static', key: 'k' }, queue: { maxBatches: 2000, concurrency: 8 } })),
+        upstreams: sc.upstreams.map((u) => ({
+          name: u,
+          type: u,
+          url: u === sc.down ? DOWN_URL : sinks.url,
+          project: 'bench/bench',
+          auth: { mode: 'static', key: 'k' },
+          queue: { maxBatches: 2000, concurrency: 8 },
+        })),
       }),
     );
     // passthrough floor, same load; it has its own sink, so the counts below are tracebridge's alone

@@ -40,8 +40,17 @@ async function rate(label: string, spansPerOp: number, fn: () => unknown): Promi
   const counted = await instructions(process.pid, async () => {
     for (let i = 0; i < COUNTED_OPS; i++) fn();
   });
-  const perSpan = counted === undefined ? '' : `${Math.round(counted / (COUNTED_OPS * spansPerOp) / 1000).toLocaleString('en-US').padStart(8)}k instructions/span`;
-  console.log(`  ${label.padEnd(34)} ${Math.round((ops * spansPerOp) / secs).toLocaleString('en-US').padStart(12)} spans/s ${perSpan}`);
+  const perSpan =
+    counted === undefined
+      ? ''
+      : `${Math.round(counted / (COUNTED_OPS * spansPerOp) / 1000)
+          .toLocaleString('en-US')
+          .padStart(8)}k instructions/span`;
+  console.log(
+    `  ${label.padEnd(34)} ${Math.round((ops * spansPerOp) / secs)
+      .toLocaleString('en-US')
+      .padStart(12)} spans/s ${perSpan}`,
+  );
 }
 
 for (const source of ['openinference', 'openllmetry', 'langtrace'] as Source[]) {

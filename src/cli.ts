@@ -107,12 +107,21 @@ Run \`tracebridge <command> --help\` for a command's options; \`tracebridge --ve
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
 /** Hints for options people reach for from other tools. */
-const HINTS: Record<string, string> = { '--port': '--listen HOST:PORT', '--host': '--listen HOST:PORT', '--output': 'a second positional argument', '--format': '--to FORMAT', '--api-key': '--key KEY' };
+const HINTS: Record<string, string> = {
+  '--port': '--listen HOST:PORT',
+  '--host': '--listen HOST:PORT',
+  '--output': 'a second positional argument',
+  '--format': '--to FORMAT',
+  '--api-key': '--key KEY',
+};
 
 /** Parses a command's arguments; --help prints its usage; an unknown option names the closest known one. */
 function parse(command: string, args: string[], options: Options, positionals = false): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    return parseArgs({ args, allowPositionals: positionals, options: { ...options, help: { type: 'boolean', short: 'h' } } }) as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+    return parseArgs({ args, allowPositionals: positionals, options: { ...options, help: { type: 'boolean', short: 'h' } } }) as {
+      values: Record<string, string | boolean | undefined>;
+      positionals: string[];
+    };
   } catch (err) {
     const e = err as { code?: string; message: string };
     if (e.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && e.code !== 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(e.message, command);
@@ -149,7 +158,7 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'convert': {
       const { values, positionals } = parse(command, rest, { from: { type: 'string' }, to: { type: 'string' }, target: { type: 'string' }, mappings: { type: 'string' } }, true);
-      if (values.help) return out(HELP.convert), 0;
+      if (values.help) return (out(HELP.convert), 0);
       if (!values.to) throw new UsageError('convert needs --to', command);
       const target = values.target ? parseFormat(values.target as string, PROFILES, '--target') : undefined;
       const mappings = target ? loadMappings(values.mappings ? readOverrides(values.mappings as string) : undefined) : undefined;
@@ -176,7 +185,7 @@ export async function main(argv: string[]): Promise<number> {
         workers: { type: 'string' },
         'grpc-listen': { type: 'string' },
       });
-      if (v.help) return out(HELP.serve), 0;
+      if (v.help) return (out(HELP.serve), 0);
       const values = v as Record<string, string | undefined>;
       await serve({
         config: values.config,
@@ -197,22 +206,40 @@ export async function main(argv: string[]): Promise<number> {
       const { values: v, positionals } = parse(
         command,
         rest,
-        { config: { type: 'string' }, 'data-dir': { type: 'string' }, upstream: { type: 'string' }, id: { type: 'string' }, weave: { type: 'string' }, langtrace: { type: 'string' }, otlp: { type: 'string' }, 'weave-project': { type: 'string' } },
+        {
+          config: { type: 'string' },
+          'data-dir': { type: 'string' },
+          upstream: { type: 'string' },
+          id: { type: 'string' },
+          weave: { type: 'string' },
+          langtrace: { type: 'string' },
+          otlp: { type: 'string' },
+          'weave-project': { type: 'string' },
+        },
         true,
       );
-      if (v.help) return out(HELP.deadletter), 0;
+      if (v.help) return (out(HELP.deadletter), 0);
       const values = v as Record<string, string | undefined>;
       const action = positionals[0];
       if (!action || !['list', 'replay', 'purge'].includes(action)) throw new UsageError('deadletter needs list, replay or purge', command);
       return deadletter(
         action,
-        { config: values.config, dataDir: values['data-dir'], upstream: values.upstream, id: values.id, weave: values.weave, langtrace: values.langtrace, otlp: values.otlp, weaveProject: values['weave-project'] },
+        {
+          config: values.config,
+          dataDir: values['data-dir'],
+          upstream: values.upstream,
+          id: values.id,
+          weave: values.weave,
+          langtrace: values.langtrace,
+          otlp: values.otlp,
+          weaveProject: values['weave-project'],
+        },
         (line) => process.stdout.write(line + '\n'),
       );
     }
     case 'inspect': {
       const { values, positionals } = parse(command, rest, { from: { type: 'string' }, json: { type: 'boolean' } }, true);
-      if (values.help) return out(HELP.inspect), 0;
+      if (values.help) return (out(HELP.inspect), 0);
       const from = values.from ? parseFormat(values.from as string, INPUT_FORMATS, '--from format') : undefined;
       await inspect({ input: positionals[0], from, json: values.json as boolean | undefined }, (s) => process.stdout.write(s + '\n'));
       return 0;
@@ -233,7 +260,7 @@ export async function main(argv: string[]): Promise<number> {
         },
         true,
       );
-      if (v.help) return out(HELP.replay), 0;
+      if (v.help) return (out(HELP.replay), 0);
       const values = v as Record<string, string | undefined>;
       const to = values.to;
       if (to !== 'weave' && to !== 'langtrace' && to !== 'otlp') throw new UsageError('replay needs --to weave, langtrace or otlp', command);
@@ -265,7 +292,9 @@ export async function main(argv: string[]): Promise<number> {
         progressReporter(process.stderr),
         stop.signal,
       );
-      const reasons = Object.entries(summary.reasons).map(([r, n]) => `${n} ${r}`).join(', ');
+      const reasons = Object.entries(summary.reasons)
+        .map(([r, n]) => `${n} ${r}`)
+        .join(', ');
       process.stdout.write(
         `replay: ${summary.spans} spans: ${summary.sent} sent, ${summary.rejected} rejected${reasons ? ` (${reasons})` : ''}, ${summary.skipped} already sent before` +
           (summary.interrupted ? '; interrupted: run the same command again to continue\n' : '\n'),
@@ -319,8 +348,17 @@ if (invoked === fileURLToPath(import.meta.url)) {
       const code = (err as NodeJS.ErrnoException).code;
       // A file that is not there or cannot be read is the user's to fix, like any other bad input.
       const file = code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR';
-      const known = err instanceof UsageError || err instanceof DecodeError || err instanceof MappingError || err instanceof ConfigError || err instanceof DiskError || file || code?.startsWith('ERR_PARSE_ARGS');
-      const message = file ? `cannot read ${(err as NodeJS.ErrnoException).path ?? 'the file'}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : 'permission denied'}` : (err as Error).message;
+      const known =
+        err instanceof UsageError ||
+        err instanceof DecodeError ||
+        err instanceof MappingError ||
+        err instanceof ConfigError ||
+        err instanceof DiskError ||
+        file ||
+        code?.startsWith('ERR_PARSE_ARGS');
+      const message = file
+        ? `cannot read ${(err as NodeJS.ErrnoException).path ?? 'the file'}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : 'permission denied'}`
+        : (err as Error).message;
       process.stderr.write(`tracebridge: ${message}\n`);
       if (err instanceof UsageError) process.stderr.write(err.command && HELP[err.command] ? HELP[err.command] : USAGE);
       process.exit(known ? 2 : 1);

@@ -16,7 +16,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 t.test('Dockerfile', async (t) => {
   const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-  t.same(validate(text).map((p) => p.message), [], 'no lint problems');
+  t.same(
+    validate(text).map((p) => p.message),
+    [],
+    'no lint problems',
+  );
   const df = DockerfileParser.parse(text);
   const ins = df.getInstructions().map((i) => ({
     kw: i.getKeyword(),
@@ -69,7 +73,11 @@ t.test('Kubernetes manifests', async (t) => {
   t.throws(() => loadConfig({ config: join(dir, 'tracebridge.yaml') }, secret.stringData), /has no key of its own/, 'the Secret as shipped does not start: keys must be filled in');
   t.throws(() => loadConfig({ config: join(dir, 'tracebridge.yaml') }, { WANDB_API_KEY: 'replace-me', LANGTRACE_API_KEY: 'y' }), /a placeholder/);
   t.notMatch(c.image, /:latest$|^[^:]+$/, 'a pinned image, not latest');
-  t.same(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }, 'no privilege escalation, read-only root, no capabilities');
+  t.same(
+    c.securityContext,
+    { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    'no privilege escalation, read-only root, no capabilities',
+  );
   t.ok(sts.spec.template.spec.securityContext.runAsNonRoot, 'non-root');
   t.ok(c.lifecycle.preStop, 'a preStop pause');
   t.equal(sts.spec.template.metadata.annotations['prometheus.io/scrape'], 'true', 'scrape annotations');

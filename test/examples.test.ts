@@ -30,7 +30,15 @@ async function run(name: string, env: NodeJS.ProcessEnv): Promise<{ code: number
   const dataDir = mkdtempSync(join(tmpdir(), 'tb-example-'));
   const child = spawn('bash', [join(ROOT, 'examples', name)], {
     cwd: ROOT,
-    env: { ...process.env, TRACEBRIDGE_GRPC_LISTEN: 'off', PATH: `${bin}:${process.env.PATH}`, PORT: String(await freePort()), DATA_DIR: dataDir, CHECKPOINT: join(dataDir, 'cp.json'), ...env },
+    env: {
+      ...process.env,
+      TRACEBRIDGE_GRPC_LISTEN: 'off',
+      PATH: `${bin}:${process.env.PATH}`,
+      PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      CHECKPOINT: join(dataDir, 'cp.json'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -42,7 +50,11 @@ async function run(name: string, env: NodeJS.ProcessEnv): Promise<{ code: number
 
 for (const name of ['drop-in.sh', 'dual-write.sh', 'migrate.sh']) {
   t.test(`README shows examples/${name} verbatim`, async (t) => {
-    const body = readFileSync(join(ROOT, 'examples', name), 'utf8').split('\n').slice(1).join('\n').trim();
+    const body = readFileSync(join(ROOT, 'examples', name), 'utf8')
+      .split('\n')
+      .slice(1)
+      .join('\n')
+      .trim();
     t.ok(readme.includes(body), 'the README has the script as it is tested');
   });
 }

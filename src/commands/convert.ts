@@ -4,7 +4,7 @@ import { decodeFile } from '../wire/files.js';
 import { encode, INPUT_FORMATS, OUTPUT_FORMATS, parseFormat, type OutputFormat } from '../wire/formats.js';
 import type { SpanBatch } from '../model/batch.js';
 
-export interface ConvertOptions {
+interface ConvertOptions {
   from?: string;
   to: string;
   input?: string;

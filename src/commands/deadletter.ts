@@ -35,7 +35,7 @@ async function remove(d: Dead): Promise<void> {
   await unlink(d.path.replace(/\.batch$/, '.json')).catch(() => undefined);
 }
 
-export interface DeadLetterOptions extends Flags {
+interface DeadLetterOptions extends Flags {
   upstream?: string;
   id?: string;
 }
@@ -54,7 +54,16 @@ export async function deadletter(action: string, o: DeadLetterOptions, out: (lin
         return 0;
       }
       out(['UPSTREAM', 'ID', 'SPANS', 'AT', 'REASON'].join('\t'));
-      for (const d of dead) out([d.upstream, d.id, String(d.reason.spans ?? '?'), String(d.reason.at ?? ''), String(d.reason.reason ?? '') + (d.reason.response ? ` ${String(d.reason.response).slice(0, 120)}` : '')].join('\t'));
+      for (const d of dead)
+        out(
+          [
+            d.upstream,
+            d.id,
+            String(d.reason.spans ?? '?'),
+            String(d.reason.at ?? ''),
+            String(d.reason.reason ?? '') + (d.reason.response ? ` ${String(d.reason.response).slice(0, 120)}` : ''),
+          ].join('\t'),
+        );
       return 0;
     }
     case 'purge': {

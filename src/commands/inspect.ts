@@ -48,7 +48,15 @@ function messages(v: unknown): Array<{ role: string; content: string }> {
     const o = (m ?? {}) as Obj;
     const inContent = callsInContent(o.content);
     const calls = (inContent ?? (Array.isArray(o.tool_calls) ? (o.tool_calls as Obj[]) : [])).map(callText);
-    const text = inContent ? '' : typeof o.content === 'string' ? o.content : Array.isArray(o.content) ? (o.content as Obj[]).map(partText).join(' ') : o.content === undefined || o.content === null ? '' : JSON.stringify(o.content);
+    const text = inContent
+      ? ''
+      : typeof o.content === 'string'
+        ? o.content
+        : Array.isArray(o.content)
+          ? (o.content as Obj[]).map(partText).join(' ')
+          : o.content === undefined || o.content === null
+            ? ''
+            : JSON.stringify(o.content);
     const content = [text, ...(calls.length ? [`[tool calls: ${calls.join(', ')}]`] : [])].filter(Boolean).join(' ');
     return { role: String(o.role ?? (o.tool_call_id ? 'tool' : '')), content };
   });

@@ -12,7 +12,7 @@ import { httpSender } from '../forward/sender.js';
 import { decodeFile } from '../wire/files.js';
 import type { InputFormat } from '../wire/formats.js';
 
-export interface ReplayOptions {
+interface ReplayOptions {
   to: 'weave' | 'langtrace' | 'otlp';
   url: string;
   inputs: string[];
@@ -31,7 +31,7 @@ interface Checkpoint {
   files: Record<string, { size: number; mtimeMs: number; done: number }>;
 }
 
-export interface ReplaySummary {
+interface ReplaySummary {
   spans: number;
   sent: number;
   skipped: number;
@@ -63,7 +63,7 @@ export function chunk(batches: SpanBatch[], max: number): SpanBatch[] {
   for (const b of batches)
     for (const rs of b.resourceSpans)
       for (const ss of rs.scopeSpans)
-        for (let i = 0; i < ss.spans.length; ) {
+        for (let i = 0; i < ss.spans.length;) {
           const take = Math.min(max - n, ss.spans.length - i);
           const spans = ss.spans.slice(i, i + take);
           let r = cur.find((x) => x.resource === rs.resource);
@@ -82,7 +82,7 @@ async function saveCheckpoint(path: string, cp: Checkpoint): Promise<void> {
   await rename(path + '.tmp', path);
 }
 
-export interface Progress {
+interface Progress {
   update(done: number, total: number, spansPerSec: number): void;
   /** A line that must be seen now (the backend cannot be reached, and when the next try is). */
   note(line: string): void;

@@ -32,7 +32,7 @@ type RawUpstream = Raw & { name?: string; type?: string; auth?: Raw };
  * environment, so a key can live in a Secret rather than the file. An unset variable without a
  * default is an error naming it; `$${…}` stays literal.
  */
-export function expandEnv(text: string, env: NodeJS.ProcessEnv, where: string): string {
+function expandEnv(text: string, env: NodeJS.ProcessEnv, where: string): string {
   return text.replace(/\$(\$?)\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, escaped: string, name: string, fallback: string | undefined) => {
     if (escaped) return whole.slice(1);
     const v = env[name];
@@ -102,7 +102,10 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   pick(flags.grpcListen, 'TRACEBRIDGE_GRPC_LISTEN', 'grpcListen');
   const workers = flags.workers ?? env.TRACEBRIDGE_WORKERS;
   if (workers !== undefined && workers !== '') raw.workers = /^\d+$/.test(workers) ? Number(workers) : workers;
-  if (env.TRACEBRIDGE_INBOUND_KEYS) raw.inboundKeys = env.TRACEBRIDGE_INBOUND_KEYS.split(',').map((s) => s.trim()).filter(Boolean);
+  if (env.TRACEBRIDGE_INBOUND_KEYS)
+    raw.inboundKeys = env.TRACEBRIDGE_INBOUND_KEYS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
 
   shortcut(ups, 'weave', flags.weave ?? env.TRACEBRIDGE_WEAVE_URL);
   shortcut(ups, 'langtrace', flags.langtrace ?? env.TRACEBRIDGE_LANGTRACE_URL);

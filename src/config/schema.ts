@@ -14,7 +14,10 @@ const hostPort = z
     return { host, port };
   });
 
-const url = z.string().url().refine((u) => /^https?:/.test(u), 'expected an http(s) URL');
+const url = z
+  .string()
+  .url()
+  .refine((u) => /^https?:/.test(u), 'expected an http(s) URL');
 
 const retry = z
   .object({
@@ -54,7 +57,10 @@ export const upstreamSchema = z
     /** langtrace only: its native span array (best fidelity) or its OTLP/JSON mode. */
     format: z.enum(['native', 'otlp-json']).default('native'),
     /** weave only: ENTITY/PROJECT. */
-    project: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected ENTITY/PROJECT').optional(),
+    project: z
+      .string()
+      .regex(/^[^/\s]+\/[^/\s]+$/, 'expected ENTITY/PROJECT')
+      .optional(),
     gzip: z.boolean().optional(),
     timeoutMs: z.number().int().positive().default(30_000),
     headers: z.record(z.string()).default({}),
@@ -63,15 +69,27 @@ export const upstreamSchema = z
     queue: z
       .object({
         maxBatches: z.number().int().positive().default(1000),
-        maxBytes: z.number().int().positive().default(512 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(512 * 1024 * 1024),
         /** Batches older than this go to the dead-letter folder instead of being sent. */
-        maxAgeMs: z.number().int().positive().default(24 * 60 * 60 * 1000),
+        maxAgeMs: z
+          .number()
+          .int()
+          .positive()
+          .default(24 * 60 * 60 * 1000),
         concurrency: z.number().int().positive().max(64).default(4),
         /**
          * Bytes of this upstream's recent batches kept in memory: sent without reading back, and
          * (ack: queue) not written to the queue at all while the upstream keeps up (0: always written).
          */
-        memoryBytes: z.number().int().nonnegative().default(4 * 1024 * 1024),
+        memoryBytes: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(4 * 1024 * 1024),
         /**
          * When this queue (or its disk budget) is full: `spill` keeps the copy in the dead-letter
          * folder and answers for the other upstreams; `refuse` answers 429. Default: spill with
@@ -97,7 +115,11 @@ export const configSchema = z
     dataDir: z.string().min(1).default('./tracebridge-data'),
     maxBodyBytes: z.number().int().positive().default(DEFAULT_MAX_BODY),
     /** Bytes of request bodies being read or waiting, across all requests; past it new ones get 503. */
-    maxBodyBytesInFlight: z.number().int().positive().default(3 * DEFAULT_MAX_BODY),
+    maxBodyBytesInFlight: z
+      .number()
+      .int()
+      .positive()
+      .default(3 * DEFAULT_MAX_BODY),
     /** Open client connections at most; more are refused by the listener. */
     maxConnections: z.number().int().positive().default(1024),
     /** A request must arrive whole (headers and body) within this time, or its connection is closed. */
@@ -113,7 +135,11 @@ export const configSchema = z
     /** ack: upstream: how long a client waits for the upstreams before a 503. */
     ackTimeoutMs: z.number().int().positive().default(15_000),
     /** A client's retry of the same request within this window is not queued twice. */
-    dedupWindowMs: z.number().int().nonnegative().default(10 * 60 * 1000),
+    dedupWindowMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(10 * 60 * 1000),
     /** Worker threads for decoding and translation (0: in the request thread). */
     workers: z.number().int().min(0).max(64).default(0),
     /** Keys clients must present to the proxy itself (none: open). */
@@ -121,7 +147,10 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     upstreams: z.array(upstreamSchema).default([]),
     mappings: z
-      .object({ read: z.record(z.record(z.union([z.string(), z.array(z.string()), z.null()]))).optional(), write: z.record(z.record(z.union([z.array(z.string()), z.null()]))).optional() })
+      .object({
+        read: z.record(z.record(z.union([z.string(), z.array(z.string()), z.null()]))).optional(),
+        write: z.record(z.record(z.union([z.array(z.string()), z.null()]))).optional(),
+      })
       .strict()
       .optional(),
   })
@@ -130,7 +159,11 @@ export const configSchema = z
     const names = c.upstreams.map((u) => u.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) ctx.addIssue({ code: 'custom', message: `two upstreams are named "${dup}"` });
-    if (c.maxBodyBytesInFlight < c.maxBodyBytes) ctx.addIssue({ code: 'custom', message: `maxBodyBytesInFlight (${c.maxBodyBytesInFlight}) is below maxBodyBytes (${c.maxBodyBytes}): no request of the largest size could be read` });
+    if (c.maxBodyBytesInFlight < c.maxBodyBytes)
+      ctx.addIssue({
+        code: 'custom',
+        message: `maxBodyBytesInFlight (${c.maxBodyBytesInFlight}) is below maxBodyBytes (${c.maxBodyBytes}): no request of the largest size could be read`,
+      });
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -3,10 +3,6 @@ import type { AnyValue, Attributes } from '../model/batch.js';
 import { toPlain } from '../model/values.js';
 import type { ScalarType, ScalarValue } from './record.js';
 
-export function plainOf(v: AnyValue | undefined): unknown {
-  return v === undefined ? undefined : toPlain(v);
-}
-
 export function asString(v: AnyValue | undefined): string | undefined {
   if (!v) return undefined;
   if (v.type === 'string') return v.value;
@@ -24,7 +20,7 @@ export function asNumber(v: AnyValue | undefined): number | undefined {
   return undefined;
 }
 
-export function asBool(v: AnyValue | undefined): boolean | undefined {
+function asBool(v: AnyValue | undefined): boolean | undefined {
   if (!v) return undefined;
   if (v.type === 'bool') return v.value;
   if (v.type === 'string' && (v.value === 'true' || v.value === 'false')) return v.value === 'true';
@@ -103,7 +99,7 @@ export const json = (value: unknown): AnyValue => ({ type: 'string', value: JSON
  * Collects flattened list attributes `<prefix>.<i>.<rest>` into one map of rest → value per
  * index, in index order, with the keys they came from. Gaps are skipped.
  */
-export function indexed(attrs: Attributes, prefix: string): { items: Map<string, AnyValue>[]; keys: string[] } {
+function indexed(attrs: Attributes, prefix: string): { items: Map<string, AnyValue>[]; keys: string[] } {
   const byIndex = new Map<number, Map<string, AnyValue>>();
   const keys: string[] = [];
   const p = prefix + '.';

@@ -21,13 +21,18 @@ const keyFlags = memoByKey((key: string): number => {
   else if (key.startsWith('traceloop.') || key === 'llm.request.type' || key.startsWith('llm.usage.') || key === 'llm.is_streaming' || key === 'gen_ai.is_streaming')
     f |= OPENLLMETRY;
   if (INDEXED.test(key)) f |= INDEXED_LLM;
-  if (key.startsWith('llm.input_messages.') || key.startsWith('llm.output_messages.') || key.startsWith('llm.token_count.') || key === 'llm.model_name')
-    f |= OI_SHAPE;
+  if (key.startsWith('llm.input_messages.') || key.startsWith('llm.output_messages.') || key.startsWith('llm.token_count.') || key === 'llm.model_name') f |= OI_SHAPE;
   if (key === 'ai.operationId' || key === 'ai.model.id' || key === 'ai.toolCall.name' || key === 'ai.prompt' || key === 'ai.prompt.messages') f |= VERCEL;
   if (key === 'input.value' || key === 'output.value') f |= GENERIC_IO;
   if (key.startsWith('gen_ai.')) {
     f |= GENAI;
-    if (key === 'gen_ai.input.messages' || key === 'gen_ai.output.messages' || key === 'gen_ai.provider.name' || key === 'gen_ai.system_instructions' || key === 'gen_ai.tool.definitions')
+    if (
+      key === 'gen_ai.input.messages' ||
+      key === 'gen_ai.output.messages' ||
+      key === 'gen_ai.provider.name' ||
+      key === 'gen_ai.system_instructions' ||
+      key === 'gen_ai.tool.definitions'
+    )
       f |= CURRENT;
   }
   return f;
@@ -50,7 +55,7 @@ export function detect(attrs: Attributes, scopeName = '', eventNames: string[] =
   // The AI SDK's step spans carry gen_ai.* keys too; its ai.* keys are the fuller record.
   if (flags & VERCEL) return 'vercel-ai';
   // Langtrace's documented dialect and its legacy SDKs use un-indexed JSON strings.
-  if (attrs.get('llm.request.messages')?.type === 'string' || attrs.has('llm.vendor') && !indexedLlm) return 'langtrace-docs';
+  if (attrs.get('llm.request.messages')?.type === 'string' || (attrs.has('llm.vendor') && !indexedLlm)) return 'langtrace-docs';
   if (attrs.get('llm.prompts')?.type === 'string' || attrs.has('llm.token.counts') || attrs.has('llm.model')) return 'langtrace-legacy';
   if (openllmetry) return 'openllmetry';
   if (/^(@arizeai\/openinference|openinference\.instrumentation)/.test(scopeName)) return 'openinference';
@@ -66,16 +71,7 @@ export function detect(attrs: Attributes, scopeName = '', eventNames: string[] =
 }
 
 /** Reading order: the detected convention first, the others after it to fill what it lacks. */
-export const FALLBACK_ORDER: Convention[] = [
-  'otel-genai',
-  'openinference',
-  'openllmetry',
-  'langtrace',
-  'otel-genai-legacy',
-  'langtrace-docs',
-  'langtrace-legacy',
-  'vercel-ai',
-];
+const FALLBACK_ORDER: Convention[] = ['otel-genai', 'openinference', 'openllmetry', 'langtrace', 'otel-genai-legacy', 'langtrace-docs', 'langtrace-legacy', 'vercel-ai'];
 
 const ORDERS = new Map<Convention | undefined, readonly Convention[]>();
 

@@ -4,16 +4,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../wire/proto.js';
 import { SCALAR_FIELDS, type ScalarField } from './record.js';
 
-export const CONVENTIONS = [
-  'otel-genai',
-  'otel-genai-legacy',
-  'openinference',
-  'openllmetry',
-  'langtrace',
-  'langtrace-legacy',
-  'langtrace-docs',
-  'vercel-ai',
-] as const;
+export const CONVENTIONS = ['otel-genai', 'otel-genai-legacy', 'openinference', 'openllmetry', 'langtrace', 'langtrace-legacy', 'langtrace-docs', 'vercel-ai'] as const;
 export type Convention = (typeof CONVENTIONS)[number];
 
 export const PROFILES = ['weave', 'langtrace', 'otel-genai', 'openinference'] as const;
@@ -43,8 +34,7 @@ function isField(f: unknown): f is ScalarField {
 }
 
 function check<T extends string>(name: string, allowed: readonly T[], where: string): T {
-  if (!(allowed as readonly string[]).includes(name))
-    throw new MappingError(`${where}: unknown name "${name}" (expected one of: ${allowed.join(', ')})`);
+  if (!(allowed as readonly string[]).includes(name)) throw new MappingError(`${where}: unknown name "${name}" (expected one of: ${allowed.join(', ')})`);
   return name as T;
 }
 

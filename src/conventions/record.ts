@@ -196,4 +196,3 @@ export function fieldGetter(field: ScalarField): (call: LlmCall) => ScalarValue 
 export function setField(call: LlmCall, field: ScalarField, value: ScalarValue): void {
   ACCESS[field][1](call, value);
 }
-

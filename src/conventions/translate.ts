@@ -7,7 +7,7 @@ import { writeCall } from './write/index.js';
 import { memoByKey } from './memo.js';
 
 /** Where an original key goes when it would clash with a written one (Weave rejects a key that is both a JSON string and a dotted parent). */
-export const RENAMED_PREFIX = 'tracebridge.original.';
+const RENAMED_PREFIX = 'tracebridge.original.';
 
 export interface TranslateStats {
   /** Spans per detected convention ('none' for spans with no LLM convention). */
@@ -30,13 +30,7 @@ function readOnce(span: Span, scopeName: string, mappings: Mappings, reads: Shar
   return result;
 }
 
-export function translateSpan(
-  span: Span,
-  scopeName: string,
-  profile: Profile,
-  mappings: Mappings,
-  reads?: SharedReads,
-): { span: Span; convention: Convention | undefined } {
+export function translateSpan(span: Span, scopeName: string, profile: Profile, mappings: Mappings, reads?: SharedReads): { span: Span; convention: Convention | undefined } {
   const { convention, ctx } = readOnce(span, scopeName, mappings, reads);
   if (convention === undefined) return { span, convention };
   const w = writeCall(profile, ctx.call, mappings, span);
@@ -105,21 +99,19 @@ function clashChecker(profile: Profile, written: Attributes, mappings: Mappings)
 
 export function translateBatch(batch: SpanBatch, profile: Profile, mappings: Mappings = loadMappings(), stats?: TranslateStats, reads?: SharedReads): SpanBatch {
   return {
-    resourceSpans: batch.resourceSpans.map(
-      (rs): ResourceSpans => ({
-        ...rs,
-        scopeSpans: rs.scopeSpans.map((ss) => ({
-          ...ss,
-          spans: ss.spans.map((s) => {
-            const r = translateSpan(s, ss.scope.name, profile, mappings, reads);
-            if (stats) {
-              const c = r.convention ?? 'none';
-              stats.conventions.set(c, (stats.conventions.get(c) ?? 0) + 1);
-            }
-            return r.span;
-          }),
-        })),
-      }),
-    ),
+    resourceSpans: batch.resourceSpans.map((rs): ResourceSpans => ({
+      ...rs,
+      scopeSpans: rs.scopeSpans.map((ss) => ({
+        ...ss,
+        spans: ss.spans.map((s) => {
+          const r = translateSpan(s, ss.scope.name, profile, mappings, reads);
+          if (stats) {
+            const c = r.convention ?? 'none';
+            stats.conventions.set(c, (stats.conventions.get(c) ?? 0) + 1);
+          }
+          return r.span;
+        }),
+      })),
+    })),
   };
 }

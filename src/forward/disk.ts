@@ -23,7 +23,8 @@ export async function probeDataDir(dataDir: string): Promise<void> {
     await unlink(probe);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.message;
+    const why =
+      e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.message;
     throw new DiskError(`data dir ${dataDir} cannot hold the queue: ${why} (${e.code ?? 'error'})`);
   }
 }

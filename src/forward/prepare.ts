@@ -34,7 +34,7 @@ export function endpointUrl(u: UpstreamConfig): string {
   return url.toString();
 }
 
-export const DEFAULT_CONVENTION = { weave: 'weave', langtrace: 'langtrace', otlp: 'otel-genai', sink: 'none' } as const;
+const DEFAULT_CONVENTION = { weave: 'weave', langtrace: 'langtrace', otlp: 'otel-genai', sink: 'none' } as const;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';

@@ -1,9 +1,9 @@
 // The retry policy as one small pure unit: what to retry, and how long to wait.
 import type { RetryConfig } from '../config/schema.js';
 
-export type Verdict = 'ok' | 'retry' | 'permanent';
+type Verdict = 'ok' | 'retry' | 'permanent';
 
-export interface Outcome {
+interface Outcome {
   status?: number;
   /** A connection failure or timeout (no HTTP answer). */
   error?: Error;
@@ -25,7 +25,7 @@ const LOCAL = new Set([
   'ERR_UNESCAPED_CHARACTERS',
 ]);
 
-export function isLocalError(err: Error | undefined): boolean {
+function isLocalError(err: Error | undefined): boolean {
   let e: (Error & { code?: string; cause?: unknown }) | undefined = err;
   for (let depth = 0; e && depth < 3; depth++, e = e.cause as typeof e) if (e.code && LOCAL.has(e.code)) return true;
   return false;

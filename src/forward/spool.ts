@@ -8,7 +8,7 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 
 import { join } from 'node:path';
 import type { Delivery, OutRequest } from './prepare.js';
 
-export interface SpoolLimits {
+interface SpoolLimits {
   maxBatches: number;
   maxBytes: number;
 }
@@ -98,8 +98,14 @@ export function bodyBytes(d: Delivery): number {
   return n;
 }
 
-export function serialise(d: Delivery, createdAt = Date.now()): Buffer[] {
-  const header = { v: 1, spans: d.spans, createdAt, ...(d.credential ? { credential: d.credential } : {}), requests: d.requests.map((r) => ({ headers: r.headers, length: r.body.length })) };
+function serialise(d: Delivery, createdAt = Date.now()): Buffer[] {
+  const header = {
+    v: 1,
+    spans: d.spans,
+    createdAt,
+    ...(d.credential ? { credential: d.credential } : {}),
+    requests: d.requests.map((r) => ({ headers: r.headers, length: r.body.length })),
+  };
   return [Buffer.from(JSON.stringify(header) + '\n'), ...d.requests.map((r) => r.body)];
 }
 
@@ -377,7 +383,12 @@ export class Spool {
     e.kept = undefined;
     this.bytes -= e.bytes;
     // A held batch's bytes count its bodies only: what the folder now holds is read back.
-    return (await stat(join(deadDir, e.file)).then((st) => st.size, () => e.bytes)) + Buffer.byteLength(note);
+    return (
+      (await stat(join(deadDir, e.file)).then(
+        (st) => st.size,
+        () => e.bytes,
+      )) + Buffer.byteLength(note)
+    );
   }
 }
 
@@ -395,7 +406,11 @@ export async function writeDeadLetter(d: Delivery, name: string, deadDir: string
 export async function folderBytes(dir: string): Promise<number> {
   const files = await readdir(dir).catch(() => [] as string[]);
   let n = 0;
-  for (const f of files) n += await stat(join(dir, f)).then((s) => s.size, () => 0);
+  for (const f of files)
+    n += await stat(join(dir, f)).then(
+      (s) => s.size,
+      () => 0,
+    );
   return n;
 }
 

@@ -23,11 +23,11 @@ export function queueDir(dataDir: string, upstream: string): string {
   return join(dataDir, 'queue', upstream);
 }
 
-export function deadLetterDir(dataDir: string, upstream: string): string {
+function deadLetterDir(dataDir: string, upstream: string): string {
   return join(dataDir, 'deadletter', upstream);
 }
 
-export function deliveredDir(dataDir: string, upstream: string): string {
+function deliveredDir(dataDir: string, upstream: string): string {
   return join(dataDir, 'delivered', upstream);
 }
 
@@ -133,7 +133,10 @@ export class Upstream {
   }
 
   private diskError(batches: number, err?: NodeJS.ErrnoException): void {
-    this.log.error({ upstream: this.name, batches, code: err?.code, err: err?.message, dataDir: this.spool.dir }, 'cannot write to the queue; the batches stay journalled and are retried');
+    this.log.error(
+      { upstream: this.name, batches, code: err?.code, err: err?.message, dataDir: this.spool.dir },
+      'cannot write to the queue; the batches stay journalled and are retried',
+    );
   }
 
   private async spillLate(): Promise<void> {
@@ -232,7 +235,12 @@ export class Upstream {
         await this.spool.done(entry);
         return;
       case 'rejected':
-        await this.keepDead(entry, d.spans, { reason: result.status ? `HTTP ${result.status}` : result.body, status: result.status, response: result.body.slice(0, 2000), spans: d.spans });
+        await this.keepDead(entry, d.spans, {
+          reason: result.status ? `HTTP ${result.status}` : result.body,
+          status: result.status,
+          response: result.body.slice(0, 2000),
+          spans: d.spans,
+        });
         return;
       case 'gave-up':
         await this.keepDead(entry, d.spans, { reason: result.reason, spans: d.spans });

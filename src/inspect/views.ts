@@ -56,7 +56,7 @@ export function weaveView(attrs: Obj) {
   };
 }
 
-export interface LangtraceEvent {
+interface LangtraceEvent {
   name: string;
   attributes?: Obj;
 }

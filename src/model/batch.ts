@@ -15,7 +15,7 @@ export type AnyValue =
 /** Attributes keep insertion order; a repeated key keeps its last value. */
 export type Attributes = Map<string, AnyValue>;
 
-export const SpanKind = {
+const SpanKind = {
   UNSPECIFIED: 0,
   INTERNAL: 1,
   SERVER: 2,
@@ -24,7 +24,7 @@ export const SpanKind = {
   CONSUMER: 5,
 } as const;
 
-export const StatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
+const StatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
 
 export interface SpanEvent {
   timeUnixNano: bigint;
@@ -120,4 +120,3 @@ export function spanCount(batch: SpanBatch): number {
   for (const rs of batch.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
   return n;
 }
-

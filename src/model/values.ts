@@ -49,7 +49,7 @@ export function toPlain(v: AnyValue): unknown {
 }
 
 /** A number when it fits exactly, else the decimal string (JSON cannot carry it as a number). */
-export function bigintToNumber(v: bigint): number | string {
+function bigintToNumber(v: bigint): number | string {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
 }
 
@@ -86,7 +86,10 @@ export function normaliseId(text: string, kind: IdKind): { id: string; repaired:
 }
 
 function repairId(text: string, bytes: number): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, bytes * 2);
+  return createHash('sha256')
+    .update(text)
+    .digest('hex')
+    .slice(0, bytes * 2);
 }
 
 /** Bytes from protobuf as an id: the right length gives hex; any other length is repaired like text. */

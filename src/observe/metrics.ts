@@ -9,9 +9,19 @@ export function createMetrics() {
     registry,
     requests: new Counter({ name: 'tracebridge_requests_total', help: 'Inbound trace requests by path and status.', labelNames: ['path', 'status'], registers: [registry] }),
     spansReceived: new Counter({ name: 'tracebridge_spans_received_total', help: 'Spans accepted, by detected convention.', labelNames: ['convention'], registers: [registry] }),
-    spansRejectedInbound: new Counter({ name: 'tracebridge_spans_refused_total', help: 'Spans refused at the door (bad input, full queue, auth).', labelNames: ['reason'], registers: [registry] }),
+    spansRejectedInbound: new Counter({
+      name: 'tracebridge_spans_refused_total',
+      help: 'Spans refused at the door (bad input, full queue, auth).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     spansForwarded: new Counter({ name: 'tracebridge_spans_forwarded_total', help: 'Spans delivered, per upstream.', labelNames: ['upstream'], registers: [registry] }),
-    spansRejected: new Counter({ name: 'tracebridge_spans_rejected_total', help: 'Spans an upstream rejected for good or that ran out of retries.', labelNames: ['upstream', 'reason'], registers: [registry] }),
+    spansRejected: new Counter({
+      name: 'tracebridge_spans_rejected_total',
+      help: 'Spans an upstream rejected for good or that ran out of retries.',
+      labelNames: ['upstream', 'reason'],
+      registers: [registry],
+    }),
     spansDropped: new Counter({
       name: 'tracebridge_spans_dropped_total',
       help: 'Spans answered for other upstreams but dropped for this one: its queue was full and its disk budget spent.',
@@ -32,14 +42,26 @@ export function createMetrics() {
       registers: [registry],
     }),
     queueDepth: new Gauge({ name: 'tracebridge_queue_depth', help: 'Batches waiting per upstream.', labelNames: ['upstream'], registers: [registry] }),
-    requestSeconds: new Histogram({ name: 'tracebridge_request_duration_seconds', help: 'Inbound request handling time.', labelNames: ['path'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
+    requestSeconds: new Histogram({
+      name: 'tracebridge_request_duration_seconds',
+      help: 'Inbound request handling time.',
+      labelNames: ['path'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
     journalSeconds: new Histogram({
       name: 'tracebridge_journal_write_seconds',
       help: "Writing an answered request to the journal (write, fsync, rename, directory fsync): what a client waits for besides decoding; the disk's fsync latency shows here.",
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
-    upstreamSeconds: new Histogram({ name: 'tracebridge_upstream_duration_seconds', help: 'Upstream request latency.', labelNames: ['upstream'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
+    upstreamSeconds: new Histogram({
+      name: 'tracebridge_upstream_duration_seconds',
+      help: 'Upstream request latency.',
+      labelNames: ['upstream'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
   };
   return m;
 }

@@ -39,8 +39,9 @@ export function authorize(inboundKeys: readonly string[], inbound: InboundCreden
 const UNSENDABLE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** A credential that cannot travel in an HTTP header is refused here, not retried later. */
-export function checkSendable(inbound: InboundCredentials): void {
-  if (inbound.key !== undefined && UNSENDABLE.test(inbound.key)) throw new HttpError(400, 'the API key holds characters that cannot be sent in an HTTP header (a line break or control character)');
+function checkSendable(inbound: InboundCredentials): void {
+  if (inbound.key !== undefined && UNSENDABLE.test(inbound.key))
+    throw new HttpError(400, 'the API key holds characters that cannot be sent in an HTTP header (a line break or control character)');
   if (inbound.project !== undefined && UNSENDABLE.test(inbound.project)) throw new HttpError(400, 'the project_id header holds characters that cannot be sent in an HTTP header');
 }
 
@@ -60,7 +61,7 @@ export function fingerprint(path: string, h: IncomingMessage['headers'], body: B
  * Bytes of request bodies being read or held, across all requests: past the budget a new request
  * is refused before its body is read, so many large bodies at once cannot exhaust memory.
  */
-export class BodyBudget {
+class BodyBudget {
   private used = 0;
   constructor(readonly max: number) {}
 
@@ -120,14 +121,14 @@ export function readBody(req: IncomingMessage, max: number, budget: BodyBudget):
   });
 }
 
-export type KeyVerdict = 'accepted' | 'refused';
+type KeyVerdict = 'accepted' | 'refused';
 
 /**
  * What each upstream said of the callers' keys it was given (drop-in and passthrough): while a
  * key is unproven its client waits for the upstream's answer, so a wrong key hears 401 at once;
  * a proven key goes at queue speed. Keys are held only as hashes.
  */
-export class KeyVerdicts {
+class KeyVerdicts {
   private readonly cache = new LRUCache<string, KeyVerdict>({ max: 10_000, ttl: 60 * 60 * 1000 });
 
   private id(upstream: string, key: string): string {
@@ -211,7 +212,9 @@ export class Admission {
     if (refusing.length || (full.length && full.length === todo.length)) {
       const blocked = refusing.length ? refusing : full;
       const disk = blocked.every((u) => u.full === 'dead letters use the disk budget');
-      throw new HttpError(disk ? 507 : 429, `${disk ? 'disk budget spent by dead letters' : 'queue full'} for upstream ${blocked.map((u) => u.name).join(', ')}; retry later`, { 'retry-after': RETRY_AFTER_S });
+      throw new HttpError(disk ? 507 : 429, `${disk ? 'disk budget spent by dead letters' : 'queue full'} for upstream ${blocked.map((u) => u.name).join(', ')}; retry later`, {
+        'retry-after': RETRY_AFTER_S,
+      });
     }
     return full;
   }

@@ -10,11 +10,14 @@ function wait(waiters: Array<() => void>, ms: number): Promise<void> {
       clearTimeout(timer);
       r();
     };
-    const timer = setTimeout(() => {
-      const i = waiters.indexOf(wake);
-      if (i >= 0) waiters.splice(i, 1);
-      r();
-    }, Math.min(ms, 2 ** 31 - 1));
+    const timer = setTimeout(
+      () => {
+        const i = waiters.indexOf(wake);
+        if (i >= 0) waiters.splice(i, 1);
+        r();
+      },
+      Math.min(ms, 2 ** 31 - 1),
+    );
     waiters.push(wake);
   });
 }

@@ -6,10 +6,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { encodeExportResponseProto } from '../wire/otlp-proto.js';
 import { encodeRetryStatus } from '../wire/proto.js';
 
-export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 /** What the ingest path answers: spans dropped for lack of ids, or an error with an HTTP status. */
-export type Ingest = (headers: IncomingHttpHeaders, raw: Buffer, path: string) => Promise<{ rejected: number }>;
+type Ingest = (headers: IncomingHttpHeaders, raw: Buffer, path: string) => Promise<{ rejected: number }>;
 
 /** An HTTP status → the gRPC code OTLP gives it; retryable ones get RetryInfo. */
 function codeOf(status: number): grpc.status {
@@ -28,7 +28,7 @@ function headersOf(md: grpc.Metadata): IncomingHttpHeaders {
   return h;
 }
 
-export interface GrpcReceiver {
+interface GrpcReceiver {
   listen(host: string, port: number): Promise<number>;
   close(): Promise<void>;
 }

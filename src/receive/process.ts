@@ -42,7 +42,7 @@ function dropIdless(batch: SpanBatch): { batch: SpanBatch; rejected: number } {
   return { batch, rejected };
 }
 
-export interface Decoded {
+interface Decoded {
   batch: SpanBatch;
   spans: number;
   rejected: number;
@@ -57,7 +57,7 @@ function senderCount(config: Config): number {
   return config.upstreams.filter((u) => u.type !== 'sink').length;
 }
 
-export function decodeRequest(config: Config, input: ProcessInput): Decoded {
+function decodeRequest(config: Config, input: ProcessInput): Decoded {
   const body = decompress(input.raw, input.contentEncoding, config.maxBodyBytes);
   const format = chooseFormat(input.dialect, input.contentType, input.userAgent, body);
   const { batch, rejected } = dropIdless(decode(format, body));

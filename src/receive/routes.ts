@@ -2,8 +2,8 @@
 import { DecodeError } from '../wire/errors.js';
 import type { InputFormat } from '../wire/formats.js';
 
-export const OTLP_PATHS = new Set(['/v1/traces', '/otel/v1/traces', '/agents/otel/v1/traces', '/traces/otel/v1/traces']);
-export const LANGTRACE_PATH = '/api/trace';
+const OTLP_PATHS = new Set(['/v1/traces', '/otel/v1/traces', '/agents/otel/v1/traces', '/traces/otel/v1/traces']);
+const LANGTRACE_PATH = '/api/trace';
 
 export type Dialect = 'otlp' | 'langtrace';
 

@@ -172,7 +172,8 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     const held: Array<[Upstream, Delivery]> = [];
     const written: Array<[Upstream, Delivery]> = [];
     for (const p of deliveries) {
-      if (a.overflow?.has(p[0].name)) await p[0].overflow(p[1], name).catch((e: Error) => log.error({ upstream: p[0].name, err: e.message }, 'cannot write a dead letter; batch dropped for this upstream'));
+      if (a.overflow?.has(p[0].name))
+        await p[0].overflow(p[1], name).catch((e: Error) => log.error({ upstream: p[0].name, err: e.message }, 'cannot write a dead letter; batch dropped for this upstream'));
       else (p[0].canHold(bodyBytes(p[1])) ? held : written).push(p);
     }
     const queued = await enqueue(written, name, a.places);
@@ -253,11 +254,16 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   async function forward(input: ProcessInput, done: Set<string>, fp: string | undefined, path: string): Promise<{ rejected: number }> {
     const { spans, rejected, format, conventions, deliveries } = pool ? await pool.run(input) : processRequest(config, mappings, input);
     if (spans === 0) return { rejected };
-    const results = await deliverNow(deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]), done, fp);
+    const results = await deliverNow(
+      deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]),
+      done,
+      fp,
+    );
     const refused = results.find(([, r]) => r.kind === 'rejected');
     if (refused) throw rejection(refused[0], refused[1] as Extract<Result, { kind: 'rejected' }>);
     const failed = results.filter(([, r]) => r.kind !== 'delivered');
-    if (failed.length) throw new HttpError(503, `upstream ${failed.map(([u]) => u.name).join(', ')} did not accept the batch in time; retry later`, { 'retry-after': RETRY_AFTER_S });
+    if (failed.length)
+      throw new HttpError(503, `upstream ${failed.map(([u]) => u.name).join(', ')} did not accept the batch in time; retry later`, { 'retry-after': RETRY_AFTER_S });
     logReceived(spans, conventions, format, path);
     return { rejected };
   }
@@ -271,7 +277,11 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   async function prove(input: ProcessInput, todo: Upstream[], done: Set<string>, fp: string | undefined, path: string): Promise<{ rejected: number }> {
     const { spans, rejected, format, conventions, deliveries } = pool ? await pool.run(input) : processRequest(config, mappings, input);
     if (spans === 0) return { rejected };
-    const results = await deliverNow(deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]), done, fp);
+    const results = await deliverNow(
+      deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]),
+      done,
+      fp,
+    );
     for (const [u, r] of results) admission.learn(u, input.inbound, r);
     const refused = results.find(([, r]) => r.kind === 'rejected');
     if (refused) throw rejection(refused[0], refused[1] as Extract<Result, { kind: 'rejected' }>);
@@ -319,7 +329,8 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   /** An error as the client hears it: its status (500 for the unexpected, logged), counted. */
   function refusal(err: unknown, path: string): HttpError {
     const e = err as Error & { status?: number; headers?: Record<string, string> };
-    const known = err instanceof HttpError || err instanceof DecodeError || err instanceof CredentialError || err instanceof PrepareError || (err instanceof TaskError && err.known);
+    const known =
+      err instanceof HttpError || err instanceof DecodeError || err instanceof CredentialError || err instanceof PrepareError || (err instanceof TaskError && err.known);
     const status = known ? (e.status ?? 400) : 500;
     if (!known) log.error({ err: e.message, stack: e.stack, path }, 'unexpected error handling a trace request');
     else log.info({ status, reason: e.message, path }, 'trace request refused');
@@ -376,7 +387,8 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     try {
       if (shuttingDown) throw new HttpError(503, 'tracebridge is shutting down', { 'retry-after': RETRY_AFTER_S });
       const inbound = admission.beforeBody({ headers } as IncomingMessage);
-      if (!admission.bodies.take(raw.length)) throw new HttpError(503, `too many request bodies in flight (${admission.bodies.max} bytes); retry later`, { 'retry-after': RETRY_AFTER_S });
+      if (!admission.bodies.take(raw.length))
+        throw new HttpError(503, `too many request bodies in flight (${admission.bodies.max} bytes); retry later`, { 'retry-after': RETRY_AFTER_S });
       held = raw.length;
       const out = await ingest(headers, inbound, raw, 'otlp', path);
       finish(200);
@@ -402,7 +414,11 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       const n = Object.keys(full).length;
       // Not ready when a full upstream would refuse requests (a spilling one still takes them for the others).
       const refusing = upstreams.some((u) => u.full && (admission.whenFull(u) === 'refuse' || n === upstreams.length));
-      return json(res, refusing ? 503 : 200, n ? { status: refusing ? 'queues full' : 'ready, some queues full (their copies go to dead letters)', upstreams: full } : { status: 'ready' });
+      return json(
+        res,
+        refusing ? 503 : 200,
+        n ? { status: refusing ? 'queues full' : 'ready, some queues full (their copies go to dead letters)', upstreams: full } : { status: 'ready' },
+      );
     }
     // Every other path asks for the proxy's own key, when it has any.
     let inbound: InboundCredentials | undefined;
@@ -425,7 +441,8 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       return void proxy.web(req, res);
     }
     json(res, 404, {
-      error: `no route for ${req.method} ${path}: trace endpoints are POST /v1/traces, /otel/v1/traces, /agents/otel/v1/traces, /traces/otel/v1/traces and /api/trace` +
+      error:
+        `no route for ${req.method} ${path}: trace endpoints are POST /v1/traces, /otel/v1/traces, /agents/otel/v1/traces, /traces/otel/v1/traces and /api/trace` +
         (senders.length > 1 ? '; other paths are passed through only with a single upstream' : ''),
     });
   }
@@ -456,7 +473,9 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       if (!config.inboundKeys.length && !LOOPBACK.test(config.listen.host))
         log.warn(
           { listen: `${config.listen.host}:${config.listen.port}` },
-          'no inbound keys: anyone who can reach this port can send traces' + (admission.passesCallerKeys ? ', and have them sent on with the key they bring' : '') + ' (set TRACEBRIDGE_INBOUND_KEYS)',
+          'no inbound keys: anyone who can reach this port can send traces' +
+            (admission.passesCallerKeys ? ', and have them sent on with the key they bring' : '') +
+            ' (set TRACEBRIDGE_INBOUND_KEYS)',
         );
       if (grpc && config.grpcListen !== 'off') proxyObject.grpcPort = await grpc.listen(config.grpcListen.host, config.grpcListen.port);
       return new Promise((resolve, reject) => {

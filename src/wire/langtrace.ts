@@ -15,8 +15,7 @@ const NS = 1_000_000_000n;
 
 function hrTime(v: unknown, path: string): bigint {
   if (v == null) return 0n;
-  if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0))
-    return BigInt(v[0]) * NS + BigInt(v[1]);
+  if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) return BigInt(v[0]) * NS + BigInt(v[1]);
   throw new DecodeError(`${path}: expected an HrTime [seconds, nanoseconds], got ${JSON.stringify(v)?.slice(0, 40)}`);
 }
 
@@ -80,8 +79,7 @@ function nativeSpan(s: unknown, path: string): { span: Span; resource: Attribute
   const end = s.endTime == null && s.duration != null ? start + hrTime(s.duration, path + '.duration') : hrTime(s.endTime, path + '.endTime');
   const status = isObj(s.status) ? s.status : {};
   const code = status.code;
-  if (code != null && code !== 0 && code !== 1 && code !== 2)
-    throw new DecodeError(`${path}.status.code: expected 0, 1 or 2, got ${JSON.stringify(code)}`);
+  if (code != null && code !== 0 && code !== 1 && code !== 2) throw new DecodeError(`${path}.status.code: expected 0, 1 or 2, got ${JSON.stringify(code)}`);
   const events = s.events == null ? [] : s.events;
   if (!Array.isArray(events)) throw new DecodeError(`${path}.events: expected an array`);
   const links = s.links == null ? [] : s.links;
@@ -130,9 +128,11 @@ function nativeSpan(s: unknown, path: string): { span: Span; resource: Attribute
 }
 
 /** Decodes Langtrace's native span array, grouping spans by resource and scope. */
-export function decodeLangtraceNativeValue(doc: unknown): SpanBatch {
+function decodeLangtraceNativeValue(doc: unknown): SpanBatch {
   if (!Array.isArray(doc))
-    throw new DecodeError(`Langtrace native body: expected a JSON array of spans, got ${isObj(doc) ? 'an object' : typeof doc}${isObj(doc) && 'resourceSpans' in doc ? ' (this is OTLP/JSON: send it with an OpenTelemetry User-Agent or to /v1/traces)' : ''}`);
+    throw new DecodeError(
+      `Langtrace native body: expected a JSON array of spans, got ${isObj(doc) ? 'an object' : typeof doc}${isObj(doc) && 'resourceSpans' in doc ? ' (this is OTLP/JSON: send it with an OpenTelemetry User-Agent or to /v1/traces)' : ''}`,
+    );
   const byResource = new Map<string, ResourceSpans>();
   const batch: SpanBatch = { resourceSpans: [] };
   doc.forEach((raw, i) => {
@@ -173,7 +173,7 @@ function plainObject(a: Attributes): Obj {
 }
 
 /** The native array, shaped as @langtrase/typescript-sdk sends it. */
-export function encodeLangtraceNativeValue(batch: SpanBatch): Obj[] {
+function encodeLangtraceNativeValue(batch: SpanBatch): Obj[] {
   const out: Obj[] = [];
   for (const rs of batch.resourceSpans) {
     const attrs = plainObject(rs.resource.attributes);
@@ -274,4 +274,3 @@ export function encodeLangtraceOtlpJson(batch: SpanBatch): string[] {
     return JSON.stringify(encodeOtlpJsonValue(one, { intsAsNumbers: true }));
   });
 }
-

@@ -131,8 +131,7 @@ function anyValue(v: unknown, path: string, depth: number): AnyValue {
     throw new DecodeError(`${path}.boolValue: expected true or false, got ${describe(x)}`);
   }
   if ((x = field(v, 'bytesValue')) !== undefined) {
-    if (typeof x !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(x))
-      throw new DecodeError(`${path}.bytesValue: expected base64, got ${describe(x)}`);
+    if (typeof x !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(x)) throw new DecodeError(`${path}.bytesValue: expected base64, got ${describe(x)}`);
     return { type: 'bytes', value: new Uint8Array(Buffer.from(x, 'base64')) };
   }
   if ((x = field(v, 'arrayValue')) !== undefined) {
@@ -215,7 +214,7 @@ function span(s: unknown, path: string): Span {
 }
 
 /** Decodes an already parsed OTLP/JSON request body. */
-export function decodeOtlpJsonValue(doc: unknown): SpanBatch {
+function decodeOtlpJsonValue(doc: unknown): SpanBatch {
   if (!isObj(doc)) throw new DecodeError(`OTLP/JSON body: expected an object with "resourceSpans", got ${describe(doc)}`);
   return {
     resourceSpans: list(doc, 'resourceSpans', '').map((rs, i): ResourceSpans => {
@@ -265,7 +264,7 @@ export function decodeOtlpJson(body: Uint8Array | string): SpanBatch {
 
 // ---- encoding (strict OTLP/JSON) ----
 
-export interface JsonEncodeOptions {
+interface JsonEncodeOptions {
   /** Write intValue as a JSON number when it fits exactly (Langtrace sums token counts as numbers). */
   intsAsNumbers?: boolean;
 }
@@ -278,10 +277,7 @@ function encValue(v: AnyValue, o: JsonEncodeOptions): Obj {
       return { boolValue: v.value };
     case 'int':
       return {
-        intValue:
-          o.intsAsNumbers && v.value <= BigInt(Number.MAX_SAFE_INTEGER) && v.value >= BigInt(Number.MIN_SAFE_INTEGER)
-            ? Number(v.value)
-            : v.value.toString(),
+        intValue: o.intsAsNumbers && v.value <= BigInt(Number.MAX_SAFE_INTEGER) && v.value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v.value) : v.value.toString(),
       };
     case 'double':
       return { doubleValue: Number.isFinite(v.value) ? v.value : String(v.value) };
@@ -296,13 +292,13 @@ function encValue(v: AnyValue, o: JsonEncodeOptions): Obj {
   }
 }
 
-export function encAttrs(a: Attributes, o: JsonEncodeOptions = {}): Obj[] {
+function encAttrs(a: Attributes, o: JsonEncodeOptions = {}): Obj[] {
   const out: Obj[] = [];
   for (const [key, value] of a) out.push({ key, value: encValue(value, o) });
   return out;
 }
 
-export function encodeSpanJson(s: Span, o: JsonEncodeOptions = {}): Obj {
+function encodeSpanJson(s: Span, o: JsonEncodeOptions = {}): Obj {
   const out: Obj = {
     traceId: s.traceId,
     spanId: s.spanId,
@@ -361,4 +357,3 @@ export function encodeOtlpJsonValue(batch: SpanBatch, o: JsonEncodeOptions = {})
 export function encodeOtlpJson(batch: SpanBatch): string {
   return JSON.stringify(encodeOtlpJsonValue(batch));
 }
-

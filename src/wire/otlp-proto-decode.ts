@@ -24,7 +24,7 @@ function u64(r: Reader): bigint {
 }
 
 /** protobufjs's Long (or a plain number without long.js) as a signed 64-bit bigint. */
-export function signed64(l: number | { low: number; high: number } | null | undefined): bigint {
+function signed64(l: number | { low: number; high: number } | null | undefined): bigint {
   if (l == null) return 0n;
   if (typeof l === 'number') return BigInt(l);
   return BigInt.asIntN(64, (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0));

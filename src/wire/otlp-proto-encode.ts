@@ -174,14 +174,7 @@ class Measure {
   }
 
   link(l: SpanLink): number {
-    return (
-      this.id(l.traceId) +
-      this.id(l.spanId) +
-      this.str(l.traceState) +
-      this.attributes(l.attributes) +
-      uint32Field(l.droppedAttributesCount) +
-      (l.flags ? 5 : 0)
-    );
+    return this.id(l.traceId) + this.id(l.spanId) + this.str(l.traceState) + this.attributes(l.attributes) + uint32Field(l.droppedAttributesCount) + (l.flags ? 5 : 0);
   }
 
   span(s: Span): number {

@@ -3,11 +3,9 @@
 // response and status messages go through protobufjs reflection.
 import type { SpanBatch } from '../model/batch.js';
 import { DecodeError } from './errors.js';
-import { decodeRequest, signed64 } from './otlp-proto-decode.js';
+import { decodeRequest } from './otlp-proto-decode.js';
 import { encodeRequest } from './otlp-proto-encode.js';
 import { ExportTraceServiceResponse, RpcStatus } from './proto.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- protobufjs reflection objects are untyped */
 
 /** Decodes an (already decompressed) ExportTraceServiceRequest, straight into the model. */
 export function decodeOtlpProto(body: Uint8Array): SpanBatch {
@@ -28,17 +26,7 @@ export function encodeExportResponseProto(rejected = 0, errorMessage = ''): Uint
   return ExportTraceServiceResponse.encode(msg).finish();
 }
 
-export function decodeExportResponseProto(body: Uint8Array): { rejectedSpans: number; errorMessage: string } {
-  const m: any = ExportTraceServiceResponse.decode(body);
-  return { rejectedSpans: Number(signed64(m.partialSuccess?.rejectedSpans)), errorMessage: m.partialSuccess?.errorMessage ?? '' };
-}
-
 /** google.rpc.Status, the failure body of OTLP/HTTP. */
 export function encodeStatusProto(code: number, message: string): Uint8Array {
   return RpcStatus.encode({ code, message }).finish();
-}
-
-export function decodeStatusProto(body: Uint8Array): { code: number; message: string } {
-  const m: any = RpcStatus.decode(body);
-  return { code: m.code ?? 0, message: m.message ?? '' };
 }

@@ -23,10 +23,7 @@ function load(): protobuf.Root {
     if (target.startsWith('google/protobuf/')) return target;
     return join(protoDir, target);
   };
-  root.loadSync(
-    ['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'google/rpc/status.proto', 'google/rpc/error_details.proto'],
-    { keepCase: false },
-  );
+  root.loadSync(['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: false });
   root.resolveAll();
   return root;
 }

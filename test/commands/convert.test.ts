@@ -34,7 +34,11 @@ t.test('Langtrace OTLP mode: one JSON line per resource, values as strings', asy
   two.resourceSpans[1].resource.attributes[0].value.stringValue = 'other';
   const r = await runCli(['convert', '--to', 'langtrace-otlp-json'], JSON.stringify(two));
   t.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.equal(lines.length, 2);
   const attrs = lines[0].resourceSpans[0].scopeSpans[0].spans[0].attributes;
   t.same(attrs.find((a: { key: string }) => a.key === 'llm.request.temperature').value, { stringValue: '0.7' });
@@ -59,7 +63,10 @@ t.test('--target rewrites the LLM attributes for a backend', async (t) => {
   const [span] = JSON.parse(r.stdout.toString());
   t.equal(span.attributes['langtrace.service.name'], 'openai');
   t.equal(span.attributes['gen_ai.usage.input_tokens'], 25);
-  t.same(span.events.map((e: { name: string }) => e.name), ['gen_ai.content.prompt']);
+  t.same(
+    span.events.map((e: { name: string }) => e.name),
+    ['gen_ai.content.prompt'],
+  );
   const w = await runCli(['convert', '--to', 'otlp-json', '--target', 'weave'], curl);
   const attrs = JSON.parse(w.stdout.toString()).resourceSpans[0].scopeSpans[0].spans[0].attributes;
   t.ok(attrs.some((a: { key: string }) => a.key === 'gen_ai.prompt'));

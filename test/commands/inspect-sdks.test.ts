@@ -37,7 +37,13 @@ t.test('OpenLLMetry (OTLP protobuf) and the Langtrace SDK (its native array, as 
   const cap = await captureServer(() => ({ body: '{"message":"Traces added successfully"}' }));
   t.teardown(cap.close);
   delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  require('@langtrase/typescript-sdk').init({ api_key: 'k', api_host: cap.url + '/api/trace', batch: false, disable_latest_version_check: true, instrumentations: { openai: OpenAIModule } });
+  require('@langtrase/typescript-sdk').init({
+    api_key: 'k',
+    api_host: cap.url + '/api/trace',
+    batch: false,
+    disable_latest_version_check: true,
+    instrumentations: { openai: OpenAIModule },
+  });
   await runScenarios(new OpenAIModule.OpenAI({ apiKey: 'sk-test', baseURL: api.url }));
   await cap.waitFor(3);
   await new Promise((r) => setTimeout(r, 300));

@@ -40,7 +40,10 @@ t.test('OpenInference spans: model, messages and usage for each backend', async 
   const reports = JSON.parse(json.stdout.toString()) as SpanReport[];
   t.equal(reports.length, 4);
   t.same(reports[0].weave.usage, { input: 11, output: 7, total: 18 });
-  t.same(reports[0].langtrace.prompt.map((m) => m.content), ['You are a weather bot.', QUESTION]);
+  t.same(
+    reports[0].langtrace.prompt.map((m) => m.content),
+    ['You are a weather bot.', QUESTION],
+  );
   t.same(reports[2].weave.tools, ['get_weather'], 'tool definitions shown');
 });
 
@@ -62,13 +65,29 @@ t.test('inspect on captured client traces shows what the writers produce: images
     return text;
   };
   const out = await run({ input: 'examples/traces/openinference-openai.json' });
-  t.match(out, /Weave: {5}llm span;[^\n]*\n {4}inputs:\n {6}user: What is in these pictures\? \[image https:\/\/example\.com\/cat\.png\] \[image data:image\/png;base64,/, 'Weave: the text and both images');
+  t.match(
+    out,
+    /Weave: {5}llm span;[^\n]*\n {4}inputs:\n {6}user: What is in these pictures\? \[image https:\/\/example\.com\/cat\.png\] \[image data:image\/png;base64,/,
+    'Weave: the text and both images',
+  );
   t.match(out, /prompt:\n {6}user: What is in these pictures\? \[image https:\/\/example\.com\/cat\.png\]/, 'Langtrace: the same');
   const ai = await run({ input: 'examples/traces/vercel-ai-6.json', json: true });
-  const reports = JSON.parse(ai) as Array<{ name: string; weave: { kind?: string; input: Array<{ content: string }> }; langtrace: { type?: string; prompt: Array<{ content: string }> } }>;
+  const reports = JSON.parse(ai) as Array<{
+    name: string;
+    weave: { kind?: string; input: Array<{ content: string }> };
+    langtrace: { type?: string; prompt: Array<{ content: string }> };
+  }>;
   const tool = reports.find((r) => r.name === 'ai.toolCall')!;
   t.same([tool.weave.kind, tool.langtrace.type], ['tool', 'framework']);
-  t.same(tool.langtrace.prompt.map((m) => m.content), ['{"city":"Paris"}'], 'a tool run shows its arguments in Langtrace');
+  t.same(
+    tool.langtrace.prompt.map((m) => m.content),
+    ['{"city":"Paris"}'],
+    'a tool run shows its arguments in Langtrace',
+  );
   const outer = reports.find((r) => r.name === 'ai.generateText')!;
-  t.same(outer.weave.input.map((m) => m.content), ['You are a weather bot.', 'What is the weather in Paris?'], 'the outer prompt as the messages written, not the raw ai.prompt');
+  t.same(
+    outer.weave.input.map((m) => m.content),
+    ['You are a weather bot.', 'What is the weather in Paris?'],
+    'the outer prompt as the messages written, not the raw ai.prompt',
+  );
 });

@@ -31,7 +31,15 @@ function history(from: number, n: number): SpanBatch {
       ['llm.request.messages', { type: 'string' as const, value: `[{"role":"user","content":"question ${from + i}"}]` }],
     ]),
   }));
-  return { resourceSpans: [{ resource: { attributes: new Map([['service.name', { type: 'string', value: 'history' }]]), droppedAttributesCount: 0 }, schemaUrl: '', scopeSpans: [{ scope: { name: 'x', version: '', attributes: new Map(), droppedAttributesCount: 0 }, schemaUrl: '', spans }] }] };
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: new Map([['service.name', { type: 'string', value: 'history' }]]), droppedAttributesCount: 0 },
+        schemaUrl: '',
+        scopeSpans: [{ scope: { name: 'x', version: '', attributes: new Map(), droppedAttributesCount: 0 }, schemaUrl: '', spans }],
+      },
+    ],
+  };
 }
 
 function exportDir(): string {
@@ -46,7 +54,10 @@ function exportDir(): string {
 
 t.test('chunk keeps grouping and the size cap', async (t) => {
   const parts = chunk([history(1, 1234)], 500);
-  t.same(parts.map((b) => b.resourceSpans[0].scopeSpans[0].spans.length), [500, 500, 234]);
+  t.same(
+    parts.map((b) => b.resourceSpans[0].scopeSpans[0].spans.length),
+    [500, 500, 234],
+  );
 });
 
 t.test('interrupted with SIGINT, resumed: every span delivered once', async (t) => {
@@ -85,7 +96,21 @@ t.test('a summary with rejections and their reasons', async (t) => {
   t.teardown(() => weave.close());
   const dir = exportDir();
   weave.failNext(2, 400);
-  const r = await runCli(['replay', '--to', 'weave', weave.url, '--key', 'WK', '--weave-project', 'me/history', '--batch', '500', '--checkpoint', join(dir, 'cp.json'), join(dir, 'export', 'a.pb')]);
+  const r = await runCli([
+    'replay',
+    '--to',
+    'weave',
+    weave.url,
+    '--key',
+    'WK',
+    '--weave-project',
+    'me/history',
+    '--batch',
+    '500',
+    '--checkpoint',
+    join(dir, 'cp.json'),
+    join(dir, 'export', 'a.pb'),
+  ]);
   t.equal(r.code, 1, 'exit 1 when something was rejected');
   t.match(r.stdout.toString(), /replay: 1000 spans: 0 sent, 1000 rejected \(1000 HTTP 400\), 0 already sent before/);
   const bad = await runCli(['replay', '--to', 'honeycomb', weave.url, dir]);
@@ -104,7 +129,12 @@ t.test('an unreachable backend: a line within seconds, and Ctrl-C stops within t
   });
   const dir = exportDir();
   const checkpoint = join(dir, 'cp.json');
-  const child = track(spawn(process.execPath, [CLI, 'replay', '--to', 'langtrace', `http://127.0.0.1:${port}`, '--checkpoint', checkpoint, join(dir, 'export', 'a.pb')], { env: { ...process.env, LANGTRACE_API_KEY: 'LK' }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(
+    spawn(process.execPath, [CLI, 'replay', '--to', 'langtrace', `http://127.0.0.1:${port}`, '--checkpoint', checkpoint, join(dir, 'export', 'a.pb')], {
+      env: { ...process.env, LANGTRACE_API_KEY: 'LK' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let err = '';
   child.stderr.on('data', (c) => (err += c));
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

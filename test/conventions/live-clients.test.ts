@@ -15,11 +15,15 @@ const DATA_URL = `data:image/png;base64,${IMAGE_BASE64}`;
 t.test('OpenInference OpenAI: images, a stream, a tool call', async (t) => {
   const batch = toBatch(await openInferenceSpans());
   const [image, stream, tools] = spansOf(batch).map((s) => readSpan(s, '', mappings).ctx.call);
-  t.same(image.input?.[0].parts, [
-    { type: 'text', text: 'What is in these pictures?' },
-    { type: 'image', uri: IMAGE_URL },
-    { type: 'image', data: IMAGE_BASE64, mimeType: 'image/png' },
-  ], 'text and both images read, the data URL split');
+  t.same(
+    image.input?.[0].parts,
+    [
+      { type: 'text', text: 'What is in these pictures?' },
+      { type: 'image', uri: IMAGE_URL },
+      { type: 'image', data: IMAGE_BASE64, mimeType: 'image/png' },
+    ],
+    'text and both images read, the data URL split',
+  );
   t.same(fromRecord(image).images, [IMAGE_URL, DATA_URL]);
   t.equal(stream.requestModel, 'gpt-4o-mini', 'a stream: the requested model');
   t.equal(stream.responseModel, undefined, 'and no response model the source never had');
@@ -48,10 +52,18 @@ t.test('LangChain.js through OpenInference: a tool call, the tool run, the answe
   t.same(fromRecord(ask).toolCalls, ['get_weather {"city":"Paris"}']);
   t.equal(run.tool?.name, 'get_weather');
   t.match(run.tool?.result, /It is sunny in Paris/, 'the tool result');
-  t.same(answer.input?.map((m) => m.role), ['system', 'user', 'assistant', 'tool'], 'the answer sees the call and its result');
+  t.same(
+    answer.input?.map((m) => m.role),
+    ['system', 'user', 'assistant', 'tool'],
+    'the answer sees the call and its result',
+  );
   const { langtrace } = checkBothBackends(t, batch, (s) => `LangChain ${s.name}`);
   const lt = langtrace.map((s) => s.attributes as Record<string, unknown>);
-  t.same(lt.filter((a) => a['langtrace.service.type'] === 'llm').map((a) => a['langtrace.service.name']), ['openai', 'openai'], 'Langtrace: a vendor on every LLM span');
+  t.same(
+    lt.filter((a) => a['langtrace.service.type'] === 'llm').map((a) => a['langtrace.service.name']),
+    ['openai', 'openai'],
+    'Langtrace: a vendor on every LLM span',
+  );
   const askLt = seenByLangtrace(langtrace[read.indexOf(ask)]);
   t.same(askLt.toolCalls, ['get_weather {"city":"Paris"}'], 'Langtrace: the tool call (LangChain sends empty text beside it) is not empty');
   t.same(askLt.input, [SYSTEM, QUESTION]);

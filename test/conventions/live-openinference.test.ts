@@ -27,7 +27,17 @@ t.test('OpenInference spans read the same in Weave and Langtrace', async (t) => 
   const [chat, stream, tools, embed] = spansOf(batch).map((s) => readSpan(s, '', mappings));
   t.equal(chat.convention, 'openinference');
   // The source holds the real call: anchor the comparison to ground truth.
-  t.same(fromRecord(chat.ctx.call), { kind: 'llm', model: FAKE.model, images: [], input: [SYSTEM, QUESTION], output: [FAKE.reply], toolCalls: [], usage: { input: 11, output: 7, total: 18 }, temperature: 0.2, maxTokens: 50 });
+  t.same(fromRecord(chat.ctx.call), {
+    kind: 'llm',
+    model: FAKE.model,
+    images: [],
+    input: [SYSTEM, QUESTION],
+    output: [FAKE.reply],
+    toolCalls: [],
+    usage: { input: 11, output: 7, total: 18 },
+    temperature: 0.2,
+    maxTokens: 50,
+  });
   t.same(fromRecord(stream.ctx.call).output, [FAKE.reply], 'streamed reply assembled');
   t.same(fromRecord(tools.ctx.call).toolCalls, ['get_weather {"city":"Paris"}']);
   t.equal(tools.ctx.call.tools?.[0].name, 'get_weather', 'tool definitions read');

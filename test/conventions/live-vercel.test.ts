@@ -14,9 +14,23 @@ for (const major of [5, 6] as const) {
     const batch = toBatch(await vercelSpans(major));
     const spans = spansOf(batch);
     const names = spans.map((s) => s.name);
-    t.same(names, ['ai.generateText.doGenerate', 'ai.generateText', 'ai.streamText.doStream', 'ai.streamText', 'ai.generateText.doGenerate', 'ai.toolCall', 'ai.generateText.doGenerate', 'ai.generateText', 'ai.embed.doEmbed', 'ai.embed']);
+    t.same(names, [
+      'ai.generateText.doGenerate',
+      'ai.generateText',
+      'ai.streamText.doStream',
+      'ai.streamText',
+      'ai.generateText.doGenerate',
+      'ai.toolCall',
+      'ai.generateText.doGenerate',
+      'ai.generateText',
+      'ai.embed.doEmbed',
+      'ai.embed',
+    ]);
     const read = spans.map((s) => readSpan(s, 'ai', mappings));
-    t.ok(read.every((r) => r.convention === 'vercel-ai'), 'every span read as the AI SDK');
+    t.ok(
+      read.every((r) => r.convention === 'vercel-ai'),
+      'every span read as the AI SDK',
+    );
     const [step, outer, streamStep, streamOuter, toolStep, toolRun, answerStep, toolOuter] = read.map((r) => r.ctx.call);
 
     // Ground truth, from what the client sent and the fake server answered.
@@ -36,17 +50,39 @@ for (const major of [5, 6] as const) {
     t.same(fromRecord(outer).input, [SYSTEM, QUESTION], 'the outer span: ai.prompt {system, prompt}');
     t.same(fromRecord(outer).usage, { input: 11, output: 7, total: 18 }, 'and its tokens');
     t.equal(outer.role, 'chain', 'the outer span holds every step: a chain, not another LLM call');
-    t.same(streamStep.input?.[0].parts, [{ type: 'text', text: 'Describe this' }, { type: 'image', uri: IMAGE_URL }], 'an image part in a step');
-    t.same(streamOuter.input?.[0].parts, [{ type: 'text', text: 'Describe this' }, { type: 'image', uri: IMAGE_URL }], 'and in the outer prompt');
+    t.same(
+      streamStep.input?.[0].parts,
+      [
+        { type: 'text', text: 'Describe this' },
+        { type: 'image', uri: IMAGE_URL },
+      ],
+      'an image part in a step',
+    );
+    t.same(
+      streamOuter.input?.[0].parts,
+      [
+        { type: 'text', text: 'Describe this' },
+        { type: 'image', uri: IMAGE_URL },
+      ],
+      'and in the outer prompt',
+    );
     t.same(fromRecord(toolStep).toolCalls, ['get_weather {"city":"Paris"}'], 'the step that asks for the tool');
     t.equal(toolStep.output?.[0].finishReason, 'tool_calls', "finish reason in OpenAI's spelling");
     t.equal(toolStep.tools?.[0].name, 'get_weather', 'tool definitions');
-    t.same([toolRun.role, toolRun.tool?.name, toolRun.tool?.id, toolRun.tool?.arguments, toolRun.tool?.result], ['tool', 'get_weather', 'call_abc123', '{"city":"Paris"}', '{"city":"Paris","temperature":21}'], 'the tool run');
-    t.same(answerStep.input?.map((m) => [m.role, m.content, m.toolCallId ?? m.toolCalls?.[0].name]), [
-      ['user', QUESTION, undefined],
-      ['assistant', undefined, 'get_weather'],
-      ['tool', '{"city":"Paris","temperature":21}', 'call_abc123'],
-    ], 'the answering step: the call and its result in the history');
+    t.same(
+      [toolRun.role, toolRun.tool?.name, toolRun.tool?.id, toolRun.tool?.arguments, toolRun.tool?.result],
+      ['tool', 'get_weather', 'call_abc123', '{"city":"Paris"}', '{"city":"Paris","temperature":21}'],
+      'the tool run',
+    );
+    t.same(
+      answerStep.input?.map((m) => [m.role, m.content, m.toolCallId ?? m.toolCalls?.[0].name]),
+      [
+        ['user', QUESTION, undefined],
+        ['assistant', undefined, 'get_weather'],
+        ['tool', '{"city":"Paris","temperature":21}', 'call_abc123'],
+      ],
+      'the answering step: the call and its result in the history',
+    );
     t.same(toolOuter.usage.input !== undefined, true, 'the outer tool loop carries the summed usage');
     t.same(read[8].ctx.call.embeddings?.texts, ['sunny Paris'], 'embedded text');
 

@@ -48,7 +48,12 @@ roundTrip(t, 'message parts: OTel → Langtrace → Weave → OTel', { finishRea
 
 t.test('each writer alone: written then read gives the record back', async (t) => {
   for (const p of ['weave', 'langtrace', 'otel-genai', 'openinference'] as const) {
-    const opts = { oneModel: p === 'openinference', noResponseId: p === 'openinference', finishReasons: p === 'otel-genai', parts: p === 'openinference' ? ('media' as const) : ('all' as const) };
+    const opts = {
+      oneModel: p === 'openinference',
+      noResponseId: p === 'openinference',
+      finishReasons: p === 'otel-genai',
+      parts: p === 'openinference' ? ('media' as const) : ('all' as const),
+    };
     fc.assert(
       fc.property(arbRecord(opts), (rec) => {
         const got = read(spanFrom(p, rec));

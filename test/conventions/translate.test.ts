@@ -14,7 +14,13 @@ import { spansOf } from '../helpers/live.js';
 
 const mappings = loadMappings();
 const v = (x: unknown): AnyValue =>
-  typeof x === 'string' ? { type: 'string', value: x } : typeof x === 'boolean' ? { type: 'bool', value: x } : Number.isInteger(x) ? { type: 'int', value: BigInt(x as number) } : { type: 'double', value: x as number };
+  typeof x === 'string'
+    ? { type: 'string', value: x }
+    : typeof x === 'boolean'
+      ? { type: 'bool', value: x }
+      : Number.isInteger(x)
+        ? { type: 'int', value: BigInt(x as number) }
+        : { type: 'double', value: x as number };
 const span = (attrs: Record<string, unknown>): Span => ({ ...emptySpan(), attributes: new Map(Object.entries(attrs).map(([k, x]) => [k, v(x)])) });
 const plain = (s: Span) => Object.fromEntries([...s.attributes].map(([k, x]) => [k, toPlain(x)]));
 const to = (s: Span, p: Parameters<typeof translateSpan>[2]) => plain(translateSpan(s, '', p, mappings).span);
@@ -32,13 +38,23 @@ t.test("Langtrace's cURL example shows up whole in Weave", async (t) => {
   t.equal(view.system, 'openai');
   t.equal((view.parameters as Record<string, unknown>).temperature, 0.7);
   t.equal((view.parameters as Record<string, unknown>).max_tokens, 150);
-  t.same(((view.parameters as Record<string, unknown>).tools as { function: { name: string } }[]).map((x) => x.function.name), ['get_weather'], 'tools shown with the parameters');
+  t.same(
+    ((view.parameters as Record<string, unknown>).tools as { function: { name: string } }[]).map((x) => x.function.name),
+    ['get_weather'],
+    'tools shown with the parameters',
+  );
   t.equal(plain(out)['llm.path'], '/v1/chat/completions', 'a key with no Weave slot stays as it came');
   t.notOk('llm.request.messages' in plain(out), 'translated keys are replaced, not duplicated');
 });
 
 t.test('Weave: never a JSON string and dotted sub-keys under one key', async (t) => {
-  const s = span({ 'gen_ai.system': 'openai', 'gen_ai.prompt.0.role': 'user', 'gen_ai.prompt.0.content': 'hi', 'gen_ai.prompt.name': 'greeting-template', 'llm.request.type': 'chat' });
+  const s = span({
+    'gen_ai.system': 'openai',
+    'gen_ai.prompt.0.role': 'user',
+    'gen_ai.prompt.0.content': 'hi',
+    'gen_ai.prompt.name': 'greeting-template',
+    'llm.request.type': 'chat',
+  });
   const out = to(s, 'weave');
   t.doesNotThrow(() => weaveView(out), 'Weave would accept the span');
   t.equal(out['gen_ai.prompt'], '[{"role":"user","content":"hi"}]');
@@ -51,7 +67,16 @@ t.test('lossy points: what cannot round-trip is kept as it came', async (t) => {
   t.equal(pair['gen_ai.provider.name'], 'azure', 'provider: one OTel value from the host');
   t.equal(pair['llm.system'], 'openai', 'and the API shape stays');
 
-  const oi = to(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024-08-06', 'gen_ai.response.id': 'r1', 'gen_ai.operation.name': 'text_completion' }), 'openinference');
+  const oi = to(
+    span({
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.response.model': 'gpt-4o-2024-08-06',
+      'gen_ai.response.id': 'r1',
+      'gen_ai.operation.name': 'text_completion',
+    }),
+    'openinference',
+  );
   t.equal(oi['llm.model_name'], 'gpt-4o-2024-08-06', 'one model name: the response model');
   t.equal(JSON.parse(oi['llm.invocation_parameters'] as string).model, 'gpt-4o', 'the request model goes where OpenInference keeps it');
   t.equal(oi['gen_ai.response.id'], 'r1', 'OpenInference has no response id: it stays');
@@ -61,11 +86,22 @@ t.test('lossy points: what cannot round-trip is kept as it came', async (t) => {
   t.equal(inv['gen_ai.request.temperature'], 0.1, 'known provider-native names become typed attributes');
   t.equal(inv['llm.invocation_parameters'], '{"temperature":0.1,"logit_bias":{"50256":-100}}', 'unknown ones keep the blob');
 
-  const parts = JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Describe' }, { type: 'uri', uri: 'https://example.com/cat.png', modality: 'image' }] }]);
+  const parts = JSON.stringify([
+    {
+      role: 'user',
+      parts: [
+        { type: 'text', content: 'Describe' },
+        { type: 'uri', uri: 'https://example.com/cat.png', modality: 'image' },
+      ],
+    },
+  ]);
   const lt = to(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.input.messages': parts }), 'langtrace');
   t.same(
     JSON.parse(lt['llm.request.messages'] as string)[0].content,
-    [{ type: 'text', text: 'Describe' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }],
+    [
+      { type: 'text', text: 'Describe' },
+      { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+    ],
     'message parts become an OpenAI content array, image included',
   );
   t.equal(lt['gen_ai.input.messages'], undefined, 'so the original is replaced');
@@ -76,7 +112,17 @@ t.test('lossy points: what cannot round-trip is kept as it came', async (t) => {
   const total = to(span({ 'langtrace.service.name': 'openai', 'gen_ai.usage.input_tokens': 3, 'gen_ai.usage.output_tokens': 4, 'gen_ai.usage.total_tokens': 7 }), 'otel-genai');
   t.equal(total['gen_ai.usage.total_tokens'], 7, 'OTel has no total: it stays');
 
-  const args = to(span({ 'gen_ai.system': 'openai', 'gen_ai.completion.0.role': 'assistant', 'gen_ai.completion.0.tool_calls.0.name': 'f', 'gen_ai.completion.0.tool_calls.0.arguments': 'not json', 'gen_ai.completion.0.finish_reason': 'tool_calls', 'llm.request.type': 'chat' }), 'otel-genai');
+  const args = to(
+    span({
+      'gen_ai.system': 'openai',
+      'gen_ai.completion.0.role': 'assistant',
+      'gen_ai.completion.0.tool_calls.0.name': 'f',
+      'gen_ai.completion.0.tool_calls.0.arguments': 'not json',
+      'gen_ai.completion.0.finish_reason': 'tool_calls',
+      'llm.request.type': 'chat',
+    }),
+    'otel-genai',
+  );
   const out = JSON.parse(args['gen_ai.output.messages'] as string);
   t.same(out[0].parts[0], { type: 'tool_call', name: 'f', arguments: 'not json' }, 'arguments that are not a JSON object stay text');
   t.equal(out[0].finish_reason, 'tool_call', "finish reason in OTel's spelling");
@@ -101,7 +147,10 @@ t.test('detection precedence', async (t) => {
 });
 
 t.test('mapping tables: overrides and validation', async (t) => {
-  const custom = loadMappings({ read: { 'otel-genai': { 'acme.model': 'requestModel' } }, write: { weave: { requestModel: ['gen_ai.request.model', 'acme.model'], 'usage.total': null } } });
+  const custom = loadMappings({
+    read: { 'otel-genai': { 'acme.model': 'requestModel' } },
+    write: { weave: { requestModel: ['gen_ai.request.model', 'acme.model'], 'usage.total': null } },
+  });
   const s = span({ 'gen_ai.provider.name': 'openai', 'acme.model': 'm1', 'gen_ai.usage.input_tokens': 1, 'gen_ai.usage.output_tokens': 2 });
   t.equal(readSpan(s, '', custom).ctx.call.requestModel, 'm1', 'a user-added read key');
   const out = plain(translateSpan(s, '', 'weave', custom).span);
@@ -115,7 +164,12 @@ t.test('mapping tables: overrides and validation', async (t) => {
 });
 
 t.test('embedded texts and retrieved documents are rewritten for each target', async (t) => {
-  const emb = span({ 'openinference.span.kind': 'EMBEDDING', 'embedding.model_name': 'text-embedding-3-small', 'embedding.embeddings.0.embedding.text': 'sunny Paris', 'embedding.embeddings.1.embedding.text': 'rainy Oslo' });
+  const emb = span({
+    'openinference.span.kind': 'EMBEDDING',
+    'embedding.model_name': 'text-embedding-3-small',
+    'embedding.embeddings.0.embedding.text': 'sunny Paris',
+    'embedding.embeddings.1.embedding.text': 'rainy Oslo',
+  });
   const lt = to(emb, 'langtrace');
   t.equal(lt['gen_ai.request.embedding_inputs'], '["sunny Paris","rainy Oslo"]', 'Langtrace: its embedding_inputs');
   t.equal(lt['langtrace.service.type'], 'llm');
@@ -125,7 +179,10 @@ t.test('embedded texts and retrieved documents are rewritten for each target', a
   const docs = JSON.stringify([{ id: 'd1', content: 'Paris is sunny.', score: 0.9 }]);
   const ret = span({ 'gen_ai.operation.name': 'retrieval', 'gen_ai.provider.name': 'pinecone', 'gen_ai.retrieval.documents': docs });
   const oi = to(ret, 'openinference');
-  t.same([oi['openinference.span.kind'], oi['retrieval.documents.0.document.id'], oi['retrieval.documents.0.document.content'], oi['retrieval.documents.0.document.score']], ['RETRIEVER', 'd1', 'Paris is sunny.', 0.9]);
+  t.same(
+    [oi['openinference.span.kind'], oi['retrieval.documents.0.document.id'], oi['retrieval.documents.0.document.content'], oi['retrieval.documents.0.document.score']],
+    ['RETRIEVER', 'd1', 'Paris is sunny.', 0.9],
+  );
   t.equal(to(ret, 'langtrace')['gen_ai.request.documents'], docs, 'Langtrace: its documents key');
   t.equal(to(ret, 'langtrace')['langtrace.service.type'], 'vectordb', 'typed vectordb');
   t.equal(to(span(oi), 'weave')['gen_ai.retrieval.documents'], docs, 'OpenInference → Weave: the documents as OTel writes them');

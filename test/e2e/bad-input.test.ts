@@ -10,13 +10,17 @@ import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
 
 t.test('bad inputs are refused clearly and leave no trace', async (t) => {
   const weave = await fakeWeave({ key: 'W' });
-  const tb = await startProxy({ inboundKeys: ['door-key'], upstreams: [{ name: 'weave', type: 'weave', url: weave.url, project: 'a/b', auth: { mode: 'static', key: 'W' }, retry: FAST_RETRY }] });
+  const tb = await startProxy({
+    inboundKeys: ['door-key'],
+    upstreams: [{ name: 'weave', type: 'weave', url: weave.url, project: 'a/b', auth: { mode: 'static', key: 'W' }, retry: FAST_RETRY }],
+  });
   t.teardown(async () => {
     await tb.close();
     await weave.close();
   });
   const ok = { 'x-api-key': 'door-key' };
-  const span = (attrs: unknown[]) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', name: 's', attributes: attrs }] }] }] });
+  const span = (attrs: unknown[]) =>
+    JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', name: 's', attributes: attrs }] }] }] });
   let deep: object = { stringValue: 'x' };
   for (let i = 0; i < 200; i++) deep = { kvlistValue: { values: [{ key: 'k', value: deep }] } };
   const corpus: Array<[string, Record<string, string>, string | Uint8Array, number, RegExp]> = [
@@ -28,8 +32,20 @@ t.test('bad inputs are refused clearly and leave no trace', async (t) => {
     ['wrong value type', { ...ok, 'content-type': 'application/json' }, span([{ key: 'a', value: { intValue: 'lots' } }]), 400, /intValue: expected an integer/],
     ['deeply nested kvlist', { ...ok, 'content-type': 'application/json' }, span([{ key: 'deep', value: deep }]), 400, /nested deeper than 32/],
     ['truncated protobuf', { ...ok, 'content-type': 'application/x-protobuf' }, new Uint8Array([0x0a, 0x10, 0x0a]), 400, /invalid OTLP protobuf/],
-    ['gzip bomb', { ...ok, 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x20)), 413, /larger than 20971520 bytes once decompressed/],
-    ['a huge attribute value', { ...ok, 'content-type': 'application/json' }, span([{ key: 'big', value: { stringValue: 'x'.repeat(25 * 1024 * 1024) } }]), 413, /over the 20971520-byte limit/],
+    [
+      'gzip bomb',
+      { ...ok, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x20)),
+      413,
+      /larger than 20971520 bytes once decompressed/,
+    ],
+    [
+      'a huge attribute value',
+      { ...ok, 'content-type': 'application/json' },
+      span([{ key: 'big', value: { stringValue: 'x'.repeat(25 * 1024 * 1024) } }]),
+      413,
+      /over the 20971520-byte limit/,
+    ],
     ['unknown encoding', { ...ok, 'content-type': 'application/json', 'content-encoding': 'br' }, span([]), 415, /unsupported Content-Encoding .*br/],
   ];
   for (const [name, headers, body, status, message] of corpus) {
@@ -53,5 +69,9 @@ t.test('bad inputs are refused clearly and leave no trace', async (t) => {
   await new Promise((r) => setTimeout(r, 200));
   const delivered = weave.spans().filter((s) => s.spanId === '0'.repeat(15) + '1').length;
   t.equal(delivered, 0, 'nothing from the corpus was forwarded');
-  t.same(readdirSync(join(tb.dataDir, 'queue', 'weave')).filter((f) => f.endsWith('.tmp')), [], 'no half-written files');
+  t.same(
+    readdirSync(join(tb.dataDir, 'queue', 'weave')).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no half-written files',
+  );
 });

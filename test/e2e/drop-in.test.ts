@@ -38,12 +38,18 @@ t.test('a Weave exporter (OpenInference over OTLP protobuf) pointed at tracebrid
   t.equal(langtrace.accepted[0].headers['content-encoding'], undefined, 'never gzip to Langtrace');
   const view = langtraceSees(spans[0]);
   t.equal(view.model, FAKE.model);
-  t.same(view.prompt.map((m: { content: string }) => m.content), ['You are a weather bot.', QUESTION]);
+  t.same(
+    view.prompt.map((m: { content: string }) => m.content),
+    ['You are a weather bot.', QUESTION],
+  );
   t.equal(view.completion[0].content, FAKE.reply);
   t.same(view.usage, { input: 11, output: 7, total: 18 });
   t.equal(view.vendor, 'openai');
   t.equal(view.type, 'llm');
-  t.notOk(tb.logs.some((l) => l.includes('wandb-user-key')), 'the key is never logged');
+  t.notOk(
+    tb.logs.some((l) => l.includes('wandb-user-key')),
+    'the key is never logged',
+  );
 });
 
 t.test('the Langtrace SDK pointed at tracebridge reaches Weave, with --weave-project', async (t) => {
@@ -72,12 +78,22 @@ t.test('the Langtrace SDK pointed at tracebridge reaches Weave, with --weave-pro
   t.equal(h['project_id'], 'acme/support-bot');
   t.equal(h['content-encoding'], 'gzip');
   const rs = weave.accepted[0].batch.resourceSpans[0].resource.attributes;
-  t.same([rs.get('wandb.entity'), rs.get('wandb.project')], [{ type: 'string', value: 'acme' }, { type: 'string', value: 'support-bot' }], 'project on the resource too');
+  t.same(
+    [rs.get('wandb.entity'), rs.get('wandb.project')],
+    [
+      { type: 'string', value: 'acme' },
+      { type: 'string', value: 'support-bot' },
+    ],
+    'project on the resource too',
+  );
   const chat = spans.find((s) => weaveSees(s).output);
   t.ok(chat, 'a chat span shows an output in Weave');
   const view = weaveSees(chat!);
   t.equal(view.model, FAKE.model);
-  t.same((view.input as { content: string }[]).map((m) => m.content), ['You are a weather bot.', QUESTION]);
+  t.same(
+    (view.input as { content: string }[]).map((m) => m.content),
+    ['You are a weather bot.', QUESTION],
+  );
   t.same(view.usage, { input: 11, output: 7, total: 18 });
   t.equal((view.parameters as { temperature: number }).temperature, 0.2);
 });

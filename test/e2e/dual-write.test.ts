@@ -62,8 +62,19 @@ t.test('OpenLLMetry over OTLP/JSON, written to Weave and Langtrace at once', asy
 
 t.test("with two upstreams, one backend's key goes to the other only when configured", async (t) => {
   await t.rejects(
-    startProxy({ upstreams: [{ name: 'weave', type: 'weave', url: 'http://127.0.0.1:9', project: 'a/b' }, { name: 'langtrace', type: 'langtrace', url: 'http://127.0.0.1:9' }] }, {}, { WANDB_API_KEY: 'W' }),
-    new ConfigError('upstream "langtrace" has no key of its own: set LANGTRACE_API_KEY or its auth.key. With several upstreams the inbound key is not passed on unless you say so (auth.mode: passthrough).'),
+    startProxy(
+      {
+        upstreams: [
+          { name: 'weave', type: 'weave', url: 'http://127.0.0.1:9', project: 'a/b' },
+          { name: 'langtrace', type: 'langtrace', url: 'http://127.0.0.1:9' },
+        ],
+      },
+      {},
+      { WANDB_API_KEY: 'W' },
+    ),
+    new ConfigError(
+      'upstream "langtrace" has no key of its own: set LANGTRACE_API_KEY or its auth.key. With several upstreams the inbound key is not passed on unless you say so (auth.mode: passthrough).',
+    ),
   );
   // Explicit passthrough: the caller's key goes to Langtrace, Weave keeps its own.
   const weave = await fakeWeave({ key: 'W-KEY' });
@@ -83,7 +94,11 @@ t.test("with two upstreams, one backend's key goes to the other only when config
     await Promise.all([weave.close(), langtrace.close()]);
   });
   const { readFileSync } = await import('node:fs');
-  const res = await fetch(`${tb.url}/api/trace`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'CALLER' }, body: readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url)) });
+  const res = await fetch(`${tb.url}/api/trace`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'CALLER' },
+    body: readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url)),
+  });
   t.equal(res.status, 200);
   await Promise.all([weave.waitForSpans(1), langtrace.waitForSpans(1)]);
   t.equal(langtrace.accepted[0].headers['x-api-key'], 'CALLER');
@@ -93,7 +108,9 @@ t.test("with two upstreams, one backend's key goes to the other only when config
 t.test('multi-tenant key map', async (t) => {
   const weave = await fakeWeave({ key: 'W-TENANT-A' });
   const tb = await startProxy({
-    upstreams: [{ name: 'weave', type: 'weave', url: weave.url, auth: { mode: 'map', keys: { 'proxy-key-a': { key: 'W-TENANT-A', project: 'tenant-a/app' } } }, retry: FAST_RETRY }],
+    upstreams: [
+      { name: 'weave', type: 'weave', url: weave.url, auth: { mode: 'map', keys: { 'proxy-key-a': { key: 'W-TENANT-A', project: 'tenant-a/app' } } }, retry: FAST_RETRY },
+    ],
   });
   t.teardown(async () => {
     await tb.close();

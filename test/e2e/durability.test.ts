@@ -71,7 +71,12 @@ t.test('permanent rejections go to the dead-letter folder; list, replay after th
   const weave = await fakeWeave({ key: 'RIGHT' });
   const dir = mkdtempSync(join(tmpdir(), 'tb-dlq-'));
   const dataDir = join(dir, 'data');
-  const wrong = { listen: '127.0.0.1:0', dataDir, logLevel: 'silent', upstreams: [{ name: 'weave', type: 'weave', url: weave.url, project: 'a/b', auth: { mode: 'static', key: 'WRONG' }, retry: FAST_RETRY }] };
+  const wrong = {
+    listen: '127.0.0.1:0',
+    dataDir,
+    logLevel: 'silent',
+    upstreams: [{ name: 'weave', type: 'weave', url: weave.url, project: 'a/b', auth: { mode: 'static', key: 'WRONG' }, retry: FAST_RETRY }],
+  };
   const tb = await startProxy(wrong);
   t.teardown(() => weave.close());
   for (let i = 0; i < 3; i++) t.equal((await post(tb.url)).status, 200);
@@ -83,7 +88,15 @@ t.test('permanent rejections go to the dead-letter folder; list, replay after th
   t.equal(weave.spans().length, 0);
   const files = readdirSync(deadDir);
   t.equal(files.filter((f) => f.endsWith('.batch')).length, 3, 'three batches kept');
-  const reason = JSON.parse(readFileSync(join(deadDir, files.find((f) => f.endsWith('.json'))!), 'utf8'));
+  const reason = JSON.parse(
+    readFileSync(
+      join(
+        deadDir,
+        files.find((f) => f.endsWith('.json'))!,
+      ),
+      'utf8',
+    ),
+  );
   t.match(reason, { reason: 'HTTP 401', status: 401, spans: 1 });
   const cfgFile = join(dir, 'c.yaml');
   writeFileSync(cfgFile, stringify(wrong));
@@ -144,7 +157,10 @@ t.test('a data dir that cannot hold the queue: refused at start, or per request,
   t.equal(res.status, 503);
   t.equal(res.headers.get('retry-after'), '5');
   t.match(await res.text(), /cannot persist the batch \(ENOTDIR\)/);
-  t.ok(tb.logs.some((l) => l.includes('cannot write to the journal')), 'logged');
+  t.ok(
+    tb.logs.some((l) => l.includes('cannot write to the journal')),
+    'logged',
+  );
   await new Promise((r) => setTimeout(r, 200));
   t.equal(weave.spans().length + langtrace.spans().length, 0, 'nothing sent for a refused request');
   rmSync(inbox);

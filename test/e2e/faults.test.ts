@@ -55,7 +55,10 @@ t.test('400, 401 and Langtrace 404 are final: one attempt, logged, counted', asy
   await new Promise((r) => setTimeout(r, 400));
   t.equal(weave.hits.length, 1, 'Weave 401: not retried');
   t.equal(langtrace.hits.length, 1, 'Langtrace 404: a permanent rejection, not retried');
-  t.ok(tb.logs.some((l) => l.includes('upstream rejected a batch') && l.includes('"status":401')), 'logged with the status');
+  t.ok(
+    tb.logs.some((l) => l.includes('upstream rejected a batch') && l.includes('"status":401')),
+    'logged with the status',
+  );
   const metrics = await (await fetch(`${tb.url}/metrics`)).text();
   t.match(metrics, /tracebridge_spans_rejected_total\{upstream="weave",reason="http_401"\} 1/);
   t.match(metrics, /tracebridge_spans_rejected_total\{upstream="langtrace",reason="http_404"\} 1/);
@@ -80,7 +83,11 @@ t.test('one upstream hanging: the other gets every span promptly, once', async (
 
 t.test('queue.whenFull: refuse — a full queue answers 429 with Retry-After; a client that retries later loses nothing', async (t) => {
   // Only Langtrace's queue is small: Weave's copies, written after each answer, must not fill it.
-  const { weave, langtrace, tb } = await dual(t, { retry: { ...FAST_RETRY, maxElapsedMs: 60_000 }, timeoutMs: 300 }, { queue: { maxBatches: 2, concurrency: 1, whenFull: 'refuse' } });
+  const { weave, langtrace, tb } = await dual(
+    t,
+    { retry: { ...FAST_RETRY, maxElapsedMs: 60_000 }, timeoutMs: 300 },
+    { queue: { maxBatches: 2, concurrency: 1, whenFull: 'refuse' } },
+  );
   langtrace.hang = true;
   t.equal((await post(tb.url)).status, 200);
   let accepted = 1;

@@ -18,10 +18,17 @@ function rawExport(port: number, body: Buffer, md: Record<string, string>): Prom
   const metadata = new grpc.Metadata();
   for (const [k, v] of Object.entries(md)) metadata.set(k, v);
   return new Promise((resolve) => {
-    client.makeUnaryRequest(EXPORT, (b: Buffer) => b, (b: Buffer) => b, body, metadata, (err) => {
-      client.close();
-      resolve(err ? { code: err.code, details: err.details, status: err.metadata.get('grpc-status-details-bin')[0] as Buffer | undefined } : { code: 0, details: '' });
-    });
+    client.makeUnaryRequest(
+      EXPORT,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      metadata,
+      (err) => {
+        client.close();
+        resolve(err ? { code: err.code, details: err.details, status: err.metadata.get('grpc-status-details-bin')[0] as Buffer | undefined } : { code: 0, details: '' });
+      },
+    );
   });
 }
 
@@ -40,7 +47,14 @@ t.test('the OTel gRPC exporter, with its key in metadata and gzip', async (t) =>
   const exporter = new OTLPTraceExporter({ url: `http://127.0.0.1:${port}`, metadata, compression: CompressionAlgorithm.GZIP });
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const span = provider.getTracer('app').startSpan('chat gpt-4o', {
-    attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Hi' }] }]), 'gen_ai.usage.input_tokens': 3, 'gen_ai.usage.output_tokens': 2 },
+    attributes: {
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Hi' }] }]),
+      'gen_ai.usage.input_tokens': 3,
+      'gen_ai.usage.output_tokens': 2,
+    },
   });
   span.end();
   await provider.forceFlush();
@@ -58,7 +72,18 @@ t.test('status codes: INVALID_ARGUMENT, UNAUTHENTICATED, RESOURCE_EXHAUSTED with
   const tb = await startProxy({
     grpcListen: '127.0.0.1:0',
     inboundKeys: ['door'],
-    upstreams: [{ name: 'weave', type: 'weave', url: weave.url, project: 'a/b', auth: { mode: 'static', key: 'W' }, retry: { ...FAST_RETRY, maxElapsedMs: 60_000 }, timeoutMs: 60_000, queue: { maxBatches: 1, concurrency: 1 } }],
+    upstreams: [
+      {
+        name: 'weave',
+        type: 'weave',
+        url: weave.url,
+        project: 'a/b',
+        auth: { mode: 'static', key: 'W' },
+        retry: { ...FAST_RETRY, maxElapsedMs: 60_000 },
+        timeoutMs: 60_000,
+        queue: { maxBatches: 1, concurrency: 1 },
+      },
+    ],
   });
   t.teardown(async () => {
     weave.hang = false;

@@ -16,7 +16,8 @@ const fresh = () => curl.toString().replace('1a2b3c4d5e6f7g8h', (++n).toString(1
 const basic = (key: string) => 'Basic ' + Buffer.from('api:' + key).toString('base64');
 const post = (url: string, headers: Record<string, string> = {}, body: string = fresh(), path = '/v1/traces') =>
   fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-const metric = async (url: string, re: RegExp, headers: Record<string, string> = {}) => Number(((await (await fetch(`${url}/metrics`, { headers })).text()).match(re) ?? [])[1] ?? 0);
+const metric = async (url: string, re: RegExp, headers: Record<string, string> = {}) =>
+  Number(((await (await fetch(`${url}/metrics`, { headers })).text()).match(re) ?? [])[1] ?? 0);
 
 /** Bytes of every file under a folder. */
 function du(dir: string): number {
@@ -107,10 +108,13 @@ t.test('5. bodies: checked before they are read, bounded in flight, timed out wh
   // Opens a request declaring `length` bytes and sends only the first `sent`; resolves with its status.
   const partial = (length: number, sent: number, key = 'open') =>
     new Promise<{ status: number; req: ReturnType<typeof request> }>((resolve, reject) => {
-      const req = request({ host, port, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/json', 'content-length': String(length), 'x-api-key': key } }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode!, req });
-      });
+      const req = request(
+        { host, port, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/json', 'content-length': String(length), 'x-api-key': key } },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode!, req });
+        },
+      );
       req.on('error', reject);
       req.write(Buffer.alloc(sent, 0x20));
     });
@@ -160,10 +164,16 @@ t.test('6 and 7. inbound keys guard every path, and never travel upstream', asyn
 t.test('8. open on a non-loopback address with no inbound keys: a warning at start', async (t) => {
   const tb = await startProxy({ listen: '0.0.0.0:0', upstreams: [{ name: 'sink', type: 'sink' }] });
   t.teardown(() => tb.close());
-  t.ok(tb.logs.some((l) => l.includes('anyone who can reach this port can send traces')), 'warned');
+  t.ok(
+    tb.logs.some((l) => l.includes('anyone who can reach this port can send traces')),
+    'warned',
+  );
   const quiet = await startProxy({ upstreams: [{ name: 'sink', type: 'sink' }] });
   t.teardown(() => quiet.close());
-  t.notOk(quiet.logs.some((l) => l.includes('anyone who can reach')), 'not on loopback');
+  t.notOk(
+    quiet.logs.some((l) => l.includes('anyone who can reach')),
+    'not on loopback',
+  );
 });
 
 t.test("9. one upstream's full queue does not stop the other: its copies go to dead letters", async (t) => {
@@ -172,7 +182,15 @@ t.test("9. one upstream's full queue does not stop the other: its copies go to d
   const tb = await startProxy({
     upstreams: [
       { name: 'weave', type: 'weave', url: weave.url, project: 'a/b', auth: { mode: 'static', key: 'W' }, retry: FAST_RETRY },
-      { name: 'langtrace', type: 'langtrace', url: langtrace.url, auth: { mode: 'static', key: 'L' }, retry: { ...FAST_RETRY, maxElapsedMs: 60_000 }, timeoutMs: 60_000, queue: { maxBatches: 2, concurrency: 1 } },
+      {
+        name: 'langtrace',
+        type: 'langtrace',
+        url: langtrace.url,
+        auth: { mode: 'static', key: 'L' },
+        retry: { ...FAST_RETRY, maxElapsedMs: 60_000 },
+        timeoutMs: 60_000,
+        queue: { maxBatches: 2, concurrency: 1 },
+      },
     ],
   });
   t.teardown(async () => {
@@ -202,7 +220,10 @@ t.test('11. a client that aborts its upload is not an error', async (t) => {
   await new Promise((r) => setTimeout(r, 50));
   req.destroy();
   await waitFor(() => tb.logs.some((l) => l.includes('client went away')), 5000, 'abort noticed');
-  t.notOk(tb.logs.some((l) => l.includes('"level":50')), 'nothing logged at error level');
+  t.notOk(
+    tb.logs.some((l) => l.includes('"level":50')),
+    'nothing logged at error level',
+  );
   t.equal(await metric(tb.url, /tracebridge_requests_total\{path="\/v1\/traces",status="500"\} (\d+)/), 0, 'not counted as a 500');
 });
 
@@ -220,7 +241,13 @@ t.test('10. configured keys never reach the disk; files 0600 in 0700 folders', a
     dataDir,
     upstreams: [
       { name: 'weave', type: 'weave', url: weave.url, project: 'a/b', auth: { mode: 'static', key: 'CONFIGURED-SECRET' }, retry: { ...FAST_RETRY, maxElapsedMs: 60_000 } },
-      { name: 'langtrace', type: 'langtrace', url: langtrace.url, auth: { mode: 'map', keys: { 'tenant-key': { key: 'MAPPED-SECRET' } } }, retry: { ...FAST_RETRY, maxElapsedMs: 60_000 } },
+      {
+        name: 'langtrace',
+        type: 'langtrace',
+        url: langtrace.url,
+        auth: { mode: 'map', keys: { 'tenant-key': { key: 'MAPPED-SECRET' } } },
+        retry: { ...FAST_RETRY, maxElapsedMs: 60_000 },
+      },
       { name: 'sink', type: 'sink' },
     ],
   });
@@ -233,7 +260,11 @@ t.test('10. configured keys never reach the disk; files 0600 in 0700 folders', a
   weave.down = true;
   langtrace.down = true;
   for (let i = 0; i < 3; i++) t.equal((await post(tb.url, { 'x-api-key': 'tenant-key' })).status, 200);
-  await waitFor(() => readdirSync(join(dataDir, 'queue', 'weave')).some((f) => f.endsWith('.batch')) && readdirSync(join(dataDir, 'queue', 'langtrace')).some((f) => f.endsWith('.batch')), 10_000, 'copies written to the queues');
+  await waitFor(
+    () => readdirSync(join(dataDir, 'queue', 'weave')).some((f) => f.endsWith('.batch')) && readdirSync(join(dataDir, 'queue', 'langtrace')).some((f) => f.endsWith('.batch')),
+    10_000,
+    'copies written to the queues',
+  );
   const files: string[] = [];
   const dirs: string[] = [dataDir];
   for (const e of readdirSync(dataDir, { withFileTypes: true, recursive: true })) (e.isFile() ? files : dirs).push(join(e.parentPath, e.name));
@@ -241,8 +272,16 @@ t.test('10. configured keys never reach the disk; files 0600 in 0700 folders', a
   t.notOk(everything.includes('CONFIGURED-SECRET'), 'the static key is not on disk');
   t.notOk(everything.includes('MAPPED-SECRET'), 'nor the mapped key');
   t.notOk(everything.includes('tenant-key'), 'nor the tenant key that chose it (only its hash)');
-  t.same(dirs.filter((d) => (statSync(d).mode & 0o777) !== 0o700), [], 'every folder 0700, the existing data dir and sink/ too');
-  t.same(files.filter((f) => (statSync(f).mode & 0o777) !== 0o600), [], 'every file 0600');
+  t.same(
+    dirs.filter((d) => (statSync(d).mode & 0o777) !== 0o700),
+    [],
+    'every folder 0700, the existing data dir and sink/ too',
+  );
+  t.same(
+    files.filter((f) => (statSync(f).mode & 0o777) !== 0o600),
+    [],
+    'every file 0600',
+  );
   weave.down = false;
   langtrace.down = false;
   await Promise.all([weave.waitForSpans(3, 15_000), langtrace.waitForSpans(3, 15_000)]);

@@ -56,7 +56,10 @@ async function resume(t: Test, workers: number) {
   t.same(ids(langtrace.spans()), ['00000000000000a1', '00000000000000b2'], 'Langtrace: both, translated from the journal');
   t.equal(duplicates(weave.spans()) + duplicates(langtrace.spans()), 0);
   t.same(readdirSync(join(dataDir, 'inbox')), [], 'the journal is empty again');
-  t.ok(second.logs.some((l) => l.includes('translating requests answered before the last stop')), 'the resume is logged');
+  t.ok(
+    second.logs.some((l) => l.includes('translating requests answered before the last stop')),
+    'the resume is logged',
+  );
 }
 
 t.test('answered, not translated: translated at the next start, each upstream once', (t) => resume(t, 0));

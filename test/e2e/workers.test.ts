@@ -28,7 +28,11 @@ t.test('dual-write through two worker threads', async (t) => {
     statuses.push(
       ...(await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          fetch(`${tb.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: curl.replace('1a2b3c4d5e6f7g8h', (wave * 8 + i + 1).toString(16).padStart(16, '0')) }).then((r) => r.status),
+          fetch(`${tb.url}/v1/traces`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: curl.replace('1a2b3c4d5e6f7g8h', (wave * 8 + i + 1).toString(16).padStart(16, '0')),
+          }).then((r) => r.status),
         ),
       )),
     );

@@ -23,7 +23,9 @@ t.test('a committed batch is on disk and comes back the same, in order', async (
   await spool.open();
   await queued(spool, delivery(1, 10));
   await queued(spool, delivery(2, 20));
-  const files = readdirSync(dir).filter((f) => f.endsWith('.batch')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.batch'))
+    .sort();
   t.equal(files.length, 2, 'one file per committed batch');
   t.same(deserialise('u', readFileSync(join(dir, files[0]))).requests[0].body, Buffer.alloc(10, 1), 'the file holds the batch');
   const [a, b] = spool.take(2);
@@ -46,11 +48,21 @@ t.test('recent batches are sent from memory; past the budget they are read back 
   const entries = spool.take(20);
   // Spoil every file on disk: what is kept in memory still loads, what is not fails to load.
   for (const f of readdirSync(dir)) writeFileSync(join(dir, f), 'not a batch');
-  const outcomes = await Promise.all(entries.map((e) => spool.load('u', e).then((d) => d.spans, () => 'disk')));
+  const outcomes = await Promise.all(
+    entries.map((e) =>
+      spool.load('u', e).then(
+        (d) => d.spans,
+        () => 'disk',
+      ),
+    ),
+  );
   const fromMemory = outcomes.filter((o) => o !== 'disk');
   t.ok(fromMemory.length >= 2 && fromMemory.length < 20, `the first batches come from memory (${fromMemory.length} of 20)`);
   t.same(fromMemory, [...Array(fromMemory.length).keys()], 'in order, unchanged');
-  t.ok(outcomes.slice(fromMemory.length).every((o) => o === 'disk'), 'the rest are read from disk');
+  t.ok(
+    outcomes.slice(fromMemory.length).every((o) => o === 'disk'),
+    'the rest are read from disk',
+  );
 });
 
 t.test('a restart finds every batch not yet done', async (t) => {

@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import type { AnyValue, Attributes, ResourceSpans, Span, SpanBatch } from '../../src/model/batch.js';
 
 // Plain-prototype records, so generated batches compare strictly equal with decoded ones.
-const rec = <T,>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true }) as fc.Arbitrary<T>;
+const rec = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true }) as fc.Arbitrary<T>;
 
-export interface ArbOptions {
+interface ArbOptions {
   /** Only what Langtrace's native format can carry. */
   native?: boolean;
 }
@@ -20,10 +20,7 @@ function value(o: ArbOptions): fc.Arbitrary<AnyValue> {
       fc.string().map((value) => ({ type: 'string' as const, value })),
       fc.boolean().map((value) => ({ type: 'bool' as const, value })),
       (o.native ? fc.maxSafeInteger().map(BigInt) : fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })).map((value) => ({ type: 'int' as const, value })),
-      (o.native
-        ? fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d))
-        : fc.double()
-      ).map((value) => ({ type: 'double' as const, value })),
+      (o.native ? fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d)) : fc.double()).map((value) => ({ type: 'double' as const, value })),
       ...(o.native ? [] : [fc.uint8Array({ maxLength: 8 }).map((value) => ({ type: 'bytes' as const, value }))]),
     ),
     tree: fc.oneof(
@@ -55,10 +52,7 @@ function span(o: ArbOptions): fc.Arbitrary<Span> {
     endTimeUnixNano: o.native ? time : u64,
     attributes: a,
     droppedAttributesCount: count,
-    events: fc.array(
-      rec({ timeUnixNano: o.native ? time : u64, name: fc.string(), attributes: a, droppedAttributesCount: count }),
-      { maxLength: 2 },
-    ),
+    events: fc.array(rec({ timeUnixNano: o.native ? time : u64, name: fc.string(), attributes: a, droppedAttributesCount: count }), { maxLength: 2 }),
     droppedEventsCount: count,
     links: fc.array(
       rec({

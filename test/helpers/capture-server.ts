@@ -2,14 +2,14 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface Captured {
+interface Captured {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
 }
 
-export interface CaptureServer {
+interface CaptureServer {
   url: string;
   requests: Captured[];
   /** Resolves once `n` requests have arrived (rejects after `ms`). */
@@ -18,7 +18,7 @@ export interface CaptureServer {
   server: Server;
 }
 
-export type Responder = (req: Captured) => { status?: number; headers?: Record<string, string>; body?: string | Uint8Array } | undefined;
+type Responder = (req: Captured) => { status?: number; headers?: Record<string, string>; body?: string | Uint8Array } | undefined;
 
 export async function captureServer(respond?: Responder): Promise<CaptureServer> {
   const requests: Captured[] = [];

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 
 /** Tests run side by side: no process takes the fixed OTLP/gRPC port unless a test says so. */
-export const QUIET = { TRACEBRIDGE_GRPC_LISTEN: 'off' };
+const QUIET = { TRACEBRIDGE_GRPC_LISTEN: 'off' };
 
 /**
  * Every process a test starts ends with the test process: on a normal exit, and when tap times

@@ -52,7 +52,15 @@ export async function vercelSpans(major: 5 | 6): Promise<ReadableSpan[]> {
     await ai.generateText({ model, system: SYSTEM, prompt: QUESTION, temperature: 0.2, maxOutputTokens: 50, experimental_telemetry: telemetry });
     const s = ai.streamText({
       model,
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe this' }, { type: 'image', image: new URL(IMAGE_URL) }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Describe this' },
+            { type: 'image', image: new URL(IMAGE_URL) },
+          ],
+        },
+      ],
       experimental_telemetry: telemetry,
     });
     for await (const _ of s.textStream) void _;
@@ -88,7 +96,12 @@ export async function openInferenceSpans(): Promise<ReadableSpan[]> {
           },
         ],
       });
-      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: QUESTION }], stream: true, stream_options: { include_usage: true } });
+      const stream = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: QUESTION }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       for await (const _ of stream) void _;
       await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: QUESTION }], tools: [WEATHER_TOOL] });
     } finally {
@@ -109,7 +122,11 @@ export async function langchainSpans(): Promise<ReadableSpan[]> {
     const instrumentation = new LangChainInstrumentation({ tracerProvider: provider });
     instrumentation.manuallyInstrument(CallbackManagerModule);
     try {
-      const weather = tool(async ({ city }: { city: string }) => `It is sunny in ${city}.`, { name: 'get_weather', description: WEATHER_TOOL.function.description, schema: z.object({ city: z.string() }) });
+      const weather = tool(async ({ city }: { city: string }) => `It is sunny in ${city}.`, {
+        name: 'get_weather',
+        description: WEATHER_TOOL.function.description,
+        schema: z.object({ city: z.string() }),
+      });
       const llm = new ChatOpenAI({ model: 'gpt-4o-mini', temperature: 0.2, apiKey: 'sk-test', configuration: { baseURL: api.url } });
       const messages = [new SystemMessage(SYSTEM), new HumanMessage(QUESTION)];
       const first = await llm.bindTools([weather]).invoke(messages);

@@ -21,7 +21,18 @@ function anthropicReply(r: { tools?: unknown[]; messages: Array<{ role: string; 
   const useTool = Array.isArray(r.tools) && r.tools.length > 0 && !answered;
   const content = useTool ? [{ type: 'text', text: 'Let me check.' }, FAKE_ANTHROPIC.toolUse] : [{ type: 'text', text: FAKE.reply }];
   res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ id: 'msg_01', type: 'message', role: 'assistant', model: FAKE_ANTHROPIC.model, content, stop_reason: useTool ? 'tool_use' : 'end_turn', stop_sequence: null, usage: FAKE_ANTHROPIC.usage }));
+  res.end(
+    JSON.stringify({
+      id: 'msg_01',
+      type: 'message',
+      role: 'assistant',
+      model: FAKE_ANTHROPIC.model,
+      content,
+      stop_reason: useTool ? 'tool_use' : 'end_turn',
+      stop_sequence: null,
+      usage: FAKE_ANTHROPIC.usage,
+    }),
+  );
 }
 
 export async function fakeOpenAI(): Promise<{ url: string; origin: string; close: () => Promise<void> }> {
@@ -34,7 +45,14 @@ export async function fakeOpenAI(): Promise<{ url: string; origin: string; close
       if (req.url?.endsWith('/embeddings')) {
         const inputs = Array.isArray(r.input) ? r.input : [r.input];
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ object: 'list', model: 'text-embedding-3-small', data: inputs.map((_: unknown, i: number) => ({ object: 'embedding', index: i, embedding: [0.1, 0.2, 0.3] })), usage: { prompt_tokens: 5, total_tokens: 5 } }));
+        res.end(
+          JSON.stringify({
+            object: 'list',
+            model: 'text-embedding-3-small',
+            data: inputs.map((_: unknown, i: number) => ({ object: 'embedding', index: i, embedding: [0.1, 0.2, 0.3] })),
+            usage: { prompt_tokens: 5, total_tokens: 5 },
+          }),
+        );
         return;
       }
       const withTools = Array.isArray(r.tools) && r.tools.length > 0 && !r.messages.some((m: { role: string }) => m.role === 'tool');
@@ -52,14 +70,27 @@ export async function fakeOpenAI(): Promise<{ url: string; origin: string; close
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'chatcmpl-abc', object: 'chat.completion', created: 1_700_000_000, model: FAKE.model, choices: [{ index: 0, message, finish_reason: finish }], usage: FAKE.usage }));
+      res.end(
+        JSON.stringify({
+          id: 'chatcmpl-abc',
+          object: 'chat.completion',
+          created: 1_700_000_000,
+          model: FAKE.model,
+          choices: [{ index: 0, message, finish_reason: finish }],
+          usage: FAKE.usage,
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -15,7 +15,7 @@ import { langtraceView, weaveView } from '../../src/inspect/views.js';
 
 type Obj = Record<string, unknown>;
 
-export interface Seen {
+interface Seen {
   kind?: string;
   model?: string;
   /** Each input message's text (a tool result's too); for a span without messages, its generic input. */
@@ -61,10 +61,17 @@ function textOf(m: Obj): string | undefined {
   return undefined;
 }
 const texts = (msgs: unknown): string[] =>
-  Array.isArray(msgs) ? msgs.filter((m) => !isCallsText(m)).map(textOf).filter((c): c is string => c !== undefined) : [];
+  Array.isArray(msgs)
+    ? msgs
+        .filter((m) => !isCallsText(m))
+        .map(textOf)
+        .filter((c): c is string => c !== undefined)
+    : [];
 const images = (msgs: unknown): string[] =>
   Array.isArray(msgs)
-    ? msgs.flatMap((m) => (Array.isArray((m as Obj).content) ? ((m as Obj).content as Obj[]).filter((p) => p.type === 'image_url').map((p) => String((p.image_url as Obj).url)) : []))
+    ? msgs.flatMap((m) =>
+        Array.isArray((m as Obj).content) ? ((m as Obj).content as Obj[]).filter((p) => p.type === 'image_url').map((p) => String((p.image_url as Obj).url)) : [],
+      )
     : [];
 const calls = (msgs: unknown): string[] =>
   Array.isArray(msgs) ? msgs.flatMap((m) => toolCallsOf(m)?.map((c) => `${(c.function as Obj).name} ${canon((c.function as Obj).arguments)}`) ?? []) : [];
@@ -82,7 +89,11 @@ export function fromRecord(c: LlmCall, backend: 'weave' | 'langtrace' = 'weave')
   const usage =
     c.usage.input === undefined && c.usage.output === undefined
       ? {}
-      : { input: c.usage.input, output: c.usage.output, total: backend === 'weave' ? (c.usage.total ?? (c.usage.input ?? 0) + (c.usage.output ?? 0)) : (c.usage.input ?? 0) + (c.usage.output ?? 0) };
+      : {
+          input: c.usage.input,
+          output: c.usage.output,
+          total: backend === 'weave' ? (c.usage.total ?? (c.usage.input ?? 0) + (c.usage.output ?? 0)) : (c.usage.input ?? 0) + (c.usage.output ?? 0),
+        };
   return {
     kind: backend === 'weave' ? c.role : LANGTRACE_TYPE[c.role ?? 'llm'],
     model: c.responseModel ?? c.requestModel,

@@ -9,7 +9,7 @@ import { loadConfig, type Flags } from '../../src/config/load.js';
 import { createProxy, type Proxy } from '../../src/receive/server.js';
 import { createLogger } from '../../src/observe/log.js';
 
-export interface Running {
+interface Running {
   url: string;
   proxy: Proxy;
   logs: string[];

@@ -23,18 +23,30 @@ function partArb(all: boolean): fc.Arbitrary<Part> {
     base64.map((d) => ({ type: 'image' as const, data: d, mimeType: 'image/png' })),
     base64.map((d) => ({ type: 'audio' as const, data: d, mimeType: 'audio/wav' })),
   ];
-  if (all) media.push(word.map((w) => ({ type: 'file' as const, fileId: `file-${w}` })), textArb.map((t) => ({ type: 'reasoning' as const, text: t })));
+  if (all)
+    media.push(
+      word.map((w) => ({ type: 'file' as const, fileId: `file-${w}` })),
+      textArb.map((t) => ({ type: 'reasoning' as const, text: t })),
+    );
   return fc.oneof(...media);
 }
 
 /** A user message with parts: at least one that is not text, so it stays parts when read back. */
 function partsMessage(all: boolean): fc.Arbitrary<Message> {
-  return fc.tuple(fc.array(textArb.map((t) => ({ type: 'text' as const, text: t })), { maxLength: 1 }), fc.array(partArb(all), { minLength: 1, maxLength: 2 })).map(([texts, media]) => {
-    const parts: Part[] = [...texts, ...media];
-    const m: Message = { role: 'user', parts };
-    if (texts.length) m.content = texts[0].text;
-    return m;
-  });
+  return fc
+    .tuple(
+      fc.array(
+        textArb.map((t) => ({ type: 'text' as const, text: t })),
+        { maxLength: 1 },
+      ),
+      fc.array(partArb(all), { minLength: 1, maxLength: 2 }),
+    )
+    .map(([texts, media]) => {
+      const parts: Part[] = [...texts, ...media];
+      const m: Message = { role: 'user', parts };
+      if (texts.length) m.content = texts[0].text;
+      return m;
+    });
 }
 
 function message(output: boolean, withFinish: boolean): fc.Arbitrary<Message> {
@@ -66,7 +78,7 @@ function message(output: boolean, withFinish: boolean): fc.Arbitrary<Message> {
     });
 }
 
-export interface RecordOptions {
+interface RecordOptions {
   /** OpenInference has one model name. */
   oneModel?: boolean;
   /** OpenInference has no response id. */
@@ -99,10 +111,10 @@ export function arbRecord(o: RecordOptions = {}): fc.Arbitrary<LlmCall> {
         stopSequences: opt(fc.array(word, { minLength: 1, maxLength: 2 })),
         stream: opt(fc.boolean()),
         tools: opt(
-          fc.array(
-            fc.record({ name: word, description: textArb, parameters: fc.constant({ type: "object" }) }, { requiredKeys: ['name'], noNullPrototype: true }).map(nonEmpty),
-            { minLength: 1, maxLength: 2 },
-          ),
+          fc.array(fc.record({ name: word, description: textArb, parameters: fc.constant({ type: 'object' }) }, { requiredKeys: ['name'], noNullPrototype: true }).map(nonEmpty), {
+            minLength: 1,
+            maxLength: 2,
+          }),
         ),
         input_tokens: opt(int),
         output_tokens: opt(int),
@@ -142,12 +154,12 @@ export function spanFrom(profile: Profile, call: LlmCall): Span {
 /** Tool runs and agents: what a span that is not an LLM call carries. */
 export function arbToolOrAgent(): fc.Arbitrary<LlmCall> {
   const args = fc.dictionary(word, fc.oneof(word, fc.integer()), { maxKeys: 2 }).map((o) => JSON.stringify(o));
-  const tool = fc.record({ name: word, id: opt(word), arguments: args, result: textArb.filter((t) => t.trim() !== '' && !/^\s*[[{"]/.test(t)) }).map(
-    (t): LlmCall => ({ role: 'tool', operation: 'execute_tool', tool: nonEmpty(t), params: {}, usage: {} }),
-  );
+  const tool = fc
+    .record({ name: word, id: opt(word), arguments: args, result: textArb.filter((t) => t.trim() !== '' && !/^\s*[[{"]/.test(t)) })
+    .map((t): LlmCall => ({ role: 'tool', operation: 'execute_tool', tool: nonEmpty(t), params: {}, usage: {} }));
   const plain = textArb.filter((t) => t.trim() !== '' && !/^\s*[[{"]/.test(t));
-  const agent = fc.record({ name: word, input: plain, output: plain }).map(
-    (a): LlmCall => ({ role: 'agent', operation: 'invoke_agent', agent: { name: a.name }, inputValue: a.input, outputValue: a.output, params: {}, usage: {} }),
-  );
+  const agent = fc
+    .record({ name: word, input: plain, output: plain })
+    .map((a): LlmCall => ({ role: 'agent', operation: 'invoke_agent', agent: { name: a.name }, inputValue: a.input, outputValue: a.output, params: {}, usage: {} }));
   return fc.oneof(tool, agent);
 }

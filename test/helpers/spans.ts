@@ -25,9 +25,9 @@ export function sdkSpans(): ReadableSpan[] {
         'gen_ai.request.temperature': 0.25,
         'gen_ai.request.stream': false,
         'gen_ai.response.finish_reasons': ['stop', 'length'],
-        'numbers': [1, 2, 3],
-        'flags': [true, false],
-        'ratios': [0.5, 1.5],
+        numbers: [1, 2, 3],
+        flags: [true, false],
+        ratios: [0.5, 1.5],
       },
       links: [{ context: root.spanContext(), attributes: { 'link.kind': 'follows' } }],
     },
@@ -45,9 +45,9 @@ export function sdkSpans(): ReadableSpan[] {
 export function exoticSpan(base: ReadableSpan): ReadableSpan {
   const attributes = {
     ...base.attributes,
-    'nested': { inner: 'x', depth: 2, deeper: { ok: true } },
-    'raw': new Uint8Array([0, 1, 2, 254, 255]),
-    'big': 9_007_199_254_740_991,
+    nested: { inner: 'x', depth: 2, deeper: { ok: true } },
+    raw: new Uint8Array([0, 1, 2, 254, 255]),
+    big: 9_007_199_254_740_991,
   } as unknown as OtelAttributes;
   return new Proxy(base, {
     get: (target, key) => (key === 'attributes' ? attributes : key === 'name' ? 'exotic' : Reflect.get(target, key)),

@@ -12,18 +12,20 @@ import { decodeOtlpJson } from '../../src/wire/otlp-json.js';
 import type { SpanBatch } from '../../src/model/batch.js';
 
 async function exportVia(exporter: SpanExporter, spans: ReadableSpan[]) {
-  await new Promise<void>((resolve, reject) =>
-    exporter.export(spans, (r) => (r.code === 0 ? resolve() : reject(r.error ?? new Error('export failed')))),
-  );
+  await new Promise<void>((resolve, reject) => exporter.export(spans, (r) => (r.code === 0 ? resolve() : reject(r.error ?? new Error('export failed')))));
   await exporter.shutdown();
 }
 
 function checkAgainstSdk(t: Test, batch: SpanBatch, spans: ReadableSpan[]) {
   t.equal(batch.resourceSpans.length, 1, 'one resource');
   const rs = batch.resourceSpans[0];
-  t.same(plain({ type: 'kvlist', value: rs.resource.attributes }), {
-    ...spans[0].resource.attributes,
-  }, 'resource attributes');
+  t.same(
+    plain({ type: 'kvlist', value: rs.resource.attributes }),
+    {
+      ...spans[0].resource.attributes,
+    },
+    'resource attributes',
+  );
   t.equal(rs.scopeSpans[0].scope.name, 'checkout-lib');
   t.equal(rs.scopeSpans[0].scope.version, '0.9.1');
   for (const sdk of spans) {
@@ -86,14 +88,18 @@ t.test('kvlist, bytes and large ints survive both exporters', async (t) => {
     await exportVia(new Exporter({ url: cap.url + '/v1/traces' }), [exotic]);
     const [req] = await cap.waitFor(1);
     const got = findSpan(decode(req.body), 'exotic');
-    t.same(got.attributes.get('nested'), {
-      type: 'kvlist',
-      value: new Map<string, unknown>([
-        ['inner', { type: 'string', value: 'x' }],
-        ['depth', { type: 'int', value: 2n }],
-        ['deeper', { type: 'kvlist', value: new Map([['ok', { type: 'bool', value: true }]]) }],
-      ]),
-    }, `${name}: kvlist`);
+    t.same(
+      got.attributes.get('nested'),
+      {
+        type: 'kvlist',
+        value: new Map<string, unknown>([
+          ['inner', { type: 'string', value: 'x' }],
+          ['depth', { type: 'int', value: 2n }],
+          ['deeper', { type: 'kvlist', value: new Map([['ok', { type: 'bool', value: true }]]) }],
+        ]),
+      },
+      `${name}: kvlist`,
+    );
     t.same(got.attributes.get('raw'), { type: 'bytes', value: new Uint8Array([0, 1, 2, 254, 255]) }, `${name}: bytes`);
     t.same(got.attributes.get('big'), { type: 'int', value: 9_007_199_254_740_991n }, `${name}: 2^53-1`);
   }

@@ -20,8 +20,7 @@ function as2x(span: ReadableSpan & { instrumentationLibrary?: unknown; parentSpa
   return new Proxy(span, {
     get(target, key) {
       if (key === 'instrumentationScope') return target.instrumentationLibrary;
-      if (key === 'parentSpanContext')
-        return target.parentSpanId ? { traceId: target.spanContext().traceId, spanId: target.parentSpanId, traceFlags: 1 } : undefined;
+      if (key === 'parentSpanContext') return target.parentSpanId ? { traceId: target.spanContext().traceId, spanId: target.parentSpanId, traceFlags: 1 } : undefined;
       return Reflect.get(target, key);
     },
   });

@@ -50,7 +50,13 @@ t.test('OTLP/JSON', async (t) => {
   rejects(t, () => decodeOtlpJson(json({ resourceSpans: {} })), 400, /\.resourceSpans: expected an array/, 'resourceSpans not a list');
   rejects(t, () => decodeOtlpJson(json(spanDoc({ startTimeUnixNano: 'soon' }))), 400, /spans\[0\]\.startTimeUnixNano: expected an unsigned 64-bit integer, got "soon"/, 'bad time');
   rejects(t, () => decodeOtlpJson(json(spanDoc({ kind: 'SPAN_KIND_BOGUS' }))), 400, /spans\[0\]\.kind: expected one of/, 'bad enum');
-  rejects(t, () => decodeOtlpJson(json(spanDoc({ attributes: [{ key: 'a', value: { intValue: 'many' } }] }))), 400, /attributes\[0\]\.value\.intValue: expected an integer/, 'bad int');
+  rejects(
+    t,
+    () => decodeOtlpJson(json(spanDoc({ attributes: [{ key: 'a', value: { intValue: 'many' } }] }))),
+    400,
+    /attributes\[0\]\.value\.intValue: expected an integer/,
+    'bad int',
+  );
   rejects(t, () => decodeOtlpJson(json(spanDoc({ attributes: [{ value: { stringValue: 'x' } }] }))), 400, /attributes\[0\]\.key: expected a string/, 'missing key');
   rejects(t, () => decodeOtlpJson(json(spanDoc({ name: 5 }))), 400, /spans\[0\]\.name: expected a string/, 'wrong type');
   let deep: object = { stringValue: 'bottom' };
@@ -66,7 +72,14 @@ t.test('OTLP/JSON leniency', async (t) => {
           scope_spans: [
             {
               spans: [
-                { trace_id: 'AAECAwQFBgcICQoLDA0ODw==', span_id: '0102030405060708', kind: 'SPAN_KIND_CLIENT', start_time_unix_nano: 5, name: 'snake', status: { code: 'STATUS_CODE_ERROR' } },
+                {
+                  trace_id: 'AAECAwQFBgcICQoLDA0ODw==',
+                  span_id: '0102030405060708',
+                  kind: 'SPAN_KIND_CLIENT',
+                  start_time_unix_nano: 5,
+                  name: 'snake',
+                  status: { code: 'STATUS_CODE_ERROR' },
+                },
                 { traceId: '000102030405060708090A0B0C0D0E0F', spanId: 'x', parentSpanId: '0102030405060708', kind: 'server', name: 'child' },
                 { traceId: 'ZZZ', spanId: 'y', parentSpanId: 'x', name: 'grandchild' },
               ],

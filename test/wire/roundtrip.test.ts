@@ -43,7 +43,10 @@ t.test('official JSON serialiser output decodes to the protobuf data', async (t)
 });
 
 t.test('property: protobuf round trip is lossless', async (t) => {
-  fc.assert(fc.property(arbBatch(), (batch) => isDeepStrictEqual(decodeOtlpProto(encodeOtlpProto(batch)), batch)), runs);
+  fc.assert(
+    fc.property(arbBatch(), (batch) => isDeepStrictEqual(decodeOtlpProto(encodeOtlpProto(batch)), batch)),
+    runs,
+  );
   t.pass('generated batches round-trip');
 });
 
@@ -115,25 +118,52 @@ t.test('empty values inside AnyValue keep their type through protobuf', async (t
   t.same(attrs.get('false'), { type: 'bool', value: false });
   t.same(attrs.get('zero.int'), { type: 'int', value: 0n });
   t.same(attrs.get('zero.double'), { type: 'double', value: 0 });
-  t.same(attrs.get('list'), { type: 'array', value: [{ type: 'string', value: '' }, { type: 'int', value: 0n }] });
+  t.same(attrs.get('list'), {
+    type: 'array',
+    value: [
+      { type: 'string', value: '' },
+      { type: 'int', value: 0n },
+    ],
+  });
 });
 
 t.test('property: OTLP/JSON round trip is lossless', async (t) => {
-  fc.assert(fc.property(arbBatch(), (batch) => isDeepStrictEqual(decodeOtlpJson(encodeOtlpJson(batch)), batch)), runs);
+  fc.assert(
+    fc.property(arbBatch(), (batch) => isDeepStrictEqual(decodeOtlpJson(encodeOtlpJson(batch)), batch)),
+    runs,
+  );
   t.pass('generated batches round-trip');
 });
 
 t.test('property: Langtrace native round trip keeps what the format can carry', async (t) => {
   // The native format has no int/double distinction for whole numbers, no bytes and no span
   // flags, and groups spans by resource and scope; generate within those limits.
-  fc.assert(fc.property(arbBatch({ native: true }), (batch) => isDeepStrictEqual(decodeLangtraceNative(encodeLangtraceNative(batch)), batch)), runs);
+  fc.assert(
+    fc.property(arbBatch({ native: true }), (batch) => isDeepStrictEqual(decodeLangtraceNative(encodeLangtraceNative(batch)), batch)),
+    runs,
+  );
   t.pass('generated batches round-trip');
 });
 
 t.test('a map key named __proto__ stays a key through every format', async (t) => {
   const batch = decodeOtlpJson(
     JSON.stringify({
-      resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 's', attributes: [{ key: 'm', value: { kvlistValue: { values: [{ key: '__proto__', value: { stringValue: 'x' } }] } } }] }] }] }],
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: 'a'.repeat(32),
+                  spanId: 'b'.repeat(16),
+                  name: 's',
+                  attributes: [{ key: 'm', value: { kvlistValue: { values: [{ key: '__proto__', value: { stringValue: 'x' } }] } } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
     }),
   );
   const expected = new Map([['__proto__', { type: 'string', value: 'x' }]]);

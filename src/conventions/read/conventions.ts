@@ -91,7 +91,8 @@ function otelContent(ctx: ReadContext, attrs: Attributes, event: SpanEvent | und
   const input = readOtelMessages(jsonAttr(attrs, 'gen_ai.input.messages'));
   const system = readSystemInstructions(jsonAttr(attrs, 'gen_ai.system_instructions') ?? asString(attrs.get('gen_ai.system_instructions')));
   // The event is replaceable only when it holds nothing but the content.
-  const whole = event !== undefined && [...event.attributes.keys()].every((k) => k === 'gen_ai.input.messages' || k === 'gen_ai.output.messages' || k === 'gen_ai.system_instructions');
+  const whole =
+    event !== undefined && [...event.attributes.keys()].every((k) => k === 'gen_ai.input.messages' || k === 'gen_ai.output.messages' || k === 'gen_ai.system_instructions');
   const keys = (ks: string[]) => (event ? [] : ks);
   const events = event && whole ? [event] : [];
   if (input || system) {
@@ -129,12 +130,19 @@ function readDocuments(ctx: ReadContext, key: string): void {
   const v = jsonAttr(ctx.attrs, key);
   if (!Array.isArray(v)) return;
   const known = new Set(['id', 'content', 'score']);
-  const docs = v.filter((d) => d && typeof d === 'object').map((d: Record<string, unknown>) => ({
-    ...(d.id !== undefined ? { id: String(d.id) } : {}),
-    ...(typeof d.content === 'string' ? { content: d.content } : {}),
-    ...(typeof d.score === 'number' ? { score: d.score } : {}),
-  }));
-  ctx.structured('documents', docs, [key], v.every((d) => d && typeof d === 'object' && Object.keys(d).every((k) => known.has(k))));
+  const docs = v
+    .filter((d) => d && typeof d === 'object')
+    .map((d: Record<string, unknown>) => ({
+      ...(d.id !== undefined ? { id: String(d.id) } : {}),
+      ...(typeof d.content === 'string' ? { content: d.content } : {}),
+      ...(typeof d.score === 'number' ? { score: d.score } : {}),
+    }));
+  ctx.structured(
+    'documents',
+    docs,
+    [key],
+    v.every((d) => d && typeof d === 'object' && Object.keys(d).every((k) => known.has(k))),
+  );
 }
 
 /** LangChain.js through OpenInference: the provider and settings only in its `metadata` JSON. */
@@ -204,8 +212,7 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
         const field = OI_PARAMS[k];
         if (!field) continue;
         const value = field === 'params.stopSequences' ? (typeof v === 'string' ? [v] : Array.isArray(v) ? v.map(String) : undefined) : v;
-        if (value !== undefined && (typeof value !== 'object' || Array.isArray(value)))
-          ctx.scalar(field, value as never, lossless ? 'llm.invocation_parameters' : undefined);
+        if (value !== undefined && (typeof value !== 'object' || Array.isArray(value))) ctx.scalar(field, value as never, lossless ? 'llm.invocation_parameters' : undefined);
       }
     }
     // A coarse category: only a fallback when no convention names the operation itself.

@@ -20,7 +20,14 @@ interface Shape {
 
 function shape(base: string, toolCall: Shape['toolCall'], toolCallKeys: string[], contentsKey?: string): Shape {
   const k = { role: `${base}role`, content: `${base}content`, toolCallId: `${base}tool_call_id`, finishReason: `${base}finish_reason` };
-  return { ...k, toolCall, toolCallKeys: new Set(toolCallKeys), toolCalls: `${base}tool_calls`, contents: contentsKey && `${base}${contentsKey}`, known: new Set(Object.values(k)) };
+  return {
+    ...k,
+    toolCall,
+    toolCallKeys: new Set(toolCallKeys),
+    toolCalls: `${base}tool_calls`,
+    contents: contentsKey && `${base}${contentsKey}`,
+    known: new Set(Object.values(k)),
+  };
 }
 
 const OI = shape(
@@ -51,7 +58,7 @@ function read({ items, keys }: List, shape: Shape): (Read<Message[]> & { keys: s
   let lossless = true;
   const value = items.map((item) => {
     const m: Message = { role: asString(item.get(shape.role)) ?? 'user' };
-    let content = asString(item.get(shape.content));
+    const content = asString(item.get(shape.content));
     if (content !== undefined) m.content = content;
     else if (shape.contents) {
       const parts: Part[] = [];
@@ -78,7 +85,13 @@ function read({ items, keys }: List, shape: Shape): (Read<Message[]> & { keys: s
   return { value, lossless, keys };
 }
 
-const OI_PART_KEYS = new Set(['message_content.type', 'message_content.text', 'message_content.image.image.url', 'message_content.audio.audio.url', 'message_content.audio.audio.mime_type']);
+const OI_PART_KEYS = new Set([
+  'message_content.type',
+  'message_content.text',
+  'message_content.image.image.url',
+  'message_content.audio.audio.url',
+  'message_content.audio.audio.mime_type',
+]);
 
 /** `message_content.{type, text, image.image.url, audio.audio.{url, mime_type}}`. */
 function openInferencePart(p: Map<string, AnyValue>): Part | undefined {

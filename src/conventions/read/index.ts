@@ -26,7 +26,11 @@ function placeIn(primary: Convention | undefined): Record<Convention, number> {
 }
 
 export function readSpan(span: Span, scopeName: string, mappings: Mappings): ReadResult {
-  const convention = detect(span.attributes, scopeName, span.events.map((e) => e.name));
+  const convention = detect(
+    span.attributes,
+    scopeName,
+    span.events.map((e) => e.name),
+  );
   const ctx = new ReadContext(span.attributes, span.events);
   const order = readingOrder(convention);
   const place = placeIn(convention);

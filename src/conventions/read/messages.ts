@@ -11,8 +11,7 @@ export interface Read<T> {
   lossless: boolean;
 }
 
-const text = (v: unknown): string | undefined =>
-  v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
+const text = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
 
 /** A data URL split into its media type and base64 data; any other URL kept as a URI. */
 export function partFromUrl(type: Part['type'], url: string, mimeType?: string): Part {
@@ -84,7 +83,7 @@ function readOpenAiPart(p: Obj): Part | undefined {
   return undefined;
 }
 
-export function writeOpenAiPart(p: Part): Obj {
+function writeOpenAiPart(p: Part): Obj {
   switch (p.type) {
     case 'text':
       return { type: 'text', text: p.text ?? '' };
@@ -93,7 +92,8 @@ export function writeOpenAiPart(p: Part): Obj {
     case 'image':
       return { type: 'image_url', image_url: { url: urlOfPart(p) ?? '' } };
     case 'audio':
-      if (p.uri === undefined && p.data !== undefined && p.mimeType?.startsWith('audio/')) return { type: 'input_audio', input_audio: { data: p.data, format: p.mimeType.slice(6) } };
+      if (p.uri === undefined && p.data !== undefined && p.mimeType?.startsWith('audio/'))
+        return { type: 'input_audio', input_audio: { data: p.data, format: p.mimeType.slice(6) } };
       return { type: 'audio_url', audio_url: { url: urlOfPart(p) ?? '' } };
     case 'video':
       return { type: 'video_url', video_url: { url: urlOfPart(p) ?? '' } };
@@ -109,7 +109,7 @@ export function writeOpenAiPart(p: Part): Obj {
 }
 
 /** OpenAI's tool_calls: [{id, type, function: {name, arguments}}] (also flat {id, name, arguments}). */
-export function readToolCalls(v: unknown): ToolCall[] | undefined {
+function readToolCalls(v: unknown): ToolCall[] | undefined {
   if (!Array.isArray(v) || v.length === 0) return undefined;
   return v.filter(isObj).map((c) => {
     const fn = isObj(c.function) ? c.function : c;
@@ -131,7 +131,7 @@ function toolCallsIn(content: string): ToolCall[] | undefined {
   return readToolCalls(v);
 }
 
-export function writeToolCalls(calls: ToolCall[]): Obj[] {
+function writeToolCalls(calls: ToolCall[]): Obj[] {
   return calls.map((c) => {
     const fn = { name: c.name, arguments: c.arguments };
     return c.id !== undefined ? { id: c.id, type: 'function', function: fn } : { type: 'function', function: fn };

@@ -43,7 +43,7 @@ function resultText(p: Obj): string {
 const KNOWN_PART = new Set(['text', 'image', 'file', 'reasoning', 'tool-call', 'tool-result']);
 
 /** The AI SDK's model messages; tool messages become one message per result, as OpenAI has them. */
-export function readVercelMessages(v: unknown): { value: Message[]; lossless: boolean } | undefined {
+function readVercelMessages(v: unknown): { value: Message[]; lossless: boolean } | undefined {
   if (!Array.isArray(v)) return undefined;
   let lossless = true;
   const out: Message[] = [];
@@ -160,5 +160,16 @@ export function readVercel(ctx: ReadContext): void {
   }
   // Embeddings: ai.values (JSON per value) or ai.value.
   const values = asStringArray(a.get('ai.values')) ?? (a.has('ai.value') ? [asString(a.get('ai.value'))!] : undefined);
-  if (values) ctx.structured('embeddings', { texts: values.map((v) => { const p = parseJson(v); return typeof p === 'string' ? p : v; }) }, [], false);
+  if (values)
+    ctx.structured(
+      'embeddings',
+      {
+        texts: values.map((v) => {
+          const p = parseJson(v);
+          return typeof p === 'string' ? p : v;
+        }),
+      },
+      [],
+      false,
+    );
 }
