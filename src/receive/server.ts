@@ -30,6 +30,8 @@ export interface Proxy {
   server: Server;
   /** The OTLP/gRPC port, once listening (undefined when off). */
   grpcPort?: number;
+  /** Nothing in hand: no request being taken or translated, no batch waiting or being sent. */
+  readonly idle: boolean;
   upstreams: Upstream[];
   metrics: Metrics;
   log: Logger;
@@ -460,6 +462,9 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   const proxyObject: Proxy = {
     server,
     upstreams,
+    get idle() {
+      return pendingRequests === 0 && backlog.size === 0 && upstreams.every((u) => u.depth === 0);
+    },
     metrics,
     log,
     listen: async () => {

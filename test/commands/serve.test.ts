@@ -1,10 +1,11 @@
 // `tracebridge serve` as a user runs it: the listening line, the local sink, clear start-up
 // errors, and a clean stop on SIGTERM.
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, spawnServe } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 const start = spawnServe;
 
@@ -20,12 +21,18 @@ t.test('no upstream: the local sink shows the translation, with no accounts', as
     body: readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url)),
   });
   t.equal(res.status, 200);
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(
+    () => existsSync(join(dataDir, 'sink', 'langtrace.jsonl')) && readFileSync(join(dataDir, 'sink', 'langtrace.jsonl'), 'utf8').endsWith('\n'),
+    30_000,
+    'the sink written',
+  );
   const weave = JSON.parse(readFileSync(join(dataDir, 'sink', 'weave.jsonl'), 'utf8').trim());
   const keys = weave.resourceSpans[0].scopeSpans[0].spans[0].attributes.map((a: { key: string }) => a.key);
   t.ok(keys.includes('gen_ai.prompt') && keys.includes('gen_ai.usage.input_tokens'), 'as Weave would receive it');
   const [lt] = JSON.parse(readFileSync(join(dataDir, 'sink', 'langtrace.jsonl'), 'utf8').trim());
   t.equal(lt.attributes['langtrace.service.name'], 'openai', 'as Langtrace would receive it');
+  // The log line follows the translation, which may finish after the sink has the batch.
+  await waitFor(() => p.output().includes('"msg":"batch received"'), 30_000, 'the batch logged');
   t.match(p.output(), /"msg":"batch received"/);
   t.match(p.output(), /"conventions":\{"langtrace-docs":1\}/, 'one log line per batch, with the detected convention');
   t.notMatch(p.output(), /anything/, 'the key is not logged');

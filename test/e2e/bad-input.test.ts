@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fakeWeave } from '../helpers/upstreams.js';
-import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
+import { startProxy, FAST_RETRY, drained } from '../helpers/proxy.js';
 
 t.test('bad inputs are refused clearly and leave no trace', async (t) => {
   const weave = await fakeWeave({ key: 'W' });
@@ -66,7 +66,7 @@ t.test('bad inputs are refused clearly and leave no trace', async (t) => {
   );
   t.ok(statuses.has(400), `random protobuf: ${[...statuses].join(', ')}, never 5xx`);
   t.equal((await fetch(`${tb.url}/healthz`)).status, 200, 'still up');
-  await new Promise((r) => setTimeout(r, 200));
+  await drained(tb);
   const delivered = weave.spans().filter((s) => s.spanId === '0'.repeat(15) + '1').length;
   t.equal(delivered, 0, 'nothing from the corpus was forwarded');
   t.same(

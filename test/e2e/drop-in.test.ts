@@ -8,7 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai';
 import { fakeOpenAI, runScenarios, FAKE, QUESTION } from '../helpers/fake-openai.js';
 import { byStart, fakeLangtrace, fakeWeave, langtraceSees, weaveSees } from '../helpers/upstreams.js';
-import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
+import { startProxy, FAST_RETRY, drained } from '../helpers/proxy.js';
 
 const require = createRequire(import.meta.url);
 const OpenAIModule = require('openai');
@@ -71,7 +71,7 @@ t.test('the Langtrace SDK pointed at tracebridge reaches Weave, with --weave-pro
   });
   await runScenarios(new OpenAIModule.OpenAI({ apiKey: 'sk-test', baseURL: api.url }));
   const spans = await weave.waitForSpans(3);
-  await new Promise((r) => setTimeout(r, 200));
+  await drained(tb);
   const h = weave.accepted[0].headers;
   t.equal(h.authorization, 'Basic ' + Buffer.from('api:lt-user-key').toString('base64'), 'x-api-key became Basic api:KEY');
   t.equal(h['wandb-api-key'], 'lt-user-key');

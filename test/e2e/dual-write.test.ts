@@ -7,7 +7,7 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { OpenAIInstrumentation } from '@traceloop/instrumentation-openai';
 import { fakeOpenAI, runScenarios, FAKE } from '../helpers/fake-openai.js';
 import { byStart, fakeLangtrace, fakeWeave, langtraceSees, weaveSees } from '../helpers/upstreams.js';
-import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
+import { startProxy, FAST_RETRY, drained } from '../helpers/proxy.js';
 import { ConfigError } from '../../src/config/load.js';
 
 const require = createRequire(import.meta.url);
@@ -39,7 +39,7 @@ t.test('OpenLLMetry over OTLP/JSON, written to Weave and Langtrace at once', asy
   await runScenarios(new OpenAIModule.OpenAI({ apiKey: 'sk-test', baseURL: api.url }));
   await provider.forceFlush();
   const [w, l] = (await Promise.all([weave.waitForSpans(3), langtrace.waitForSpans(3)])).map(byStart);
-  await new Promise((r) => setTimeout(r, 200));
+  await drained(tb);
   t.equal(weave.spans().length, 3, 'Weave: every span exactly once');
   t.equal(langtrace.spans().length, 3, 'Langtrace: every span exactly once');
   t.same(new Set(w.map((s) => s.spanId)), new Set(l.map((s) => s.spanId)), 'the same spans at both');

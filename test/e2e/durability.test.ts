@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdtempSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeLangtrace, fakeWeave, duplicates } from '../helpers/upstreams.js';
-import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
+import { startProxy, FAST_RETRY, drained } from '../helpers/proxy.js';
 import { runCli } from '../helpers/cli.js';
 import { until, waitFor } from '../helpers/wait.js';
 import { stringify } from 'yaml';
@@ -40,7 +40,7 @@ t.test('upstream down for a while, then up: every accepted span arrives, exactly
   t.equal(weave.spans().length, 0, 'nothing reached Weave while it was down');
   weave.down = false;
   await weave.waitForSpans(20);
-  await new Promise((r) => setTimeout(r, 300));
+  await drained(tb);
   t.equal(weave.spans().length, 20);
   t.equal(duplicates(weave.spans()), 0, 'no duplicates at the recovering upstream');
   t.equal(duplicates(langtrace.spans()), 0, 'none at the healthy one either');
@@ -60,7 +60,7 @@ t.test('an upstream failing 70% of requests with 503: sent == received', async (
   const sent = 50;
   for (let i = 0; i < sent; i++) t.equal((await post(tb.url)).status, 200);
   await Promise.all([weave.waitForSpans(sent, 30_000), langtrace.waitForSpans(sent, 30_000)]);
-  await new Promise((r) => setTimeout(r, 300));
+  await drained(tb);
   t.equal(weave.spans().length, sent, 'Weave received every span');
   t.equal(langtrace.spans().length, sent, 'Langtrace received every span');
   t.equal(duplicates(weave.spans()) + duplicates(langtrace.spans()), 0, 'each exactly once');
@@ -161,7 +161,7 @@ t.test('a data dir that cannot hold the queue: refused at start, or per request,
     tb.logs.some((l) => l.includes('cannot write to the journal')),
     'logged',
   );
-  await new Promise((r) => setTimeout(r, 200));
+  await drained(tb);
   t.equal(weave.spans().length + langtrace.spans().length, 0, 'nothing sent for a refused request');
   rmSync(inbox);
   mkdirSync(inbox);
@@ -176,7 +176,7 @@ t.test('a data dir that cannot hold the queue: refused at start, or per request,
   t.same(readdirSync(join(tb.dataDir, 'queue', 'langtrace')), [], 'nothing half-queued at the other upstream');
   rmSync(q);
   mkdirSync(q);
-  await Promise.all([weave.waitForSpans(1, 5000), langtrace.waitForSpans(1, 5000)]);
+  await Promise.all([weave.waitForSpans(1), langtrace.waitForSpans(1)]);
   await waitFor(() => readdirSync(inbox).length === 0, 3000);
   t.equal(weave.spans().length, 1, 'delivered once the disk recovered');
   t.equal(langtrace.spans().length, 1);
@@ -190,7 +190,7 @@ t.test('an upstream down with its queue folder broken: its copy waits in the jou
   writeFileSync(q, 'not a folder');
   weave.down = true;
   t.equal((await post(tb.url)).status, 200);
-  await langtrace.waitForSpans(1, 5000);
+  await langtrace.waitForSpans(1);
   // Weave's copy, held in memory, fails to send, and cannot be written to its queue either.
   await waitFor(() => tb.logs.some((l) => l.includes('cannot write to the queue')), 3000);
   t.equal(readdirSync(inbox).length, 1, 'the request stays in the journal');
@@ -200,7 +200,7 @@ t.test('an upstream down with its queue folder broken: its copy waits in the jou
   // The next attempt writes it to Weave's queue, and the journal lets go of it.
   await waitFor(() => readdirSync(inbox).length === 0 && readdirSync(q).length === 1, 5000);
   weave.down = false;
-  await weave.waitForSpans(1, 10_000);
+  await weave.waitForSpans(1);
   await waitFor(() => readdirSync(q).length === 0, 3000);
   t.equal(weave.spans().length, 1, 'delivered once');
   t.equal(langtrace.spans().length, 1, 'nothing sent twice to Langtrace');
@@ -215,8 +215,8 @@ t.test('a dead-letter folder that cannot be written: logged, the request kept, t
   await waitFor(() => tb.logs.some((l) => l.includes('cannot finish a batch')), 3000);
   t.equal(readdirSync(join(tb.dataDir, 'inbox')).length, 1, 'kept in the journal for the next start');
   t.equal((await post(tb.url)).status, 200);
-  await weave.waitForSpans(1, 5000);
-  await langtrace.waitForSpans(2, 5000);
+  await weave.waitForSpans(1);
+  await langtrace.waitForSpans(2);
   t.equal(weave.spans().length, 1, "Weave's only worker sent the next request");
 });
 
@@ -226,7 +226,7 @@ t.test('deliveries that cannot be recorded: delivered all the same, one warning'
   rmSync(dir, { recursive: true, force: true });
   writeFileSync(dir, 'not a folder');
   for (let i = 0; i < 3; i++) t.equal((await post(tb.url)).status, 200);
-  await Promise.all([weave.waitForSpans(3, 5000), langtrace.waitForSpans(3, 5000)]);
+  await Promise.all([weave.waitForSpans(3), langtrace.waitForSpans(3)]);
   t.equal(tb.logs.filter((l) => l.includes('cannot record deliveries')).length, 1, 'warned once, not per delivery');
   t.ok(readdirSync(join(tb.dataDir, 'delivered', 'weave')).length > 0, "Weave's deliveries are recorded");
 });

@@ -52,10 +52,9 @@ t.test('2. a key that cannot be sent is refused at the door; a local error is ne
   const res = await post(tb.url, { authorization: basic('bad\nkey') });
   t.equal(res.status, 400, 'a line break in the key: 400');
   t.match(((await res.json()) as { message: string }).message, /cannot be sent in an HTTP header/);
-  const started = Date.now();
   t.equal((await post(tb.url, { authorization: basic('good') })).status, 200, 'a good client is not held up');
   await weave.waitForSpans(1);
-  t.ok(Date.now() - started < 5000, `delivered in ${Date.now() - started} ms`);
+  t.equal(weave.hits.length, 1, 'and nothing of the bad key ever reached the upstream');
   const { classify } = await import('../../src/forward/retry.js');
   const local = Object.assign(new Error('Invalid character in header content ["x-api-key"]'), { code: 'ERR_INVALID_CHAR' });
   t.equal(classify({ error: local }), 'permanent', 'ERR_INVALID_CHAR: final');
@@ -284,7 +283,7 @@ t.test('10. configured keys never reach the disk; files 0600 in 0700 folders', a
   );
   weave.down = false;
   langtrace.down = false;
-  await Promise.all([weave.waitForSpans(3, 15_000), langtrace.waitForSpans(3, 15_000)]);
+  await Promise.all([weave.waitForSpans(3), langtrace.waitForSpans(3)]);
   t.equal(weave.accepted[0].headers['wandb-api-key'], 'CONFIGURED-SECRET', 'resolved at send time from the config');
   t.equal(langtrace.accepted[0].headers['x-api-key'], 'MAPPED-SECRET', 'and the mapped key from the map');
 });

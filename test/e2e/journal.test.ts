@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fakeLangtrace, fakeWeave, duplicates } from '../helpers/upstreams.js';
-import { startProxy, FAST_RETRY } from '../helpers/proxy.js';
+import { startProxy, FAST_RETRY, drained } from '../helpers/proxy.js';
 import { loadConfig } from '../../src/config/load.js';
 import { loadMappings } from '../../src/conventions/mappings.js';
 import { Journal } from '../../src/receive/journal.js';
@@ -49,8 +49,8 @@ async function resume(t: Test, workers: number) {
 
   const second = await startProxy({ dataDir, upstreams, workers });
   t.teardown(() => second.close());
-  await Promise.all([weave.waitForSpans(2, 5000), langtrace.waitForSpans(2, 5000)]);
-  await new Promise((r) => setTimeout(r, 300));
+  await Promise.all([weave.waitForSpans(2), langtrace.waitForSpans(2)]);
+  await drained(second);
   const ids = (spans: Array<{ spanId: string }>) => spans.map((s) => s.spanId).sort();
   t.same(ids(weave.spans()), ['00000000000000a1', '00000000000000b2'], 'Weave: both, B from its queue and not again from the journal');
   t.same(ids(langtrace.spans()), ['00000000000000a1', '00000000000000b2'], 'Langtrace: both, translated from the journal');
@@ -77,6 +77,6 @@ t.test('what translation would refuse is refused before the answer, and not jour
   t.same(readdirSync(join(tb.dataDir, 'inbox')), [], 'nothing journalled');
   const ok = await fetch(`${tb.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', project_id: 'a/b' }, body: body('00000000000000c3') });
   t.equal(ok.status, 200, 'with the project header it is taken');
-  await weave.waitForSpans(1, 5000);
+  await weave.waitForSpans(1);
   t.equal(weave.spans().length, 1);
 });

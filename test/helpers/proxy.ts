@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { loadConfig, type Flags } from '../../src/config/load.js';
 import { createProxy, type Proxy } from '../../src/receive/server.js';
 import { createLogger } from '../../src/observe/log.js';
+import { waitFor } from './wait.js';
 
 interface Running {
   url: string;
@@ -37,4 +38,12 @@ export async function startProxy(config: Record<string, unknown>, flags: Flags =
   const proxy = createProxy(cfg, { logger: createLogger(cfg.logLevel, sink) });
   const { url } = await proxy.listen();
   return { url, proxy, logs, dataDir: cfg.dataDir, close: () => proxy.close(500) };
+}
+
+/**
+ * Waits until the proxy has nothing in hand (every answered request translated, every batch
+ * delivered or dead-lettered): then "nothing more arrived" can be checked without sleeping.
+ */
+export async function drained(tb: Running, ms = 30_000): Promise<void> {
+  await waitFor(() => tb.proxy.idle, ms, 'the proxy drained');
 }

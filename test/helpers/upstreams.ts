@@ -65,7 +65,7 @@ async function start(handler: Handler): Promise<FakeUpstream> {
     failNext(n, status, headers = {}) {
       failures.push(...Array.from({ length: n }, () => ({ status, headers })));
     },
-    async waitForSpans(n, ms = 10_000) {
+    async waitForSpans(n, ms = 30_000) {
       const deadline = Date.now() + ms;
       while (fake.spans().length < n) {
         if (Date.now() > deadline) throw new Error(`expected ${n} spans, got ${fake.spans().length}`);
