@@ -78,7 +78,9 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
     case 'weave':
     case 'otlp': {
       if (u.type === 'weave') out = withWeaveProject(out, creds.project);
-      const raw = Buffer.from(encodeOtlpProto(out));
+      // A view, not a copy: the encoder's buffer is this request's alone.
+      const encoded = encodeOtlpProto(out);
+      const raw = Buffer.isBuffer(encoded) ? encoded : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
       const zip = u.gzip ?? true;
       const headers = { ...base, 'content-type': 'application/x-protobuf', ...(zip ? { 'content-encoding': 'gzip' } : {}) };
       return { upstream: u.name, spans, credential, requests: [{ body: zip ? gzip(raw) : raw, headers }] };

@@ -179,9 +179,12 @@ export class Spool {
     return this.bytes;
   }
 
-  /** `bytes`: besides what this queue holds (an upstream's dead letters share its budget). */
-  hasRoom(bytes = 0): boolean {
-    return this.index.length + this.reserved + this.unpublished < this.limits.maxBatches && this.bytes + bytes <= this.limits.maxBytes;
+  /**
+   * `bytes`: besides what this queue holds (an upstream's dead letters share its budget);
+   * `taken`: batches taken out to be sent, which still count until they are done.
+   */
+  hasRoom(bytes = 0, taken = 0): boolean {
+    return this.index.length + taken + this.reserved + this.unpublished < this.limits.maxBatches && this.bytes + bytes <= this.limits.maxBytes;
   }
 
   /**

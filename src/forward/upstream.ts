@@ -72,13 +72,14 @@ export class Upstream {
   }
 
   hasRoom(bytes: number): boolean {
-    return !this.stopped && this.spool.hasRoom(bytes + this.deadBytes + this.typical + NOTE_BYTES);
+    // Batches being sent count against queue.maxBatches until they are done.
+    return !this.stopped && this.spool.hasRoom(bytes + this.deadBytes + this.typical + NOTE_BYTES, this.inFlight.size);
   }
 
   /** Why no more can be taken: the queue is full, or dead letters have used the disk budget (undefined: there is room). */
   get full(): 'queue full' | 'dead letters use the disk budget' | undefined {
     if (this.hasRoom(0)) return undefined;
-    return this.spool.hasRoom(0) && this.deadBytes > 0 ? 'dead letters use the disk budget' : 'queue full';
+    return this.spool.hasRoom(0, this.inFlight.size) && this.deadBytes > 0 ? 'dead letters use the disk budget' : 'queue full';
   }
 
   /** Dead-letter bytes (queue.maxBytes covers them too). */

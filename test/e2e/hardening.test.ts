@@ -287,3 +287,24 @@ t.test('10. configured keys never reach the disk; files 0600 in 0700 folders', a
   t.equal(weave.accepted[0].headers['wandb-api-key'], 'CONFIGURED-SECRET', 'resolved at send time from the config');
   t.equal(langtrace.accepted[0].headers['x-api-key'], 'MAPPED-SECRET', 'and the mapped key from the map');
 });
+
+t.test('11. queue.maxBatches holds under concurrency', async (t) => {
+  const { weave, tb } = await weaveOnly(
+    t,
+    {},
+    { auth: { mode: 'static', key: 'good' }, retry: { ...FAST_RETRY, maxElapsedMs: 60_000 }, queue: { maxBatches: 2, concurrency: 1, memoryBytes: 0 } },
+  );
+  weave.down = true;
+  const statuses = await Promise.all(Array.from({ length: 30 }, () => post(tb.url, { authorization: basic('good') }).then((r) => r.status)));
+  const ok = statuses.filter((s) => s === 200).length;
+  t.ok(
+    statuses.every((s) => s === 200 || s === 429),
+    `200 or 429 only (${ok} taken)`,
+  );
+  t.ok(ok <= 2, `at most maxBatches taken: ${ok}`);
+  await waitFor(() => tb.proxy.upstreams[0].depth === ok, 30_000, 'taken batches queued');
+  const queued = readdirSync(join(tb.dataDir, 'queue', 'weave')).filter((f) => f.endsWith('.batch')).length;
+  t.ok(queued <= 2, `${queued} batch files for a limit of 2`);
+  weave.down = false;
+  await weave.waitForSpans(ok);
+});
