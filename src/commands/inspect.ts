@@ -18,7 +18,9 @@ const plainAttrs = (s: Span): Obj => Object.fromEntries([...s.attributes].map(([
 function partText(p: Obj): string {
   if (p.type === 'text') return String(p.text ?? '');
   if (p.type === 'reasoning') return `[reasoning: ${String(p.text ?? '')}]`;
-  const url = (k: string) => ((p[k] as Obj | undefined)?.url as string | undefined) ?? '';
+  // Inline data is named by its type and size, not printed.
+  const short = (u: string) => (u.startsWith('data:') ? `${u.slice(0, u.indexOf(',') + 1)}… (${Math.floor(((u.length - u.indexOf(',') - 1) * 3) / 4)} bytes)` : u);
+  const url = (k: string) => short(((p[k] as Obj | undefined)?.url as string | undefined) ?? '');
   if (p.type === 'image_url') return `[image ${url('image_url')}]`;
   if (p.type === 'audio_url' || p.type === 'input_audio') return `[audio ${url('audio_url') || 'inline'}]`;
   if (p.type === 'video_url') return `[video ${url('video_url')}]`;

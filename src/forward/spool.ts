@@ -295,6 +295,13 @@ export class Spool {
     return results.filter((r) => r.status === 'rejected').length;
   }
 
+  /** When the oldest waiting batch was queued (its name starts with the time), or undefined when none waits. */
+  get oldestQueuedAt(): number | undefined {
+    const first = this.index[0];
+    const t = first ? Number(first.file.slice(0, 15)) : NaN;
+    return Number.isFinite(t) && t > 0 ? t : undefined;
+  }
+
   /** The oldest batches not yet taken, up to `n`, removed from the waiting list. */
   take(n: number): Entry[] {
     return this.index.splice(0, n);

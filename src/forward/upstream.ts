@@ -8,6 +8,7 @@ import type { Delivery } from './prepare.js';
 import { httpSender, sinkSender, type Result, type Sender } from './sender.js';
 import { bodyBytes, folderBytes, Spool, writeDeadLetter, type Backing, type SpoolEntry, type Staged } from './spool.js';
 import { DeliveredLog } from './delivered.js';
+import { UpstreamActivity } from '../observe/activity.js';
 
 /**
  * A batch held in memory (its durable copy in the journal) is written to the queue once it has
@@ -33,6 +34,8 @@ function deliveredDir(dataDir: string, upstream: string): string {
 
 export class Upstream {
   readonly spool: Spool;
+  /** What the status page shows: deliveries per minute, retries, the last error. */
+  readonly activity = new UpstreamActivity();
   private readonly sender: Sender;
   private readonly deadDir: string;
   private stopped = false;
@@ -80,6 +83,11 @@ export class Upstream {
   get full(): 'queue full' | 'dead letters use the disk budget' | undefined {
     if (this.hasRoom(0)) return undefined;
     return this.spool.hasRoom(0, this.inFlight.size) && this.deadBytes > 0 ? 'dead letters use the disk budget' : 'queue full';
+  }
+
+  /** The dead-letter folder (tracebridge deadletter reads it too). */
+  get deadLetterFolder(): string {
+    return this.deadDir;
   }
 
   /** Dead-letter bytes (queue.maxBytes covers them too). */
@@ -286,6 +294,7 @@ export class Upstream {
       budgetMs,
       onRetry: (reason, delayMs) => {
         onRetry?.();
+        this.activity.onRetry(reason);
         this.metrics.retries.inc({ upstream: name });
         this.log.warn({ upstream: name, reason, delayMs, spans: d.spans }, 'upstream failed, retrying');
       },
@@ -294,13 +303,16 @@ export class Upstream {
     switch (result.kind) {
       case 'delivered':
         this.metrics.spansForwarded.inc({ upstream: name }, d.spans);
+        this.activity.onDelivered(d.spans);
         break;
       case 'rejected':
+        this.activity.onFailed(result.status ? `HTTP ${result.status}: ${result.body.slice(0, 200)}` : result.body.slice(0, 200));
         this.metrics.spansRejected.inc({ upstream: name, reason: result.status ? `http_${result.status}` : 'local_error' }, d.spans);
         if (result.status) this.log.error({ upstream: name, status: result.status, response: result.body.slice(0, 500), spans: d.spans }, 'upstream rejected a batch; not retried');
         else this.log.error({ upstream: name, err: result.body, spans: d.spans }, 'a batch could not be sent (an error before it reached the network); not retried');
         break;
       case 'gave-up':
+        this.activity.onFailed(result.reason);
         this.metrics.spansRejected.inc({ upstream: name, reason: 'gave_up' }, d.spans);
         this.log.error({ upstream: name, reason: result.reason, spans: d.spans }, 'upstream still failing after the retry budget');
         break;

@@ -24,6 +24,8 @@ import type { SpanBatch } from '../model/batch.js';
 import { TaskError, WorkerPool } from './pool.js';
 import { json, sendError, sendSuccess } from './respond.js';
 import { grpcReceiver } from './grpc.js';
+import { ProxyActivity } from '../observe/activity.js';
+import { STATUS_PAGE, statusOf } from '../observe/status.js';
 import { Admission, authorize, ClientAborted, fingerprint, HttpError, readBody, RETRY_AFTER_S } from './admission.js';
 
 export interface Proxy {
@@ -94,6 +96,8 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   const seen = new LRUCache<string, Set<string>>({ max: 10_000, ttl: Math.max(1, config.dedupWindowMs) });
   let pendingRequests = 0;
   const admission = new Admission(config, upstreams);
+  /** What the status page shows of the traffic: conventions seen, the last spans. */
+  const activity = new ProxyActivity();
   /**
    * ack: queue — a request is answered once it is decoded, checked and journalled (one fsync);
    * translating it and writing every upstream's queue happen after the answer, in the backlog.
@@ -109,6 +113,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   });
 
   function logReceived(spans: number, conventions: Array<[string, number]>, format: string, path: string): void {
+    activity.onConventions(conventions);
     for (const [c, n] of conventions) metrics.spansReceived.inc({ convention: c }, n);
     const found = Object.fromEntries(conventions);
     if (upstreams.some((u) => u.config.type === 'sink')) log.info({ spans, conventions: found, format, path }, 'batch received');
@@ -227,6 +232,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       }
       if (fp) seen.set(fp, new Set(upstreams.map((u) => u.name)));
       backlog.push({ entry, spans, input, batch: pool ? undefined : batch, format, path, places, overflow: overflow.size ? overflow : undefined });
+      activity.onSpans(batch.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ span, scope: ss.scope.name })))));
       pushed = true;
       return { rejected };
     } finally {
@@ -429,9 +435,20 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
         inbound = authorize(config.inboundKeys, extractInbound(req.headers));
       } catch (err) {
         metrics.requestsRefused.inc({ reason: 'auth' });
-        return json(res, 401, { error: (err as Error).message });
+        // A browser asks for the key (any user name, the key as password) and sends it with the page's own requests.
+        return json(res, 401, { error: (err as Error).message }, path.startsWith('/status') ? { 'www-authenticate': 'Basic realm="tracebridge"' } : {});
       }
     }
+    // "/" too, unless it is passed through to the single upstream (a base-URL swap keeps working).
+    if (req.method === 'GET' && (path === '/status' || (path === '/' && !proxy))) {
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
+      });
+      return void res.end(STATUS_PAGE);
+    }
+    if (req.method === 'GET' && path === '/status.json') return json(res, 200, await statusOf(upstreams, activity), { 'cache-control': 'no-store' });
     if (req.method === 'GET' && path === '/metrics') {
       for (const u of upstreams) metrics.queueDepth.set({ upstream: u.name }, u.depth);
       res.writeHead(200, { 'content-type': metrics.registry.contentType });

@@ -1,0 +1,81 @@
+// What an operator wants to see at a glance, kept small and in memory: per upstream, spans
+// delivered per minute over the last hour, retries and the last error; for the proxy, the
+// conventions seen and the last few spans received (their `inspect` view is made on request).
+import type { Span } from '../model/batch.js';
+
+const MINUTES = 60;
+
+/** Spans per minute over the last hour, in a ring of minute buckets. */
+class PerMinute {
+  private readonly counts = new Array<number>(MINUTES).fill(0);
+  private minute = Math.floor(Date.now() / 60_000);
+
+  private roll(now: number): void {
+    const m = Math.floor(now / 60_000);
+    for (let i = Math.min(m - this.minute, MINUTES); i > 0; i--) this.counts[(m - i + 1) % MINUTES] = 0;
+    this.minute = Math.max(this.minute, m);
+  }
+
+  add(n: number, now = Date.now()): void {
+    this.roll(now);
+    this.counts[this.minute % MINUTES] += n;
+  }
+
+  /** Oldest minute first, the current one last. */
+  series(now = Date.now()): number[] {
+    this.roll(now);
+    return Array.from({ length: MINUTES }, (_, i) => this.counts[(this.minute + 1 + i) % MINUTES]);
+  }
+}
+
+export class UpstreamActivity {
+  readonly delivered = new PerMinute();
+  spansDelivered = 0;
+  retries = 0;
+  lastError: { at: number; reason: string } | undefined;
+
+  onDelivered(spans: number): void {
+    this.spansDelivered += spans;
+    this.delivered.add(spans);
+  }
+
+  onRetry(reason: string): void {
+    this.retries++;
+    this.lastError = { at: Date.now(), reason };
+  }
+
+  onFailed(reason: string): void {
+    this.lastError = { at: Date.now(), reason };
+  }
+}
+
+interface RecentSpan {
+  at: number;
+  span: Span;
+  scope: string;
+}
+
+/** The proxy's side: spans received per convention, and the last few spans (references, no copies). */
+export class ProxyActivity {
+  readonly conventions = new Map<string, number>();
+  private readonly recent: RecentSpan[] = [];
+
+  constructor(private readonly keep = 8) {}
+
+  onConventions(found: Array<[string, number]>): void {
+    for (const [c, n] of found) this.conventions.set(c, (this.conventions.get(c) ?? 0) + n);
+  }
+
+  onSpans(spans: Array<{ span: Span; scope: string }>): void {
+    const at = Date.now();
+    for (const s of spans.slice(-this.keep)) {
+      this.recent.push({ at, ...s });
+      if (this.recent.length > this.keep) this.recent.shift();
+    }
+  }
+
+  /** Newest first. */
+  get lastSpans(): RecentSpan[] {
+    return [...this.recent].reverse();
+  }
+}
