@@ -258,22 +258,33 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     return new HttpError(r.status >= 400 && r.status < 500 ? r.status : 502, `upstream ${u.name} rejected the batch with HTTP ${r.status}`);
   }
 
-  /** ack: upstream — decoded, translated and sent before the answer. */
-  async function forward(input: ProcessInput, done: Set<string>, fp: string | undefined, path: string): Promise<{ rejected: number }> {
-    const { spans, rejected, format, conventions, deliveries } = pool ? await pool.run(input) : processRequest(config, mappings, input);
-    if (spans === 0) return { rejected };
+  /**
+   * Decodes, translates and sends every copy now, before the answer. Undefined when the request
+   * held no span; an upstream's final refusal is thrown as the client's answer.
+   */
+  async function deliverFirst(input: ProcessInput, done: Set<string>, fp: string | undefined, learn: boolean) {
+    const out = pool ? await pool.run(input) : processRequest(config, mappings, input);
+    if (out.spans === 0) return { out, results: undefined };
     const results = await deliverNow(
-      deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]),
+      out.deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]),
       done,
       fp,
     );
+    if (learn) for (const [u, r] of results) admission.learn(u, input.inbound, r);
     const refused = results.find(([, r]) => r.kind === 'rejected');
     if (refused) throw rejection(refused[0], refused[1] as Extract<Result, { kind: 'rejected' }>);
+    return { out, results };
+  }
+
+  /** ack: upstream — decoded, translated and sent before the answer. */
+  async function forward(input: ProcessInput, done: Set<string>, fp: string | undefined, path: string): Promise<{ rejected: number }> {
+    const { out, results } = await deliverFirst(input, done, fp, false);
+    if (!results) return { rejected: out.rejected };
     const failed = results.filter(([, r]) => r.kind !== 'delivered');
     if (failed.length)
       throw new HttpError(503, `upstream ${failed.map(([u]) => u.name).join(', ')} did not accept the batch in time; retry later`, { 'retry-after': RETRY_AFTER_S });
-    logReceived(spans, conventions, format, path);
-    return { rejected };
+    logReceived(out.spans, out.conventions, out.format, path);
+    return { rejected: out.rejected };
   }
 
   /**
@@ -283,16 +294,9 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
    * request is queued durably for the ones still missing it, as any other.
    */
   async function prove(input: ProcessInput, todo: Upstream[], done: Set<string>, fp: string | undefined, path: string): Promise<{ rejected: number }> {
-    const { spans, rejected, format, conventions, deliveries } = pool ? await pool.run(input) : processRequest(config, mappings, input);
-    if (spans === 0) return { rejected };
-    const results = await deliverNow(
-      deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]),
-      done,
-      fp,
-    );
-    for (const [u, r] of results) admission.learn(u, input.inbound, r);
-    const refused = results.find(([, r]) => r.kind === 'rejected');
-    if (refused) throw rejection(refused[0], refused[1] as Extract<Result, { kind: 'rejected' }>);
+    const { out, results } = await deliverFirst(input, done, fp, true);
+    if (!results) return { rejected: out.rejected };
+    const { spans, rejected, format, conventions } = out;
     const missing = todo.filter((u) => !done.has(u.name));
     if (missing.length === 0) {
       logReceived(spans, conventions, format, path);
