@@ -93,6 +93,10 @@ async function stopWhileWeaveHangs(t: Test, signal: 'SIGKILL' | 'SIGTERM', spanI
     t.equal(res.status, 200);
   }
   await langtrace.waitForSpans(spanIds.length);
+  // Langtrace holding them is not enough: the kill must come after the proxy heard its 200s and
+  // recorded the deliveries (counted just before), or the restart rightly sends them again.
+  const forwarded = new RegExp(`tracebridge_spans_forwarded_total\\{upstream="langtrace"\\} ${spanIds.length}\\b`);
+  await waitFor(async () => forwarded.test(await (await fetch(`${url}/metrics`)).text()), 30_000, 'Langtrace deliveries recorded');
   first.child.kill(signal);
   check(join(config, '..', 'data'), await first.exited);
   t.equal(ids(weave).size, 0, 'Weave had none of them');
