@@ -13,17 +13,30 @@ interface SpoolLimits {
   maxBytes: number;
 }
 
+/**
+ * Where an entry is in its life: committed but not yet given to the senders, queued (waiting or
+ * being sent), or finished (delivered or dead-lettered).
+ */
+type Stage = 'unpublished' | 'queued' | 'finished';
+
+/**
+ * Where its durable copy is: its file here; elsewhere (the journal) while it is held in memory
+ * only; being written here (spilling); written here after being held (spilled: its in-memory
+ * copy stays, and keeps its share of the memory budget, until it is finished).
+ */
+type Copy = 'file' | 'held' | 'spilling' | 'spilled';
+
 interface Entry {
   file: string;
   bytes: number;
+  stage: Stage;
+  copy: Copy;
   /** The batch as staged, while it fits the in-memory budget: sending it needs no read-back. */
   kept?: Delivery & { createdAt: number };
-  /** Committed with `commit(false)` and not yet published: still counts against the limits. */
-  unpublished?: boolean;
-  /** Held in memory only (see `hold`): released once delivered, dead-lettered or spilled. */
+  /** While held or spilling: told once the durable copy elsewhere is no longer needed. */
   backing?: Backing;
-  spilling?: Promise<void>;
-  finished?: boolean;
+  /** While spilling: the write under way. */
+  spill?: Promise<void>;
 }
 
 /** Where a held batch's durable copy is; `release` says this queue no longer needs it. */
@@ -164,7 +177,7 @@ export class Spool {
       if (n.endsWith(TMP)) await unlink(join(this.dir, n)).catch(() => undefined);
       else if (n.endsWith(SUFFIX)) {
         const s = await stat(join(this.dir, n));
-        this.index.push({ file: n, bytes: s.size });
+        this.index.push({ file: n, bytes: s.size, stage: 'queued', copy: 'file' });
         this.bytes += s.size;
       }
     }
@@ -228,13 +241,10 @@ export class Spool {
         }
         const keep = this.keptBytes + size <= this.keepBytes;
         if (keep) this.keptBytes += size;
-        const entry: Entry = { file, bytes: size, kept: keep ? { ...d, createdAt } : undefined };
+        const entry: Entry = { file, bytes: size, stage: 'unpublished', copy: 'file', kept: keep ? { ...d, createdAt } : undefined };
         this.bytes += size;
+        this.unpublished++;
         if (publish) this.publish(entry);
-        else {
-          entry.unpublished = true;
-          this.unpublished++;
-        }
         return entry;
       },
       abort: async () => {
@@ -256,11 +266,11 @@ export class Spool {
   hold(d: Delivery, name: string, backing: Backing): Entry {
     const createdAt = Date.now();
     const size = bodyBytes(d);
-    const entry: Entry = { file: name + SUFFIX, bytes: size, kept: { ...d, createdAt }, backing };
+    const entry: Entry = { file: name + SUFFIX, bytes: size, stage: 'queued', copy: 'held', kept: { ...d, createdAt }, backing };
     this.keptBytes += size;
     this.bytes += size;
     this.held.add(entry);
-    this.publish(entry);
+    this.index.push(entry);
     return entry;
   }
 
@@ -269,8 +279,10 @@ export class Spool {
    * backing. A failure leaves it held: its durable copy is still where it was.
    */
   spill(e: Entry): Promise<void> {
-    if (!e.backing || e.finished) return Promise.resolve();
-    e.spilling ??= (async () => {
+    if (e.copy === 'spilling') return e.spill!;
+    if (e.copy !== 'held' || e.stage === 'finished') return Promise.resolve();
+    e.copy = 'spilling';
+    e.spill = (async () => {
       const kept = e.kept!;
       const tmp = join(this.dir, e.file + TMP);
       try {
@@ -278,13 +290,14 @@ export class Spool {
         await rename(tmp, join(this.dir, e.file));
         await this.dirSync.sync();
       } catch (err) {
-        e.spilling = undefined;
+        e.copy = 'held';
+        e.spill = undefined;
         throw err;
       }
       this.onWrite?.();
-      this.release(e);
+      this.release(e, 'spilled');
     })();
-    return e.spilling;
+    return e.spill;
   }
 
   /** Spills every held batch older than `ms` (waiting or being sent); returns how many failed. */
@@ -309,8 +322,9 @@ export class Spool {
 
   /** Puts a committed entry on the waiting list. */
   publish(e: Entry): void {
-    if (e.unpublished) this.unpublished--;
-    e.unpublished = false;
+    if (e.stage !== 'unpublished') return;
+    this.unpublished--;
+    e.stage = 'queued';
     this.index.push(e);
   }
 
@@ -337,7 +351,7 @@ export class Spool {
 
   /** A held (or spilled) batch keeps its copy, and its share of the budget, until it is finished. */
   private static keepsCopy(e: Entry): boolean {
-    return e.kept !== undefined && (e.backing !== undefined || e.spilling !== undefined);
+    return e.kept !== undefined && e.copy !== 'file';
   }
 
   async load(upstream: string, e: Entry): Promise<Delivery & { createdAt: number }> {
@@ -357,10 +371,10 @@ export class Spool {
    * copy used (the copy itself stays until the caller drops it); true if it is still held only in memory.
    */
   private async finish(e: Entry): Promise<boolean> {
-    e.finished = true;
-    await e.spilling?.catch(() => undefined);
+    e.stage = 'finished';
+    await e.spill?.catch(() => undefined);
     if (Spool.keepsCopy(e)) this.keptBytes -= e.bytes;
-    return e.backing !== undefined;
+    return e.copy === 'held';
   }
 
   /** Removes a delivered batch. */
@@ -368,14 +382,18 @@ export class Spool {
     this.bytes -= e.bytes;
     const inMemory = await this.finish(e);
     e.kept = undefined;
-    if (inMemory) return this.release(e);
+    if (inMemory) return this.release(e, 'file');
     await unlink(join(this.dir, e.file)).catch(() => undefined);
   }
 
-  /** A held batch no longer needs its durable copy elsewhere: it was delivered, dead-lettered or spilled. */
-  private release(e: Entry): void {
+  /**
+   * A held batch no longer needs its durable copy elsewhere: it was spilled here, or (finished)
+   * delivered or dead-lettered.
+   */
+  private release(e: Entry, copy: 'spilled' | 'file'): void {
     const backing = e.backing!;
     e.backing = undefined;
+    e.copy = copy;
     this.held.delete(e);
     backing.release();
   }
@@ -388,7 +406,7 @@ export class Spool {
     const inMemory = await this.finish(e);
     if (inMemory) {
       await writeSynced(join(deadDir, e.file), serialise(e.kept!, e.kept!.createdAt));
-      this.release(e);
+      this.release(e, 'file');
     } else await rename(join(this.dir, e.file), join(deadDir, e.file));
     e.kept = undefined;
     this.bytes -= e.bytes;
