@@ -470,12 +470,21 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     });
   }
 
-  const server = createServer({ requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(config.requestTimeoutMs, 10_000) }, (req, res) => {
-    handle(req, res).catch((err) => {
-      log.error({ err: (err as Error).message }, 'request failed');
-      json(res, 500, { error: 'internal error' });
-    });
-  });
+  // Node checks these timeouts every connectionsCheckingInterval (30 s by default): often enough
+  // that a trickling upload is cut off near requestTimeoutMs, not up to 30 s later.
+  const server = createServer(
+    {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(config.requestTimeoutMs, 10_000),
+      connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(config.requestTimeoutMs / 4))),
+    },
+    (req, res) => {
+      handle(req, res).catch((err) => {
+        log.error({ err: (err as Error).message }, 'request failed');
+        json(res, 500, { error: 'internal error' });
+      });
+    },
+  );
   server.keepAliveTimeout = 65_000;
   const grpc = config.grpcListen === 'off' ? undefined : grpcReceiver(handleGrpc, config.maxBodyBytes, (err) => log.error({ err: err.message }, 'OTLP/gRPC request failed'));
   server.maxConnections = config.maxConnections;
