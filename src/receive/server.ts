@@ -95,6 +95,8 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
 
   const seen = new LRUCache<string, Set<string>>({ max: 10_000, ttl: Math.max(1, config.dedupWindowMs) });
   let pendingRequests = 0;
+  /** Journal entries being removed (their copies all delivered or queued): part of being idle. */
+  let unjournalling = 0;
   const admission = new Admission(config, upstreams);
   /** What the status page shows of the traffic: conventions seen, the last spans. */
   const activity = new ProxyActivity();
@@ -186,7 +188,13 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     const queued = await enqueue(written, name, a.places);
     if (!queued) return;
     const entry = a.entry;
-    const removeFromJournal = () => journal!.done(entry).catch((e: Error) => log.error({ err: e.message, file: entry.file }, 'cannot remove a request from the journal'));
+    const removeFromJournal = () => {
+      unjournalling++;
+      return journal!
+        .done(entry)
+        .catch((e: Error) => log.error({ err: e.message, file: entry.file }, 'cannot remove a request from the journal'))
+        .finally(() => unjournalling--);
+    };
     let refs = held.length;
     const backing = { release: () => void (--refs === 0 && removeFromJournal()) };
     for (const [u, d] of held) {
@@ -493,7 +501,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     server,
     upstreams,
     get idle() {
-      return pendingRequests === 0 && backlog.size === 0 && upstreams.every((u) => u.depth === 0);
+      return pendingRequests === 0 && backlog.size === 0 && unjournalling === 0 && upstreams.every((u) => u.depth === 0);
     },
     metrics,
     log,
