@@ -1,7 +1,7 @@
 // What an operator wants to see at a glance, kept small and in memory: per upstream, spans
 // delivered per minute over the last hour, retries and the last error; for the proxy, the
 // conventions seen and the last few spans received (their `inspect` view is made on request).
-import type { Span } from '../model/batch.js';
+import type { Span, SpanBatch } from '../model/batch.js';
 
 const MINUTES = 60;
 
@@ -66,12 +66,17 @@ export class ProxyActivity {
     for (const [c, n] of found) this.conventions.set(c, (this.conventions.get(c) ?? 0) + n);
   }
 
-  onSpans(spans: Array<{ span: Span; scope: string }>): void {
+  /** Keeps the batch's last spans: walked from the end, so a large batch costs no more than a small one. */
+  onBatch(batch: SpanBatch): void {
     const at = Date.now();
-    for (const s of spans.slice(-this.keep)) {
-      this.recent.push({ at, ...s });
-      if (this.recent.length > this.keep) this.recent.shift();
+    const last: RecentSpan[] = [];
+    for (let r = batch.resourceSpans.length - 1; r >= 0 && last.length < this.keep; r--) {
+      const scopes = batch.resourceSpans[r].scopeSpans;
+      for (let s = scopes.length - 1; s >= 0 && last.length < this.keep; s--)
+        for (let i = scopes[s].spans.length - 1; i >= 0 && last.length < this.keep; i--) last.push({ at, span: scopes[s].spans[i], scope: scopes[s].scope.name });
     }
+    this.recent.push(...last.reverse());
+    if (this.recent.length > this.keep) this.recent.splice(0, this.recent.length - this.keep);
   }
 
   /** Newest first. */

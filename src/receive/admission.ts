@@ -1,6 +1,6 @@
 // Admission: what a trace request must pass before its body is decoded — the proxy's own key,
 // credentials that can be sent on, room for its body, and not being a retry already taken.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { extractInbound, type InboundCredentials } from '../auth/inbound.js';
@@ -14,6 +14,8 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Where a refusal is counted (tracebridge_requests_refused_total), when its status alone does not say. */
+    readonly reason?: string,
   ) {
     super(message);
   }
@@ -79,6 +81,11 @@ class BodyBudget {
   give(n: number): void {
     this.used -= n;
   }
+
+  /** The answer to a request that does not fit. */
+  busy(): HttpError {
+    return new HttpError(503, `too many request bodies in flight (${this.max} bytes); retry later`, { 'retry-after': RETRY_AFTER_S }, 'busy');
+  }
 }
 
 /** The client went away mid-upload: its doing, not a server error. */
@@ -105,14 +112,13 @@ export function readBody(req: IncomingMessage, max: number, budget: BodyBudget):
       req.resume();
       reject(err);
     };
-    const busy = () => new HttpError(503, `too many request bodies in flight (${budget.max} bytes); retry later`, { 'retry-after': RETRY_AFTER_S });
-    if (declared > 0 && !grow(declared)) return fail(busy());
+    if (declared > 0 && !grow(declared)) return fail(budget.busy());
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > max) return fail(new HttpError(413, `request body is over the ${max}-byte limit`));
-      if (size > held && !grow(size - held)) return fail(busy());
+      if (size > held && !grow(size - held)) return fail(budget.busy());
       chunks.push(c);
     });
     req.on('end', () => resolve({ body: Buffer.concat(chunks), held }));
@@ -178,8 +184,8 @@ export class Admission {
   }
 
   /** What can be refused before the body is read: the proxy's key, credentials that cannot be sent, a key refused lately, no room anywhere. */
-  beforeBody(req: IncomingMessage): InboundCredentials {
-    const inbound = authorize(this.config.inboundKeys, extractInbound(req.headers));
+  beforeBody(headers: IncomingHttpHeaders): InboundCredentials {
+    const inbound = authorize(this.config.inboundKeys, extractInbound(headers));
     checkSendable(inbound);
     this.keyStatus(inbound, this.upstreams);
     if (this.config.ack === 'queue') this.refuseIfFull(this.upstreams);

@@ -64,16 +64,19 @@ interface Accepted {
   overflow?: Set<string>;
 }
 
-/** Where a refused request is counted in tracebridge_requests_refused_total. */
-function refusalReason(status: number, message: string): string {
+/** Where a refused request is counted in tracebridge_requests_refused_total: the reason it was given, else its status's. */
+function refusalReason(status: number, reason: string | undefined): string {
+  if (reason) return reason;
   if (status === 401 || status === 403) return 'auth';
   if (status === 413) return 'body_limit';
   if (status === 429) return 'queue_full';
   if (status === 507) return 'disk_budget';
-  if (status === 503) return /shutting down/.test(message) ? 'shutting_down' : /bodies in flight/.test(message) ? 'busy' : /persist/.test(message) ? 'disk' : 'backlog';
+  if (status === 503) return 'backlog';
   if (status >= 400 && status < 500) return 'bad_input';
   return 'error';
 }
+
+const CLOSING = () => new HttpError(503, 'tracebridge is shutting down', { 'retry-after': RETRY_AFTER_S }, 'shutting_down');
 
 const LOOPBACK = /^(127\.|::1$|localhost$|\[::1\]$)/;
 
@@ -236,11 +239,11 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
         const e = err as NodeJS.ErrnoException;
         metrics.spansRejectedInbound.inc({ reason: 'disk' }, spans);
         log.error({ code: e.code, err: e.message, dataDir: config.dataDir }, 'cannot write to the journal; refusing requests until the disk recovers');
-        throw new HttpError(503, `cannot persist the batch (${e.code ?? e.message}); retry later`, { 'retry-after': RETRY_AFTER_S });
+        throw new HttpError(503, `cannot persist the batch (${e.code ?? e.message}); retry later`, { 'retry-after': RETRY_AFTER_S }, 'disk');
       }
       if (fp) seen.set(fp, new Set(upstreams.map((u) => u.name)));
       backlog.push({ entry, spans, input, batch: pool ? undefined : batch, format, path, places, overflow: overflow.size ? overflow : undefined });
-      activity.onSpans(batch.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ span, scope: ss.scope.name })))));
+      activity.onBatch(batch);
       pushed = true;
       return { rejected };
     } finally {
@@ -354,7 +357,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     const status = known ? (e.status ?? 400) : 500;
     if (!known) log.error({ err: e.message, stack: e.stack, path }, 'unexpected error handling a trace request');
     else log.info({ status, reason: e.message, path }, 'trace request refused');
-    metrics.requestsRefused.inc({ reason: refusalReason(status, e.message) });
+    metrics.requestsRefused.inc({ reason: refusalReason(status, (err as HttpError).reason) });
     return new HttpError(status, known ? e.message : 'internal error', e.headers ?? {});
   }
 
@@ -376,8 +379,8 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     let held = 0;
     let bodyRead = false;
     try {
-      if (shuttingDown) throw new HttpError(503, 'tracebridge is shutting down', { 'retry-after': RETRY_AFTER_S });
-      const inbound = admission.beforeBody(req);
+      if (shuttingDown) throw CLOSING();
+      const inbound = admission.beforeBody(req.headers);
       const body = await readBody(req, config.maxBodyBytes, admission.bodies);
       bodyRead = true;
       held = body.held;
@@ -405,10 +408,9 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     const finish = track(path);
     let held = 0;
     try {
-      if (shuttingDown) throw new HttpError(503, 'tracebridge is shutting down', { 'retry-after': RETRY_AFTER_S });
-      const inbound = admission.beforeBody({ headers } as IncomingMessage);
-      if (!admission.bodies.take(raw.length))
-        throw new HttpError(503, `too many request bodies in flight (${admission.bodies.max} bytes); retry later`, { 'retry-after': RETRY_AFTER_S });
+      if (shuttingDown) throw CLOSING();
+      const inbound = admission.beforeBody(headers);
+      if (!admission.bodies.take(raw.length)) throw admission.bodies.busy();
       held = raw.length;
       const out = await ingest(headers, inbound, raw, 'otlp', path);
       finish(200);
