@@ -9,6 +9,8 @@ import { decodeFile } from '../wire/files.js';
 import { readInput } from './convert.js';
 import type { InputFormat } from '../wire/formats.js';
 import { langtraceView, weaveView } from '../inspect/views.js';
+import { readToolCalls, toolCallsIn } from '../conventions/read/messages.js';
+import type { ToolCall } from '../conventions/record.js';
 
 type Obj = Record<string, unknown>;
 
@@ -31,25 +33,15 @@ function partText(p: Obj): string {
   return JSON.stringify(p);
 }
 
-const callText = (c: Obj) => `${String((c.function as Obj)?.name)}(${String((c.function as Obj)?.arguments ?? '')})`;
-
-/** Langtrace's SDKs carry a turn's tool calls as JSON in its content: shown as the calls they are. */
-function callsInContent(content: unknown): Obj[] | undefined {
-  if (typeof content !== 'string' || !content.startsWith('[{')) return undefined;
-  try {
-    const v = JSON.parse(content);
-    return Array.isArray(v) && v.every((c) => c && typeof c === 'object' && c.function) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const callText = (c: ToolCall) => `${c.name}(${c.arguments})`;
 
 function messages(v: unknown): Array<{ role: string; content: string }> {
   if (!Array.isArray(v)) return v === undefined ? [] : [{ role: '', content: typeof v === 'string' ? v : JSON.stringify(v) }];
   return v.map((m) => {
     const o = (m ?? {}) as Obj;
-    const inContent = callsInContent(o.content);
-    const calls = (inContent ?? (Array.isArray(o.tool_calls) ? (o.tool_calls as Obj[]) : [])).map(callText);
+    // Langtrace's SDKs carry a turn's tool calls as JSON in its content: shown as the calls they are.
+    const inContent = typeof o.content === 'string' && o.content.startsWith('[{') ? toolCallsIn(o.content) : undefined;
+    const calls = (inContent ?? readToolCalls(o.tool_calls) ?? []).map(callText);
     const text = inContent
       ? ''
       : typeof o.content === 'string'
@@ -115,7 +107,7 @@ export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanR
   });
 }
 
-const clip = (s: string, n = 100) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+export const clip = (s: string, n = 100) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
 function render(r: SpanReport): string {
   const msgs = (ms: Array<{ role: string; content: string }>) => (ms.length ? ms.map((m) => `\n      ${m.role ? m.role + ': ' : ''}${clip(m.content)}`).join('') : ' (none)');

@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Upstream } from '../forward/upstream.js';
 import type { ProxyActivity } from './activity.js';
-import { inspectSpans, type SpanReport } from '../commands/inspect.js';
+import { clip, inspectSpans, type SpanReport } from '../commands/inspect.js';
 import { VERSION } from '../version.js';
 
 interface UpstreamStatus {
@@ -29,8 +29,6 @@ interface Status {
   conventions: Array<{ convention: string; spans: number; share: number }>;
   lastSpans: Array<{ at: string } & SpanReport>;
 }
-
-const clip = (s: string, n = 200) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
 /** The dead letters' count and the reasons of the newest few (the reason only: never a request or its headers). */
 async function deadLetters(dir: string): Promise<UpstreamStatus['deadLetters']> {
@@ -58,7 +56,7 @@ export async function statusOf(upstreams: Upstream[], activity: ProxyActivity): 
       oldestBatchAgeSeconds: oldest === undefined ? null : Math.max(0, Math.round((now - oldest) / 1000)),
       full: u.full ?? null,
       retries: u.activity.retries,
-      lastError: u.activity.lastError ? { at: new Date(u.activity.lastError.at).toISOString(), reason: clip(u.activity.lastError.reason) } : null,
+      lastError: u.activity.lastError ? { at: new Date(u.activity.lastError.at).toISOString(), reason: clip(u.activity.lastError.reason, 200) } : null,
       deadLetters: await deadLetters(u.deadLetterFolder),
     });
   }
@@ -69,7 +67,7 @@ export async function statusOf(upstreams: Upstream[], activity: ProxyActivity): 
   const recent = activity.lastSpans;
   const reports = inspectSpans(recent.map((r) => ({ span: r.span, scope: r.scope })));
   // What inspect shows, clipped: enough to see why a trace looks empty, not a copy of the data.
-  const trim = (ms: Array<{ role: string; content: string }>) => ms.slice(0, 6).map((m) => ({ role: m.role, content: clip(m.content) }));
+  const trim = (ms: Array<{ role: string; content: string }>) => ms.slice(0, 6).map((m) => ({ role: m.role, content: clip(m.content, 200) }));
   const lastSpans = reports.map((r, i) => ({
     at: new Date(recent[i].at).toISOString(),
     ...r,

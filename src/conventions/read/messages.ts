@@ -109,7 +109,7 @@ function writeOpenAiPart(p: Part): Obj {
 }
 
 /** OpenAI's tool_calls: [{id, type, function: {name, arguments}}] (also flat {id, name, arguments}). */
-function readToolCalls(v: unknown): ToolCall[] | undefined {
+export function readToolCalls(v: unknown): ToolCall[] | undefined {
   if (!Array.isArray(v) || v.length === 0) return undefined;
   return v.filter(isObj).map((c) => {
     const fn = isObj(c.function) ? c.function : c;
@@ -119,8 +119,8 @@ function readToolCalls(v: unknown): ToolCall[] | undefined {
   });
 }
 
-/** Content that is nothing but a JSON list of OpenAI tool calls. */
-function toolCallsIn(content: string): ToolCall[] | undefined {
+/** Content that is nothing but a JSON list of OpenAI tool calls (how Langtrace's SDKs carry a turn's calls). */
+export function toolCallsIn(content: string): ToolCall[] | undefined {
   let v: unknown;
   try {
     v = JSON.parse(content);

@@ -7,6 +7,7 @@ import { fieldGetter, SCALAR_FIELDS, type LlmCall, type ScalarField, type Scalar
 import type { Slot } from '../read/context.js';
 import { writeOpenAiMessages, writeOtelMessages, writeToolsOpenAi, writeToolsOtel } from '../read/messages.js';
 import { writeOpenInference } from './openinference.js';
+import { writeGenericIo } from './generic.js';
 
 export interface Written {
   attrs: Attributes;
@@ -20,26 +21,6 @@ type StructuredWriter = (call: LlmCall, out: Written, span: Span) => void;
 const LANGTRACE_TYPE: Record<SpanRole, string> = { llm: 'llm', embedding: 'llm', retriever: 'vectordb', agent: 'framework', chain: 'framework', tool: 'framework' };
 
 const OTEL_OPERATION: Partial<Record<SpanRole, string>> = { tool: 'execute_tool', agent: 'invoke_agent' };
-
-/**
- * A span's generic input and output, for spans without messages (tools, agents, chains): the
- * tool's arguments and result, else `input.value` / `output.value` as read.
- */
-function genericIo(call: LlmCall): { input?: string; output?: string } {
-  return {
-    input: call.input ? undefined : (call.tool?.arguments ?? call.inputValue),
-    output: call.output ? undefined : (call.tool?.result ?? call.outputValue),
-  };
-}
-
-/** Writes `input.value` / `output.value` (Weave and OpenInference read them) for spans without messages. */
-function writeGenericIo(call: LlmCall, out: Written): void {
-  const io = genericIo(call);
-  if (io.input !== undefined) out.attrs.set('input.value', str(io.input));
-  if (io.output !== undefined) out.attrs.set('output.value', str(io.output));
-  if (call.inputValue !== undefined && io.input === call.inputValue) out.written.add('inputValue');
-  if (call.outputValue !== undefined && io.output === call.outputValue) out.written.add('outputValue');
-}
 
 const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
   weave(call, out) {

@@ -4,6 +4,7 @@ import { json, str } from '../attrs.js';
 import type { LlmCall, Message, Part, SpanRole } from '../record.js';
 import { urlOfPart, writeToolsOpenAi } from '../read/messages.js';
 import type { Written } from './index.js';
+import { writeGenericIo } from './generic.js';
 
 /** Writes one content part; false for a part OpenInference has no slot for (file, video, reasoning). */
 function part(out: Written, q: string, p: Part): boolean {
@@ -70,15 +71,8 @@ export function writeOpenInference(call: LlmCall, out: Written, span: Span): voi
   }
   if (call.input && messages(out, 'llm.input_messages', call.input)) out.written.add('input');
   if (call.output && messages(out, 'llm.output_messages', call.output)) out.written.add('output');
-  // Tools, agents, chains: arguments and result (or generic input and output) in input.value / output.value.
-  const input = call.input ? undefined : (call.tool?.arguments ?? call.inputValue);
-  const output = call.output ? undefined : (call.tool?.result ?? call.outputValue);
-  if (input !== undefined) out.attrs.set('input.value', str(input));
-  if (output !== undefined) out.attrs.set('output.value', str(output));
-  if (input !== undefined && input === call.tool?.arguments) out.written.add('tool.arguments');
-  if (output !== undefined && output === call.tool?.result) out.written.add('tool.result');
-  if (input !== undefined && input === call.inputValue) out.written.add('inputValue');
-  if (output !== undefined && output === call.outputValue) out.written.add('outputValue');
+  // Tools, agents, chains: arguments and result (or generic input and output), OpenInference's only slot for them.
+  writeGenericIo(call, out, true);
   if (call.embeddings?.texts) {
     call.embeddings.texts.forEach((text, i) => out.attrs.set(`embedding.embeddings.${i}.embedding.text`, str(text)));
     out.written.add('embeddings');
