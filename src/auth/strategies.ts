@@ -28,6 +28,18 @@ export interface StoredCredential {
 
 export const keyId = (key: string) => createHash('sha256').update(key).digest('base64');
 
+/** Each `map` table by the hashes of its inbound keys, computed once per table. */
+const byId = new WeakMap<object, Map<string, { key: string; project?: string }>>();
+
+/** The `map` entry an inbound key's hash stands for (queue files and the journal keep only the hash). */
+function mapEntry(u: UpstreamConfig, id: string | undefined): { key: string; project?: string } | undefined {
+  const keys = u.auth.keys;
+  if (!keys || id === undefined) return undefined;
+  let table = byId.get(keys);
+  if (!table) byId.set(keys, (table = new Map(Object.entries(keys).map(([k, e]) => [keyId(k), e]))));
+  return table.get(id);
+}
+
 export function storedCredential(c: Credentials): StoredCredential {
   const ref = c.key === undefined ? 'none' : (c.source ?? 'caller');
   const out: StoredCredential = { ref };
@@ -45,7 +57,7 @@ export function resolveStored(u: UpstreamConfig, s: StoredCredential): Credentia
     case 'config':
       return { key: u.auth.key, project: s.project };
     case 'map': {
-      const entry = Object.entries(u.auth.keys ?? {}).find(([k]) => keyId(k) === s.id)?.[1];
+      const entry = mapEntry(u, s.id);
       if (!entry) throw new CredentialError(`upstream "${u.name}": the mapped key of a queued batch is no longer configured`);
       return { key: entry.key, project: s.project };
     }
@@ -79,7 +91,7 @@ export function resolveCredentials(u: UpstreamConfig, inbound: InboundCredential
     case 'map': {
       // A journalled request keeps only the hash of the inbound key.
       const id = inbound.keyId ?? (inbound.key ? keyId(inbound.key) : undefined);
-      const entry = inbound.key ? a.keys?.[inbound.key] : Object.entries(a.keys ?? {}).find(([k]) => keyId(k) === id)?.[1];
+      const entry = inbound.key ? a.keys?.[inbound.key] : mapEntry(u, id);
       if (!entry) throw new CredentialError(inbound.key || id ? 'API key not recognised' : 'no API key in the request');
       return { key: entry.key, project: entry.project ?? project, source: 'map', mapId: id };
     }

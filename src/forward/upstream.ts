@@ -101,11 +101,10 @@ export class Upstream {
    * counted and logged. Resolves with whether it was kept.
    */
   async overflow(d: Delivery, name: string): Promise<boolean> {
-    const size = d.requests.reduce((n, r) => n + r.body.length, 0);
+    const size = bodyBytes(d);
     this.typical = size;
-    if (this.spool.sizeBytes + this.deadBytes + size > this.config.queue.maxBytes) {
-      this.metrics.spansDropped.inc({ upstream: this.name, reason: 'disk_budget' }, d.spans);
-      this.log.error({ upstream: this.name, spans: d.spans }, 'queue full and dead-letter budget spent: batch dropped for this upstream');
+    if (!this.deadLetterFits(size)) {
+      this.dropped(d.spans, 'queue full and dead-letter budget spent: batch dropped for this upstream');
       return false;
     }
     this.deadBytes += await writeDeadLetter(d, name, this.deadDir, { reason: 'queue full', spans: d.spans });
@@ -260,15 +259,25 @@ export class Upstream {
     }
   }
 
+  /** Whether `bytes` more fit in the disk budget the queue and the dead letters share (queue.maxBytes). */
+  private deadLetterFits(bytes: number): boolean {
+    return this.spool.sizeBytes + this.deadBytes + bytes <= this.config.queue.maxBytes;
+  }
+
+  /** A batch given up for this upstream because its disk budget is spent: counted and logged. */
+  private dropped(spans: number, msg: string, why?: unknown): void {
+    this.metrics.spansDropped.inc({ upstream: this.name, reason: 'disk_budget' }, spans);
+    this.log.error({ upstream: this.name, spans, ...(why !== undefined ? { reason: why } : {}) }, msg);
+  }
+
   /**
    * Moves a batch to the dead-letter folder, within the disk budget the queue shares with it
    * (queue.maxBytes); a batch that would not fit is dropped, counted and logged instead.
    */
   private async keepDead(entry: SpoolEntry, spans: number, reason: Record<string, unknown>): Promise<void> {
     // Leaving the queue frees its bytes; the dead letter takes them again, plus its note.
-    if (this.spool.sizeBytes + this.deadBytes + NOTE_BYTES > this.config.queue.maxBytes) {
-      this.metrics.spansDropped.inc({ upstream: this.name, reason: 'disk_budget' }, spans);
-      this.log.error({ upstream: this.name, spans, reason: reason.reason }, 'dead-letter folder full (queue.maxBytes): batch dropped');
+    if (!this.deadLetterFits(NOTE_BYTES)) {
+      this.dropped(spans, 'dead-letter folder full (queue.maxBytes): batch dropped', reason.reason);
       await this.spool.done(entry);
       return;
     }
