@@ -293,7 +293,12 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     if (!results) return { rejected: out.rejected };
     const failed = results.filter(([, r]) => r.kind !== 'delivered');
     if (failed.length)
-      throw new HttpError(503, `upstream ${failed.map(([u]) => u.name).join(', ')} did not accept the batch in time; retry later`, { 'retry-after': RETRY_AFTER_S });
+      throw new HttpError(
+        503,
+        `upstream ${failed.map(([u]) => u.name).join(', ')} did not accept the batch in time; retry later`,
+        { 'retry-after': RETRY_AFTER_S },
+        'upstream_timeout',
+      );
     logReceived(out.spans, out.conventions, out.format, path);
     return { rejected: out.rejected };
   }
