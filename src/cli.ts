@@ -274,8 +274,11 @@ export async function main(argv: string[]): Promise<number> {
       };
       const key = values.key ?? (to === 'weave' ? process.env.WANDB_API_KEY : to === 'langtrace' ? process.env.LANGTRACE_API_KEY : undefined);
       const stop = new AbortController();
-      process.once('SIGINT', () => stop.abort());
-      process.once('SIGTERM', () => stop.abort());
+      // The first Ctrl-C lets a request on the wire finish; a second one does not wait for it (the
+      // checkpoint holds every batch already sent).
+      const interrupt = () => (stop.signal.aborted ? process.exit(130) : stop.abort());
+      process.on('SIGINT', interrupt);
+      process.on('SIGTERM', interrupt);
       const summary = await replay(
         {
           to,

@@ -122,8 +122,9 @@ export async function replay(o: ReplayOptions, progress: Progress, signal?: Abor
   }).upstreams[0];
   const mappings = loadMappings();
   const sender = httpSender(upstream);
-  // Ctrl-C: stop waiting between retries and abandon the request on the wire; the checkpoint is saved below.
-  signal?.addEventListener('abort', () => sender.stop(), { once: true });
+  // Ctrl-C: no more retries and no more waiting between them. A request on the wire may finish,
+  // so a batch the backend took is recorded as sent and never sent twice; the checkpoint is saved below.
+  signal?.addEventListener('abort', () => sender.stopRetrying(), { once: true });
   const files = await walk(o.inputs);
   const cpPath = o.checkpoint ?? join(process.cwd(), '.tracebridge-replay.json');
   let cp: Checkpoint = { version: 1, target: `${o.to} ${o.url}`, files: {} };
