@@ -11,6 +11,9 @@ import { encodeOtlpProto } from '../wire/otlp-proto.js';
 import { encodeLangtraceNative, encodeLangtraceOtlpJson } from '../wire/langtrace.js';
 import { encodeOtlpJson } from '../wire/otlp-json.js';
 import { VERSION } from '../version.js';
+import { bodies, utf8Body } from './bodies.js';
+
+const take = (n: number) => bodies.take(n);
 
 export interface OutRequest {
   body: Buffer;
@@ -78,12 +81,16 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
     case 'weave':
     case 'otlp': {
       if (u.type === 'weave') out = withWeaveProject(out, creds.project);
-      // A view, not a copy: the encoder's buffer is this request's alone.
-      const encoded = encodeOtlpProto(out);
-      const raw = Buffer.isBuffer(encoded) ? encoded : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+      // Encoded into a pooled buffer: given back at once when gzipped, after delivery when not.
+      const raw = encodeOtlpProto(out, take);
       const zip = u.gzip ?? true;
       const headers = { ...base, 'content-type': 'application/x-protobuf', ...(zip ? { 'content-encoding': 'gzip' } : {}) };
-      return { upstream: u.name, spans, credential, requests: [{ body: zip ? gzip(raw) : raw, headers }] };
+      let body = raw;
+      if (zip) {
+        body = gzip(raw);
+        bodies.give(raw);
+      }
+      return { upstream: u.name, spans, credential, requests: [{ body, headers }] };
     }
     case 'langtrace': {
       // Langtrace picks the body shape by User-Agent, and never takes Content-Encoding.
@@ -92,7 +99,7 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
         return { upstream: u.name, spans, credential, requests: encodeLangtraceOtlpJson(out).map((b) => ({ body: Buffer.from(b), headers })) };
       }
       const headers = { ...base, 'content-type': 'application/json' };
-      return { upstream: u.name, spans, credential, requests: [{ body: Buffer.from(encodeLangtraceNative(out)), headers }] };
+      return { upstream: u.name, spans, credential, requests: [{ body: utf8Body(encodeLangtraceNative(out)), headers }] };
     }
     case 'sink': {
       // What each backend would receive, readable: Weave's OTLP as JSON, Langtrace's native array.

@@ -8,6 +8,7 @@ import type { Delivery } from './prepare.js';
 import { httpSender, sinkSender, type Result, type Sender } from './sender.js';
 import { bodyBytes, folderBytes, Spool, writeDeadLetter, type Backing, type SpoolEntry, type Staged } from './spool.js';
 import { DeliveredLog } from './delivered.js';
+import { releaseBodies } from './bodies.js';
 import { UpstreamActivity } from '../observe/activity.js';
 
 /**
@@ -108,6 +109,7 @@ export class Upstream {
       return false;
     }
     this.deadBytes += await writeDeadLetter(d, name, this.deadDir, { reason: 'queue full', spans: d.spans });
+    releaseBodies(d);
     this.metrics.spansRejected.inc({ upstream: this.name, reason: 'queue_full' }, d.spans);
     this.log.warn({ upstream: this.name, spans: d.spans }, 'queue full: batch kept in the dead-letter folder (tracebridge deadletter replay sends it later)');
     return true;
@@ -241,7 +243,7 @@ export class Upstream {
       case 'delivered':
         this.recordDelivered(entry);
         await this.spool.done(entry);
-        return;
+        break;
       case 'rejected':
         await this.keepDead(entry, d.spans, {
           reason: result.status ? `HTTP ${result.status}` : result.body,
@@ -249,14 +251,16 @@ export class Upstream {
           response: result.body.slice(0, 2000),
           spans: d.spans,
         });
-        return;
+        break;
       case 'gave-up':
         await this.keepDead(entry, d.spans, { reason: result.reason, spans: d.spans });
-        return;
+        break;
       case 'stopped':
         this.spool.giveBack([entry]); // stays queued: on disk, or written there at stop if held
         return;
     }
+    // Finished: no send, spill or dead-letter write reads the bodies any more.
+    releaseBodies(d);
   }
 
   /** Whether `bytes` more fit in the disk budget the queue and the dead letters share (queue.maxBytes). */

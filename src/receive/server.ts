@@ -15,6 +15,7 @@ import { Upstream } from '../forward/upstream.js';
 import { bodyBytes, type SpoolEntry, type Staged } from '../forward/spool.js';
 import type { Result } from '../forward/sender.js';
 import { probeDataDir } from '../forward/disk.js';
+import { releaseBodies } from '../forward/bodies.js';
 import { DecodeError } from '../wire/errors.js';
 import { dialectOf, mediaType, type Dialect } from './routes.js';
 import { checkRequest, prepareAll, processRequest, type ProcessInput, type ProcessOutput } from './process.js';
@@ -257,6 +258,8 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   /** Sends every copy now and waits; what succeeded is remembered for the client's retry. */
   async function deliverNow(deliveries: Array<[Upstream, Delivery]>, done: Set<string>, fp: string | undefined): Promise<Array<readonly [Upstream, Result]>> {
     const results = await Promise.all(deliveries.map(async ([u, d]) => [u, await u.send(d, config.ackTimeoutMs)] as const));
+    // Stopped at shutdown, a request may still be on the wire: only the others are given back.
+    deliveries.forEach(([, d], i) => results[i][1].kind !== 'stopped' && releaseBodies(d));
     for (const [u, r] of results) if (r.kind === 'delivered') done.add(u.name);
     // Keep what succeeded, so the client's retry goes only to the upstreams still missing it.
     if (fp) seen.set(fp, results.every(([, r]) => r.kind === 'delivered') ? new Set(upstreams.map((u) => u.name)) : done);

@@ -7,6 +7,7 @@ import { PrepareError } from '../forward/prepare.js';
 import { DecodeError } from '../wire/errors.js';
 import { processRequest, type ProcessInput } from './process.js';
 import { ownBuffers } from './pool.js';
+import { releaseBodies } from '../forward/bodies.js';
 
 const config = (workerData as { config: Config }).config;
 const mappings = loadMappings(config.mappings);
@@ -17,6 +18,8 @@ parentPort!.on('message', ({ id, input }: { id: number; input: ProcessInput }) =
     // Prepared bodies are handed to the main thread, not copied.
     const bodies = output.deliveries.flatMap((d) => d.requests.map((r) => r.body));
     parentPort!.postMessage({ id, output }, ownBuffers(bodies));
+    // What was not transferred was copied: this thread's pooled buffers are free again.
+    for (const d of output.deliveries) releaseBodies(d);
   } catch (err) {
     const e = err as Error & { status?: number };
     const known = err instanceof DecodeError || err instanceof CredentialError || err instanceof PrepareError;

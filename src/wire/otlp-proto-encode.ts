@@ -414,10 +414,11 @@ class Write {
   }
 }
 
-export function encodeRequest(batch: SpanBatch): Buffer {
+/** `alloc` gives the output buffer (exactly `size` bytes), e.g. from a pool of reused ones. */
+export function encodeRequest(batch: SpanBatch, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const m = new Measure();
   const size = m.batch(batch);
-  const w = new Write(Buffer.allocUnsafe(size), m.sizes);
+  const w = new Write(alloc(size), m.sizes);
   w.batch(batch);
   if (w.written !== size) throw new Error(`internal: encoded ${w.written} bytes, measured ${size}`);
   return w.buf;

@@ -16,8 +16,9 @@ export function decodeOtlpProto(body: Uint8Array): SpanBatch {
   }
 }
 
-export function encodeOtlpProto(batch: SpanBatch): Uint8Array {
-  return encodeRequest(batch);
+/** `alloc` gives the output buffer of the size asked (default: a new one). */
+export function encodeOtlpProto(batch: SpanBatch, alloc?: (size: number) => Buffer): Buffer {
+  return encodeRequest(batch, alloc);
 }
 
 /** The success answer; `rejected` > 0 makes it a partial success. */

@@ -1,0 +1,74 @@
+// Large request bodies (a Langtrace JSON array, a protobuf before gzip) come from a small pool of
+// reused blocks. A fresh block of a few hundred KiB is mapped and faulted in page by page, then
+// unmapped when the collector frees it: measured at 0.3–2 ms for a 280 KB body, against 0.02 ms
+// to write the same bytes into memory already in use. A body goes back to the pool once nothing
+// will read it again; one never given back is simply collected.
+import type { Delivery } from './prepare.js';
+
+/** Smaller bodies come from Node's own allocator, which reuses them well. */
+const MIN_POOLED = 64 * 1024;
+/** Blocks kept for reuse, at most, per thread. */
+const MAX_POOLED_BYTES = 16 * 1024 * 1024;
+
+/** Block sizes step by about √2 from 64 KiB: at most ~41% of a block is unused. */
+function blockSize(n: number): number {
+  let size = MIN_POOLED;
+  let half = false;
+  while (size < n) {
+    size = half ? (size / 3) * 4 : (size / 2) * 3;
+    half = !half;
+  }
+  return size;
+}
+
+export class BodyPool {
+  private readonly free = new Map<number, ArrayBuffer[]>();
+  /** Blocks handed out: only these are taken back, each once. */
+  private readonly lent = new WeakSet<ArrayBuffer>();
+  private pooledBytes = 0;
+
+  constructor(private readonly maxBytes = MAX_POOLED_BYTES) {}
+
+  /** A buffer of exactly `n` bytes, contents undefined; give it back with `give` when done. */
+  take(n: number): Buffer {
+    if (n < MIN_POOLED) return Buffer.allocUnsafe(n);
+    const size = blockSize(n);
+    let block = this.free.get(size)?.pop();
+    if (block) this.pooledBytes -= size;
+    else block = new ArrayBuffer(size);
+    this.lent.add(block);
+    return Buffer.from(block, 0, n);
+  }
+
+  /** Takes back a buffer from `take` (anything else, or a second give, is ignored). */
+  give(b: Uint8Array): void {
+    const block = b.buffer as ArrayBuffer;
+    // A block sent to another thread is detached (empty): gone, not reusable.
+    if (!this.lent.delete(block) || block.byteLength === 0) return;
+    if (this.pooledBytes + block.byteLength > this.maxBytes) return;
+    this.pooledBytes += block.byteLength;
+    let list = this.free.get(block.byteLength);
+    if (!list) this.free.set(block.byteLength, (list = []));
+    list.push(block);
+  }
+
+  /** Bytes waiting for reuse. */
+  get idleBytes(): number {
+    return this.pooledBytes;
+  }
+}
+
+/** This thread's pool (each worker thread has its own). */
+export const bodies = new BodyPool();
+
+/** A string as UTF-8 in a pooled buffer. */
+export function utf8Body(s: string): Buffer {
+  const b = bodies.take(Buffer.byteLength(s, 'utf8'));
+  b.write(s, 0, b.length, 'utf8');
+  return b;
+}
+
+/** A delivery's bodies will not be read again (delivered, refused, dead-lettered): back to the pool. */
+export function releaseBodies(d: Delivery): void {
+  for (const r of d.requests) bodies.give(r.body);
+}
