@@ -61,10 +61,18 @@ export class BodyPool {
 /** This thread's pool (each worker thread has its own). */
 export const bodies = new BodyPool();
 
-/** A string as UTF-8 in a pooled buffer. */
-export function utf8Body(s: string): Buffer {
-  const b = bodies.take(Buffer.byteLength(s, 'utf8'));
-  b.write(s, 0, b.length, 'utf8');
+/** A JSON array of the given JSON values, as UTF-8 in a pooled buffer. */
+export function jsonArrayBody(items: string[]): Buffer {
+  let size = 2 + Math.max(0, items.length - 1);
+  for (const s of items) size += Buffer.byteLength(s, 'utf8');
+  const b = bodies.take(size);
+  let at = 0;
+  b[at++] = 0x5b; // [
+  for (let i = 0; i < items.length; i++) {
+    if (i) b[at++] = 0x2c; // ,
+    at += b.write(items[i], at, 'utf8');
+  }
+  b[at++] = 0x5d; // ]
   return b;
 }
 

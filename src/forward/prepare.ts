@@ -8,10 +8,10 @@ import { spanCount } from '../model/batch.js';
 import { storedCredential, type Credentials, type StoredCredential } from '../auth/strategies.js';
 import { gzip } from '../wire/compression.js';
 import { encodeOtlpProto } from '../wire/otlp-proto.js';
-import { encodeLangtraceNative, encodeLangtraceOtlpJson } from '../wire/langtrace.js';
+import { encodeLangtraceNative, encodeLangtraceNativeSpans, encodeLangtraceOtlpJson } from '../wire/langtrace.js';
 import { encodeOtlpJson } from '../wire/otlp-json.js';
 import { VERSION } from '../version.js';
-import { bodies, utf8Body } from './bodies.js';
+import { bodies, jsonArrayBody } from './bodies.js';
 
 const take = (n: number) => bodies.take(n);
 
@@ -99,7 +99,7 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
         return { upstream: u.name, spans, credential, requests: encodeLangtraceOtlpJson(out).map((b) => ({ body: Buffer.from(b), headers })) };
       }
       const headers = { ...base, 'content-type': 'application/json' };
-      return { upstream: u.name, spans, credential, requests: [{ body: utf8Body(encodeLangtraceNative(out)), headers }] };
+      return { upstream: u.name, spans, credential, requests: [{ body: jsonArrayBody(encodeLangtraceNativeSpans(out)), headers }] };
     }
     case 'sink': {
       // What each backend would receive, readable: Weave's OTLP as JSON, Langtrace's native array.

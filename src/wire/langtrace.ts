@@ -172,9 +172,9 @@ function plainObject(a: Attributes): Obj {
   return o;
 }
 
-/** The native array, shaped as @langtrase/typescript-sdk sends it. */
-function encodeLangtraceNativeValue(batch: SpanBatch): Obj[] {
-  const out: Obj[] = [];
+/** The native array, shaped as @langtrase/typescript-sdk sends it: one JSON object per span. */
+export function encodeLangtraceNativeSpans(batch: SpanBatch): string[] {
+  const out: string[] = [];
   for (const rs of batch.resourceSpans) {
     const attrs = plainObject(rs.resource.attributes);
     const resource = { _attributes: attrs, asyncAttributesPending: false, _syncAttributes: attrs };
@@ -182,36 +182,40 @@ function encodeLangtraceNativeValue(batch: SpanBatch): Obj[] {
       const lib: Obj = { name: ss.scope.name, version: ss.scope.version || undefined };
       if (ss.schemaUrl) lib.schemaUrl = ss.schemaUrl;
       for (const s of ss.spans) {
-        out.push({
-          traceId: s.traceId,
-          spanId: s.spanId,
-          traceState: s.traceState || undefined,
-          name: s.name,
-          startTime: toHrTime(s.startTimeUnixNano),
-          endTime: toHrTime(s.endTimeUnixNano),
-          attributes: plainObject(s.attributes),
-          kind: Math.max(0, s.kind - 1),
-          status: s.status.message ? { code: s.status.code, message: s.status.message } : { code: s.status.code },
-          events: s.events.map((e) => ({
-            name: e.name,
-            attributes: plainObject(e.attributes),
-            time: toHrTime(e.timeUnixNano),
-            droppedAttributesCount: e.droppedAttributesCount,
-          })),
-          resource,
-          links: s.links.map((l) => ({
-            context: { traceId: l.traceId, spanId: l.spanId, traceFlags: l.flags, traceState: l.traceState || undefined },
-            attributes: plainObject(l.attributes),
-            droppedAttributesCount: l.droppedAttributesCount,
-          })),
-          parentSpanId: s.parentSpanId || undefined,
-          instrumentationLibrary: lib,
-          duration: toHrTime(s.endTimeUnixNano > s.startTimeUnixNano ? s.endTimeUnixNano - s.startTimeUnixNano : 0n),
-          droppedEventsCount: s.droppedEventsCount,
-          droppedAttributesCount: s.droppedAttributesCount,
-          droppedLinksCount: s.droppedLinksCount,
-          ended: true,
-        });
+        // One string per span, not one for the batch: V8 builds a large JSON string in parts and
+        // flattens it into fresh memory when it is read, which cost more than the encoding.
+        out.push(
+          JSON.stringify({
+            traceId: s.traceId,
+            spanId: s.spanId,
+            traceState: s.traceState || undefined,
+            name: s.name,
+            startTime: toHrTime(s.startTimeUnixNano),
+            endTime: toHrTime(s.endTimeUnixNano),
+            attributes: plainObject(s.attributes),
+            kind: Math.max(0, s.kind - 1),
+            status: s.status.message ? { code: s.status.code, message: s.status.message } : { code: s.status.code },
+            events: s.events.map((e) => ({
+              name: e.name,
+              attributes: plainObject(e.attributes),
+              time: toHrTime(e.timeUnixNano),
+              droppedAttributesCount: e.droppedAttributesCount,
+            })),
+            resource,
+            links: s.links.map((l) => ({
+              context: { traceId: l.traceId, spanId: l.spanId, traceFlags: l.flags, traceState: l.traceState || undefined },
+              attributes: plainObject(l.attributes),
+              droppedAttributesCount: l.droppedAttributesCount,
+            })),
+            parentSpanId: s.parentSpanId || undefined,
+            instrumentationLibrary: lib,
+            duration: toHrTime(s.endTimeUnixNano > s.startTimeUnixNano ? s.endTimeUnixNano - s.startTimeUnixNano : 0n),
+            droppedEventsCount: s.droppedEventsCount,
+            droppedAttributesCount: s.droppedAttributesCount,
+            droppedLinksCount: s.droppedLinksCount,
+            ended: true,
+          }),
+        );
       }
     }
   }
@@ -219,7 +223,7 @@ function encodeLangtraceNativeValue(batch: SpanBatch): Obj[] {
 }
 
 export function encodeLangtraceNative(batch: SpanBatch): string {
-  return JSON.stringify(encodeLangtraceNativeValue(batch));
+  return `[${encodeLangtraceNativeSpans(batch).join(',')}]`;
 }
 
 /** Langtrace keeps only stringValue and intValue: every other kind travels as a string. */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { BodyPool, utf8Body, bodies, releaseBodies } from '../../src/forward/bodies.js';
+import { BodyPool, jsonArrayBody, bodies, releaseBodies } from '../../src/forward/bodies.js';
 
 t.test('a large body given back is reused; small ones come from Node', async (t) => {
   const pool = new BodyPool(1 << 20);
@@ -42,11 +42,12 @@ t.test('what is kept is bounded, and a detached block is dropped', async (t) => 
   t.equal(d.length, 100_000, 'a usable block, not the detached one');
 });
 
-t.test('utf8Body writes the string exactly', async (t) => {
-  const s = 'é'.repeat(50_000) + 'x';
-  const b = utf8Body(s);
-  t.equal(b.toString('utf8'), s);
-  t.equal(b.length, Buffer.byteLength(s));
-  releaseBodies({ upstream: 'u', spans: 1, requests: [{ body: b, headers: {} }] });
-  t.ok(bodies.idleBytes >= b.length);
+t.test('jsonArrayBody writes the array exactly, in UTF-8', async (t) => {
+  for (const items of [[], ['1'], ['"é"', '{"a":[1,2]}', '"' + 'ü'.repeat(40_000) + '"']]) {
+    const b = jsonArrayBody(items);
+    t.equal(b.toString('utf8'), `[${items.join(',')}]`);
+    t.same(JSON.parse(b.toString('utf8')), JSON.parse(`[${items.join(',')}]`));
+    releaseBodies({ upstream: 'u', spans: 1, requests: [{ body: b, headers: {} }] });
+  }
+  t.ok(bodies.idleBytes > 0, 'the large one went back to the pool');
 });
