@@ -53,7 +53,7 @@ const SUFFIX = '.batch';
 const TMP = '.tmp';
 
 /** One fsync of a directory covers every rename made before it started. */
-class DirSync {
+export class DirSync {
   private pending: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   constructor(private readonly dir: string) {}
@@ -83,13 +83,13 @@ class DirSync {
 }
 
 let counter = 0;
-function nextName(): string {
+export function nextName(): string {
   counter = (counter + 1) % 1e6;
   return `${Date.now().toString().padStart(15, '0')}-${process.pid}-${counter.toString().padStart(6, '0')}`;
 }
 
 /** Writes a file and fsyncs it; a failure removes what was written. */
-async function writeSynced(path: string, parts: Buffer[]): Promise<void> {
+export async function writeSynced(path: string, parts: Buffer[]): Promise<void> {
   try {
     const fh = await open(path, 'w', 0o600);
     try {
@@ -111,7 +111,7 @@ export function bodyBytes(d: Delivery): number {
   return n;
 }
 
-function serialise(d: Delivery, createdAt = Date.now()): Buffer[] {
+export function serialise(d: Delivery, createdAt = Date.now()): Buffer[] {
   const header = {
     v: 1,
     spans: d.spans,

@@ -1,17 +1,48 @@
-// Requests answered but not yet translated: each is written once, as received, to
-// dataDir/inbox/ and fsynced before its 200, then removed once every upstream's queue holds its
-// translation. A restart translates what is left. Same files and fsync rules as the queues.
+// Requests answered but not yet translated: written to dataDir/inbox/ and fsynced before their
+// 200, removed once every upstream's queue holds their translation. A restart translates what is
+// left. Group commit: the requests that arrive while one write is under way are written together
+// by the next, in one file with one fsync, so under load a file holds several requests and the
+// disk sees one write, fsync, rename and removal for all of them; at rest a file holds one.
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Spool, type SpoolEntry, type Staged } from '../forward/spool.js';
+import { deserialise, DirSync, nextName, serialise, writeSynced } from '../forward/spool.js';
+import type { Delivery } from '../forward/prepare.js';
 import type { Dialect } from './routes.js';
 import type { ProcessInput } from './process.js';
 
-export type JournalEntry = SpoolEntry;
+/** One file of the journal: removed when its last request is done. */
+interface JournalFile {
+  file: string;
+  left: number;
+}
+
+/** One journalled request: its name (which its translations are queued under) and where it is. */
+export interface JournalEntry {
+  name: string;
+  file: string;
+  /** Its place among the file's requests. */
+  index: number;
+  readonly of: JournalFile;
+  done?: boolean;
+}
+
+interface Waiting {
+  input: ProcessInput;
+  spans: number;
+  resolve(e: JournalEntry): void;
+  reject(e: Error): void;
+}
 
 const UPSTREAM = 'inbox';
+const SUFFIX = '.batch';
+const TMP = '.tmp';
+/** A group is cut at this size: a file is read whole at start-up. */
+const MAX_GROUP_BYTES = 32 * 1024 * 1024;
 
-function toRecord(input: ProcessInput, spans: number) {
+function toRecord(input: ProcessInput, spans: number, name: string) {
   const headers: Record<string, string> = {
+    name,
+    spans: String(spans),
     dialect: input.dialect,
     upstreams: JSON.stringify(input.upstreams),
     inbound: JSON.stringify(input.inbound),
@@ -19,7 +50,7 @@ function toRecord(input: ProcessInput, spans: number) {
   if (input.contentType !== undefined) headers['content-type'] = input.contentType;
   if (input.contentEncoding !== undefined) headers['content-encoding'] = input.contentEncoding;
   if (input.userAgent !== undefined) headers['user-agent'] = input.userAgent;
-  return { upstream: UPSTREAM, spans, requests: [{ headers, body: Buffer.from(input.raw.buffer, input.raw.byteOffset, input.raw.byteLength) }] };
+  return { headers, body: Buffer.from(input.raw.buffer, input.raw.byteOffset, input.raw.byteLength) };
 }
 
 function fromRecord(headers: Record<string, string>, body: Buffer): ProcessInput {
@@ -35,51 +66,105 @@ function fromRecord(headers: Record<string, string>, body: Buffer): ProcessInput
 }
 
 export class Journal {
-  private readonly spool: Spool;
+  private readonly dir: string;
   private readonly failedDir: string;
+  private readonly dirSync: DirSync;
+  private waiting: Waiting[] = [];
+  private writing = false;
 
   constructor(dataDir: string) {
-    // No copies kept in memory: the request is in the caller's hands until it is translated.
-    this.spool = new Spool(join(dataDir, 'inbox'), { maxBatches: Infinity, maxBytes: Infinity }, 0);
+    this.dir = join(dataDir, 'inbox');
     this.failedDir = join(dataDir, 'failed');
+    this.dirSync = new DirSync(this.dir);
   }
 
   /** Opens the folder and returns what a previous run answered but did not translate, oldest first. */
   async open(): Promise<JournalEntry[]> {
-    await this.spool.open();
-    return this.spool.take(this.spool.depth);
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const entries: JournalEntry[] = [];
+    for (const file of (await readdir(this.dir)).sort()) {
+      if (file.endsWith(TMP)) await unlink(join(this.dir, file)).catch(() => undefined);
+      if (!file.endsWith(SUFFIX)) continue;
+      // A file that cannot be read is one entry: loading it fails, and it goes to the failed folder whole.
+      const names = await this.read(file).then(
+        (d) => d.requests.map((r, i) => r.headers.name ?? (i === 0 ? file.slice(0, -SUFFIX.length) : `${file.slice(0, -SUFFIX.length)}-${i}`)),
+        () => [file.slice(0, -SUFFIX.length)],
+      );
+      const of: JournalFile = { file, left: names.length };
+      names.forEach((name, index) => entries.push({ name, file, index, of }));
+    }
+    return entries;
   }
 
-  /** Writes and fsyncs the request under a temporary name; commit makes it count. */
-  stage(input: ProcessInput, spans: number): Promise<Staged> {
-    return this.spool.stage(toRecord(input, spans));
+  private async read(file: string): Promise<Delivery> {
+    return deserialise(UPSTREAM, await readFile(join(this.dir, file)));
   }
 
-  /** Commits a staged request; its entry is the caller's to translate, not a queue's to send. */
-  async commit(staged: Staged): Promise<JournalEntry> {
-    const entry = await staged.commit();
-    this.spool.remove(entry);
-    return entry;
+  /** Writes the request durably (with the others that arrive meanwhile); resolves once fsynced. */
+  write(input: ProcessInput, spans: number): Promise<JournalEntry> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ input, spans, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.waiting.length) {
+      let bytes = 0;
+      let n = 0;
+      while (n < this.waiting.length && (n === 0 || bytes + this.waiting[n].input.raw.byteLength <= MAX_GROUP_BYTES)) bytes += this.waiting[n++].input.raw.byteLength;
+      const group = this.waiting.splice(0, n);
+      const names = group.map(() => nextName());
+      const file = names[0] + SUFFIX;
+      const of: JournalFile = { file, left: group.length };
+      const d: Delivery = { upstream: UPSTREAM, spans: 0, requests: group.map((w, i) => toRecord(w.input, w.spans, names[i])) };
+      for (const w of group) d.spans += w.spans;
+      try {
+        await writeSynced(join(this.dir, file + TMP), serialise(d));
+        await rename(join(this.dir, file + TMP), join(this.dir, file));
+        await this.dirSync.sync();
+        group.forEach((w, index) => w.resolve({ name: names[index], file, index, of }));
+      } catch (err) {
+        await unlink(join(this.dir, file + TMP)).catch(() => undefined);
+        for (const w of group) w.reject(err as Error);
+      }
+    }
+    this.writing = false;
   }
 
   /** The name an upstream's queue gives this request's translation, so a restart can tell it is there. */
   nameOf(entry: JournalEntry): string {
-    return Spool.nameOf(entry);
+    return entry.name;
   }
 
   async load(entry: JournalEntry): Promise<{ input: ProcessInput; spans: number }> {
-    const d = await this.spool.load(UPSTREAM, entry);
-    const r = d.requests[0];
-    return { input: fromRecord(r.headers, r.body), spans: d.spans };
+    const d = await this.read(entry.file);
+    const r = d.requests[entry.index];
+    if (!r) throw new Error(`journal file ${entry.file} has no request ${entry.index}`);
+    // Files written before requests were grouped hold one request and no count of their own.
+    return { input: fromRecord(r.headers, r.body), spans: r.headers.spans !== undefined ? Number(r.headers.spans) : d.spans };
   }
 
-  /** Every upstream's queue holds the translation: the request itself is no longer needed. */
-  done(entry: JournalEntry): Promise<void> {
-    return this.spool.done(entry);
+  /** Every upstream's queue holds the translation: the request is no longer needed (nor its file, once all are). */
+  async done(entry: JournalEntry): Promise<void> {
+    if (entry.done) return;
+    entry.done = true;
+    if (--entry.of.left === 0) await unlink(join(this.dir, entry.file)).catch(() => undefined);
   }
 
   /** A request that could not be translated is kept, with the reason, in dataDir/failed/. */
   async fail(entry: JournalEntry, reason: string): Promise<void> {
-    await this.spool.deadLetter(entry, this.failedDir, { reason });
+    await mkdir(this.failedDir, { recursive: true, mode: 0o700 });
+    const note = JSON.stringify({ reason, at: new Date().toISOString() }, null, 2);
+    const one = await this.read(entry.file).then(
+      (d) => d.requests[entry.index],
+      () => undefined,
+    );
+    if (one) await writeSynced(join(this.failedDir, entry.name + SUFFIX), serialise({ upstream: UPSTREAM, spans: Number(one.headers.spans ?? 0), requests: [one] }));
+    // Unreadable: the file itself is what is kept.
+    else if (entry.of.left === 1) await rename(join(this.dir, entry.file), join(this.failedDir, entry.file));
+    await writeFile(join(this.failedDir, entry.name + '.json'), note, { mode: 0o600 });
+    await this.done(entry);
   }
 }

@@ -229,14 +229,11 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       const { batch, spans, rejected, format } = checkRequest(config, input);
       if (spans === 0) return { rejected };
       let entry: JournalEntry;
-      let staged: Staged | undefined;
       try {
         const written = metrics.journalSeconds.startTimer();
-        staged = await journal!.stage({ ...input, inbound: admission.forDisk(input.inbound, todo) }, spans);
-        entry = await journal!.commit(staged);
+        entry = await journal!.write({ ...input, inbound: admission.forDisk(input.inbound, todo) }, spans);
         written();
       } catch (err) {
-        await staged?.abort();
         const e = err as NodeJS.ErrnoException;
         metrics.spansRejectedInbound.inc({ reason: 'disk' }, spans);
         log.error({ code: e.code, err: e.message, dataDir: config.dataDir }, 'cannot write to the journal; refusing requests until the disk recovers');

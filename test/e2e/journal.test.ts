@@ -40,8 +40,8 @@ async function resume(t: Test, workers: number) {
   // committed to Weave's queue (the stop fell before the journal entry was removed).
   const journal = new Journal(dataDir);
   await journal.open();
-  await journal.commit(await journal.stage(input('00000000000000a1'), 1));
-  const b = await journal.commit(await journal.stage(input('00000000000000b2'), 1));
+  await journal.write(input('00000000000000a1'), 1);
+  const b = await journal.write(input('00000000000000b2'), 1);
   const weaveCopy = processRequest(config, loadMappings(config.mappings), input('00000000000000b2')).deliveries.find((d) => d.upstream === 'weave')!;
   const weaveQueue = new Spool(queueDir(dataDir, 'weave'), { maxBatches: 10, maxBytes: 1 << 30 });
   await weaveQueue.open();
