@@ -7,6 +7,9 @@ import type { Dialect } from './routes.js';
 /** HTTP status → google.rpc.Code. */
 const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
 
+/** The plain success answer, encoded once. */
+const OK_PROTO = Buffer.from(encodeExportResponseProto());
+
 export function sendSuccess(res: ServerResponse, dialect: Dialect, proto: boolean, rejected = 0, errorMessage = ''): void {
   if (dialect === 'langtrace') {
     const body: Record<string, unknown> = { message: 'Traces added successfully' };
@@ -15,7 +18,7 @@ export function sendSuccess(res: ServerResponse, dialect: Dialect, proto: boolea
   }
   if (proto) {
     res.writeHead(200, { 'content-type': 'application/x-protobuf' });
-    res.end(encodeExportResponseProto(rejected, errorMessage));
+    res.end(rejected || errorMessage ? encodeExportResponseProto(rejected, errorMessage) : OK_PROTO);
     return;
   }
   json(res, 200, rejected ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage } } : {});

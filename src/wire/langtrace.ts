@@ -172,50 +172,54 @@ function plainObject(a: Attributes): Obj {
   return o;
 }
 
-/** The native array, shaped as @langtrase/typescript-sdk sends it: one JSON object per span. */
+/**
+ * The native array, shaped as @langtrase/typescript-sdk sends it: one JSON object per span. One
+ * string per span, not one for the batch: V8 builds a large JSON string in parts and flattens it
+ * into fresh memory when it is read, which cost more than the encoding. The resource, the same for
+ * every span of a resource, is stringified once and spliced in.
+ */
 export function encodeLangtraceNativeSpans(batch: SpanBatch): string[] {
   const out: string[] = [];
   for (const rs of batch.resourceSpans) {
     const attrs = plainObject(rs.resource.attributes);
-    const resource = { _attributes: attrs, asyncAttributesPending: false, _syncAttributes: attrs };
+    const resource = `,"resource":${JSON.stringify({ _attributes: attrs, asyncAttributesPending: false, _syncAttributes: attrs })},`;
     for (const ss of rs.scopeSpans) {
       const lib: Obj = { name: ss.scope.name, version: ss.scope.version || undefined };
       if (ss.schemaUrl) lib.schemaUrl = ss.schemaUrl;
       for (const s of ss.spans) {
-        // One string per span, not one for the batch: V8 builds a large JSON string in parts and
-        // flattens it into fresh memory when it is read, which cost more than the encoding.
-        out.push(
-          JSON.stringify({
-            traceId: s.traceId,
-            spanId: s.spanId,
-            traceState: s.traceState || undefined,
-            name: s.name,
-            startTime: toHrTime(s.startTimeUnixNano),
-            endTime: toHrTime(s.endTimeUnixNano),
-            attributes: plainObject(s.attributes),
-            kind: Math.max(0, s.kind - 1),
-            status: s.status.message ? { code: s.status.code, message: s.status.message } : { code: s.status.code },
-            events: s.events.map((e) => ({
-              name: e.name,
-              attributes: plainObject(e.attributes),
-              time: toHrTime(e.timeUnixNano),
-              droppedAttributesCount: e.droppedAttributesCount,
-            })),
-            resource,
-            links: s.links.map((l) => ({
-              context: { traceId: l.traceId, spanId: l.spanId, traceFlags: l.flags, traceState: l.traceState || undefined },
-              attributes: plainObject(l.attributes),
-              droppedAttributesCount: l.droppedAttributesCount,
-            })),
-            parentSpanId: s.parentSpanId || undefined,
-            instrumentationLibrary: lib,
-            duration: toHrTime(s.endTimeUnixNano > s.startTimeUnixNano ? s.endTimeUnixNano - s.startTimeUnixNano : 0n),
-            droppedEventsCount: s.droppedEventsCount,
-            droppedAttributesCount: s.droppedAttributesCount,
-            droppedLinksCount: s.droppedLinksCount,
-            ended: true,
-          }),
-        );
+        // The keys before "resource", then those after it: the order the SDK writes.
+        const head = JSON.stringify({
+          traceId: s.traceId,
+          spanId: s.spanId,
+          traceState: s.traceState || undefined,
+          name: s.name,
+          startTime: toHrTime(s.startTimeUnixNano),
+          endTime: toHrTime(s.endTimeUnixNano),
+          attributes: plainObject(s.attributes),
+          kind: Math.max(0, s.kind - 1),
+          status: s.status.message ? { code: s.status.code, message: s.status.message } : { code: s.status.code },
+          events: s.events.map((e) => ({
+            name: e.name,
+            attributes: plainObject(e.attributes),
+            time: toHrTime(e.timeUnixNano),
+            droppedAttributesCount: e.droppedAttributesCount,
+          })),
+        });
+        const tail = JSON.stringify({
+          links: s.links.map((l) => ({
+            context: { traceId: l.traceId, spanId: l.spanId, traceFlags: l.flags, traceState: l.traceState || undefined },
+            attributes: plainObject(l.attributes),
+            droppedAttributesCount: l.droppedAttributesCount,
+          })),
+          parentSpanId: s.parentSpanId || undefined,
+          instrumentationLibrary: lib,
+          duration: toHrTime(s.endTimeUnixNano > s.startTimeUnixNano ? s.endTimeUnixNano - s.startTimeUnixNano : 0n),
+          droppedEventsCount: s.droppedEventsCount,
+          droppedAttributesCount: s.droppedAttributesCount,
+          droppedLinksCount: s.droppedLinksCount,
+          ended: true,
+        });
+        out.push(head.slice(0, -1) + resource + tail.slice(1));
       }
     }
   }
