@@ -3,7 +3,7 @@
 // left. Group commit: the requests that arrive while one write is under way are written together
 // by the next, in one file with one fsync, so under load a file holds several requests and the
 // disk sees one write, fsync, rename and removal for all of them; at rest a file holds one.
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialise, DirSync, nextName, serialise, writeSynced } from '../forward/spool.js';
 import type { Delivery } from '../forward/prepare.js';
@@ -65,6 +65,28 @@ function fromRecord(headers: Record<string, string>, body: Buffer): ProcessInput
   };
 }
 
+/** A journal file's first line (what it holds), read without its bodies: start-up reads only this. */
+async function readHeader(path: string): Promise<{ requests: Array<{ headers: Record<string, string> }> }> {
+  const fh = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    for (let at = 0; ;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, at);
+      if (bytesRead === 0) throw new Error('journal file has no header');
+      const nl = chunk.subarray(0, bytesRead).indexOf(0x0a);
+      chunks.push(chunk.subarray(0, nl >= 0 ? nl : bytesRead));
+      if (nl >= 0) break;
+      at += bytesRead;
+    }
+    const header = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { requests?: unknown };
+    if (!Array.isArray(header.requests)) throw new Error('journal file header has no requests');
+    return header as { requests: Array<{ headers: Record<string, string> }> };
+  } finally {
+    await fh.close();
+  }
+}
+
 export class Journal {
   private readonly dir: string;
   private readonly failedDir: string;
@@ -86,9 +108,10 @@ export class Journal {
       if (file.endsWith(TMP)) await unlink(join(this.dir, file)).catch(() => undefined);
       if (!file.endsWith(SUFFIX)) continue;
       // A file that cannot be read is one entry: loading it fails, and it goes to the failed folder whole.
-      const names = await this.read(file).then(
-        (d) => d.requests.map((r, i) => r.headers.name ?? (i === 0 ? file.slice(0, -SUFFIX.length) : `${file.slice(0, -SUFFIX.length)}-${i}`)),
-        () => [file.slice(0, -SUFFIX.length)],
+      const base = file.slice(0, -SUFFIX.length);
+      const names = await readHeader(join(this.dir, file)).then(
+        (h) => h.requests.map((r, i) => r.headers.name ?? (i === 0 ? base : `${base}-${i}`)),
+        () => [base],
       );
       const of: JournalFile = { file, left: names.length };
       names.forEach((name, index) => entries.push({ name, file, index, of }));
