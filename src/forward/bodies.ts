@@ -8,7 +8,7 @@ import type { Delivery } from './prepare.js';
 /** Smaller bodies come from Node's own allocator, which reuses them well. */
 const MIN_POOLED = 64 * 1024;
 /** Blocks kept for reuse, at most, per thread. */
-const MAX_POOLED_BYTES = 16 * 1024 * 1024;
+const MAX_POOLED_BYTES = 8 * 1024 * 1024;
 
 /** Block sizes step by about √2 from 64 KiB: at most ~41% of a block is unused. */
 function blockSize(n: number): number {
