@@ -4,7 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import { batchOf, captured, type Source } from './fixtures.js';
 import { decodeOtlpProto, encodeOtlpProto } from '../src/wire/otlp-proto.js';
-import { encodeLangtraceNative } from '../src/wire/langtrace.js';
+import { encodeLangtraceNativeSpans } from '../src/wire/langtrace.js';
+import { bodies, jsonArrayBody, releaseBodies } from '../src/forward/bodies.js';
+import type { SpanBatch } from '../src/model/batch.js';
 import { encodeOtlpJson, decodeOtlpJson } from '../src/wire/otlp-json.js';
 import { gzip } from '../src/wire/compression.js';
 import { loadMappings } from '../src/conventions/mappings.js';
@@ -69,10 +71,18 @@ for (const source of ['openinference', 'openllmetry', 'langtrace'] as Source[]) 
     translateBatch(batch, 'weave', mappings, undefined, reads);
     translateBatch(batch, 'langtrace', mappings, undefined, reads);
   });
-  await rate('encode protobuf (weave)', BATCH, () => encodeOtlpProto(weave));
-  await rate('encode protobuf + gzip (weave)', BATCH, () => gzip(encodeOtlpProto(weave)));
-  await rate('encode native JSON (langtrace)', BATCH, () => encodeLangtraceNative(langtrace));
-  await rate('decode → weave → gzip protobuf', BATCH, () => gzip(encodeOtlpProto(translateBatch(decodeOtlpProto(proto), 'weave', mappings))));
+  // As the proxy does: into a reused buffer, given back once done with.
+  const take = (n: number) => bodies.take(n);
+  const gzipped = (b: SpanBatch) => {
+    const raw = encodeOtlpProto(b, take);
+    const zipped = gzip(raw);
+    bodies.give(raw);
+    return zipped;
+  };
+  await rate('encode protobuf (weave)', BATCH, () => bodies.give(encodeOtlpProto(weave, take)));
+  await rate('encode protobuf + gzip (weave)', BATCH, () => gzipped(weave));
+  await rate('encode native JSON (langtrace)', BATCH, () => bodies.give(jsonArrayBody(encodeLangtraceNativeSpans(langtrace))));
+  await rate('decode → weave → gzip protobuf', BATCH, () => gzipped(translateBatch(decodeOtlpProto(proto), 'weave', mappings)));
   const input = { raw: proto, dialect: 'otlp' as const, contentType: 'application/x-protobuf', inbound: {}, upstreams: ['weave', 'langtrace'] };
-  await rate('a dual-write request, all of it', BATCH, () => processRequest(dualWrite, mappings, input));
+  await rate('a dual-write request, all of it', BATCH, () => processRequest(dualWrite, mappings, input).deliveries.forEach(releaseBodies));
 }
