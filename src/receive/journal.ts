@@ -36,8 +36,9 @@ interface Waiting {
 const UPSTREAM = 'inbox';
 const SUFFIX = '.batch';
 const TMP = '.tmp';
-/** A group is cut at this size: a file is read whole at start-up. */
-const MAX_GROUP_BYTES = 32 * 1024 * 1024;
+/** A group is cut at these: at start-up each request's file is read whole to load it. */
+const MAX_GROUP_REQUESTS = 16;
+const MAX_GROUP_BYTES = 16 * 1024 * 1024;
 
 function toRecord(input: ProcessInput, spans: number, name: string) {
   const headers: Record<string, string> = {
@@ -133,27 +134,39 @@ export class Journal {
 
   private async drain(): Promise<void> {
     this.writing = true;
-    while (this.waiting.length) {
-      let bytes = 0;
-      let n = 0;
-      while (n < this.waiting.length && (n === 0 || bytes + this.waiting[n].input.raw.byteLength <= MAX_GROUP_BYTES)) bytes += this.waiting[n++].input.raw.byteLength;
-      const group = this.waiting.splice(0, n);
-      const names = group.map(() => nextName());
-      const file = names[0] + SUFFIX;
-      const of: JournalFile = { file, left: group.length };
+    try {
+      while (this.waiting.length) await this.writeGroup(this.nextGroup());
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** The oldest waiting requests, up to a group's limits (at least one). */
+  private nextGroup(): Waiting[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.waiting.length && n < MAX_GROUP_REQUESTS && (n === 0 || bytes + this.waiting[n].input.raw.byteLength <= MAX_GROUP_BYTES))
+      bytes += this.waiting[n++].input.raw.byteLength;
+    return this.waiting.splice(0, n);
+  }
+
+  /** One file for the group: written, fsynced, renamed, the folder fsynced; then each is told. */
+  private async writeGroup(group: Waiting[]): Promise<void> {
+    const names = group.map(() => nextName());
+    const file = names[0] + SUFFIX;
+    try {
       const d: Delivery = { upstream: UPSTREAM, spans: 0, requests: group.map((w, i) => toRecord(w.input, w.spans, names[i])) };
       for (const w of group) d.spans += w.spans;
-      try {
-        await writeSynced(join(this.dir, file + TMP), serialise(d));
-        await rename(join(this.dir, file + TMP), join(this.dir, file));
-        await this.dirSync.sync();
-        group.forEach((w, index) => w.resolve({ name: names[index], file, index, of }));
-      } catch (err) {
-        await unlink(join(this.dir, file + TMP)).catch(() => undefined);
-        for (const w of group) w.reject(err as Error);
-      }
+      await writeSynced(join(this.dir, file + TMP), serialise(d));
+      await rename(join(this.dir, file + TMP), join(this.dir, file));
+      await this.dirSync.sync();
+    } catch (err) {
+      await unlink(join(this.dir, file + TMP)).catch(() => undefined);
+      for (const w of group) w.reject(err as Error);
+      return;
     }
-    this.writing = false;
+    const of: JournalFile = { file, left: group.length };
+    group.forEach((w, index) => w.resolve({ name: names[index], file, index, of }));
   }
 
   /** The name an upstream's queue gives this request's translation, so a restart can tell it is there. */

@@ -110,3 +110,16 @@ t.test('an unreadable file is one entry, kept whole in the failed folder', async
   t.same(readdirSync(join(dataDir, 'inbox')), []);
   t.same(readdirSync(join(dataDir, 'failed')).sort(), ['000001700000000-1-000002.batch', '000001700000000-1-000002.json']);
 });
+
+t.test('a group holds at most 16 requests', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tb-journal-'));
+  const journal = new Journal(dataDir);
+  await journal.open();
+  const entries = await Promise.all(Array.from({ length: 40 }, (_, i) => journal.write(input(`r${i}`), 1)));
+  const perFile = new Map<string, number>();
+  for (const e of entries) perFile.set(e.file, (perFile.get(e.file) ?? 0) + 1);
+  t.ok(Math.max(...perFile.values()) <= 16, `largest file: ${Math.max(...perFile.values())} requests`);
+  t.ok(Math.max(...perFile.values()) > 1, 'but requests were grouped');
+  t.equal([...perFile.values()].reduce((a, b) => a + b), 40);
+  t.equal(readdirSync(join(dataDir, 'inbox')).length, perFile.size);
+});
