@@ -10,7 +10,7 @@ const MIN_POOLED = 64 * 1024;
 /** Blocks kept for reuse, at most, per thread. */
 const MAX_POOLED_BYTES = 8 * 1024 * 1024;
 
-/** Block sizes step by about √2 from 64 KiB: at most ~41% of a block is unused. */
+/** Block sizes from 64 KiB, alternately ×1.5 and ×4/3 (powers of two and their halfway points): at most a third of a block is unused. */
 function blockSize(n: number): number {
   let size = MIN_POOLED;
   let half = false;
