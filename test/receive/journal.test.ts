@@ -120,6 +120,9 @@ t.test('a group holds at most 16 requests', async (t) => {
   for (const e of entries) perFile.set(e.file, (perFile.get(e.file) ?? 0) + 1);
   t.ok(Math.max(...perFile.values()) <= 16, `largest file: ${Math.max(...perFile.values())} requests`);
   t.ok(Math.max(...perFile.values()) > 1, 'but requests were grouped');
-  t.equal([...perFile.values()].reduce((a, b) => a + b), 40);
+  t.equal(
+    [...perFile.values()].reduce((a, b) => a + b),
+    40,
+  );
   t.equal(readdirSync(join(dataDir, 'inbox')).length, perFile.size);
 });
