@@ -282,7 +282,7 @@ async function main() {
     const sat1 = procStats(tb.child.pid!);
     const satCpu = sat1.cpuSeconds - satCpu0;
     const kernelShare = (sat1.kernelSeconds - sat0.kernelSeconds) / satCpu;
-    const cpu0 = procStats(tb.child.pid!);
+    const cpu0 = sat1;
     const t0 = performance.now();
     let tl: number[] = [];
     let pl: number[] = [];

@@ -5,7 +5,7 @@
 // disk sees one write, fsync, rename and removal for all of them; at rest a file holds one.
 import { mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deserialise, DirSync, nextName, serialise, writeSynced } from '../forward/spool.js';
+import { deserialise, DirSync, nextName, serialise, writeDeadLetter, writeSynced } from '../forward/spool.js';
 import type { Delivery } from '../forward/prepare.js';
 import type { Dialect } from './routes.js';
 import type { ProcessInput } from './process.js';
@@ -191,16 +191,17 @@ export class Journal {
 
   /** A request that could not be translated is kept, with the reason, in dataDir/failed/. */
   async fail(entry: JournalEntry, reason: string): Promise<void> {
-    await mkdir(this.failedDir, { recursive: true, mode: 0o700 });
-    const note = JSON.stringify({ reason, at: new Date().toISOString() }, null, 2);
     const one = await this.read(entry.file).then(
       (d) => d.requests[entry.index],
       () => undefined,
     );
-    if (one) await writeSynced(join(this.failedDir, entry.name + SUFFIX), serialise({ upstream: UPSTREAM, spans: Number(one.headers.spans ?? 0), requests: [one] }));
-    // Unreadable: the file itself is what is kept.
-    else if (entry.of.left === 1) await rename(join(this.dir, entry.file), join(this.failedDir, entry.file));
-    await writeFile(join(this.failedDir, entry.name + '.json'), note, { mode: 0o600 });
+    if (one) await writeDeadLetter({ upstream: UPSTREAM, spans: Number(one.headers.spans ?? 0), requests: [one] }, entry.name, this.failedDir, { reason });
+    else {
+      // Unreadable: the file itself is what is kept.
+      await mkdir(this.failedDir, { recursive: true, mode: 0o700 });
+      if (entry.of.left === 1) await rename(join(this.dir, entry.file), join(this.failedDir, entry.file));
+      await writeFile(join(this.failedDir, entry.name + '.json'), JSON.stringify({ reason, at: new Date().toISOString() }, null, 2), { mode: 0o600 });
+    }
     await this.done(entry);
   }
 }
