@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { convert } from './commands/convert.js';
 import { serve } from './commands/serve.js';
 import { deadletter } from './commands/deadletter.js';
-import { ConfigError } from './config/load.js';
+import { ConfigError, type Flags } from './config/load.js';
 import { DiskError } from './forward/disk.js';
 import { DecodeError } from './wire/errors.js';
 import { INPUT_FORMATS, parseFormat } from './wire/formats.js';
@@ -115,6 +115,27 @@ const HINTS: Record<string, string> = {
   '--api-key': '--key KEY',
 };
 
+/** Where the config, the data and the upstreams are: serve and deadletter take these alike. */
+const CONFIG_OPTIONS = {
+  config: { type: 'string' },
+  'data-dir': { type: 'string' },
+  weave: { type: 'string' },
+  langtrace: { type: 'string' },
+  otlp: { type: 'string' },
+  'weave-project': { type: 'string' },
+} as const satisfies Options;
+
+function configFlags(values: Record<string, string | undefined>): Flags {
+  return {
+    config: values.config,
+    dataDir: values['data-dir'],
+    weave: values.weave,
+    langtrace: values.langtrace,
+    otlp: values.otlp,
+    weaveProject: values['weave-project'],
+  };
+}
+
 /** Parses a command's arguments; --help prints its usage; an unknown option names the closest known one. */
 function parse(command: string, args: string[], options: Options, positionals = false): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
@@ -173,13 +194,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'serve': {
       const { values: v } = parse(command, rest, {
-        config: { type: 'string' },
+        ...CONFIG_OPTIONS,
         listen: { type: 'string' },
-        weave: { type: 'string' },
-        langtrace: { type: 'string' },
-        otlp: { type: 'string' },
-        'weave-project': { type: 'string' },
-        'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
         ack: { type: 'string' },
         workers: { type: 'string' },
@@ -188,13 +204,8 @@ export async function main(argv: string[]): Promise<number> {
       if (v.help) return (out(HELP.serve), 0);
       const values = v as Record<string, string | undefined>;
       await serve({
-        config: values.config,
+        ...configFlags(values),
         listen: values.listen,
-        weave: values.weave,
-        langtrace: values.langtrace,
-        otlp: values.otlp,
-        weaveProject: values['weave-project'],
-        dataDir: values['data-dir'],
         logLevel: values['log-level'],
         ack: values.ack,
         workers: values.workers,
@@ -203,39 +214,12 @@ export async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case 'deadletter': {
-      const { values: v, positionals } = parse(
-        command,
-        rest,
-        {
-          config: { type: 'string' },
-          'data-dir': { type: 'string' },
-          upstream: { type: 'string' },
-          id: { type: 'string' },
-          weave: { type: 'string' },
-          langtrace: { type: 'string' },
-          otlp: { type: 'string' },
-          'weave-project': { type: 'string' },
-        },
-        true,
-      );
+      const { values: v, positionals } = parse(command, rest, { ...CONFIG_OPTIONS, upstream: { type: 'string' }, id: { type: 'string' } }, true);
       if (v.help) return (out(HELP.deadletter), 0);
       const values = v as Record<string, string | undefined>;
       const action = positionals[0];
       if (!action || !['list', 'replay', 'purge'].includes(action)) throw new UsageError('deadletter needs list, replay or purge', command);
-      return deadletter(
-        action,
-        {
-          config: values.config,
-          dataDir: values['data-dir'],
-          upstream: values.upstream,
-          id: values.id,
-          weave: values.weave,
-          langtrace: values.langtrace,
-          otlp: values.otlp,
-          weaveProject: values['weave-project'],
-        },
-        (line) => process.stdout.write(line + '\n'),
-      );
+      return deadletter(action, { ...configFlags(values), upstream: values.upstream, id: values.id }, (line) => process.stdout.write(line + '\n'));
     }
     case 'inspect': {
       const { values, positionals } = parse(command, rest, { from: { type: 'string' }, json: { type: 'boolean' } }, true);
