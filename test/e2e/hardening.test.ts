@@ -216,7 +216,8 @@ t.test('11. a client that aborts its upload is not an error', async (t) => {
   const req = request({ host, port, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/json', 'content-length': '10000' } });
   req.on('error', () => undefined);
   req.write('{"resourceSpans":');
-  await new Promise((r) => setTimeout(r, 50));
+  // Gone once the proxy is reading its body, not at some time after sending it.
+  await waitFor(() => !tb.proxy.idle, 5000, 'the upload under way');
   req.destroy();
   await waitFor(() => tb.logs.some((l) => l.includes('client went away')), 5000, 'abort noticed');
   t.notOk(
