@@ -161,14 +161,13 @@ export function decodeLangtraceNative(body: Uint8Array | string): SpanBatch {
   return decodeLangtraceNativeValue(parseJson(body, 'Langtrace native body'));
 }
 
+/**
+ * No prototype: "__proto__" is then a plain key, and V8 keeps the object as a dictionary from the
+ * start instead of making a hidden class for every new sequence of keys (each span's differ).
+ */
 function plainObject(a: Attributes): Obj {
-  const o: Obj = {};
-  for (const [k, v] of a) {
-    const plain = v.type === 'string' ? v.value : toPlain(v);
-    // Defined, not assigned: a key such as "__proto__" stays a key.
-    if (k === '__proto__') Object.defineProperty(o, k, { value: plain, enumerable: true, writable: true, configurable: true });
-    else o[k] = plain;
-  }
+  const o: Obj = Object.create(null);
+  for (const [k, v] of a) o[k] = v.type === 'string' ? v.value : toPlain(v);
   return o;
 }
 
