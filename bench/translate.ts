@@ -11,7 +11,7 @@ import { encodeOtlpJson, decodeOtlpJson } from '../src/wire/otlp-json.js';
 import { gzip } from '../src/wire/compression.js';
 import { loadMappings } from '../src/conventions/mappings.js';
 import { translateBatch } from '../src/conventions/translate.js';
-import { instructions } from './perf.js';
+import { allocatedBytes, instructions } from './perf.js';
 import { configSchema } from '../src/config/schema.js';
 import { processRequest } from '../src/receive/process.js';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ const dualWrite = configSchema.parse({
 });
 
 const COUNTED_OPS = 200;
+const ALLOCATION_OPS = 40;
 
 async function rate(label: string, spansPerOp: number, fn: () => unknown): Promise<void> {
   for (let i = 0; i < 50; i++) fn(); // warm up
@@ -48,10 +49,14 @@ async function rate(label: string, spansPerOp: number, fn: () => unknown): Promi
       : `${Math.round(counted / (COUNTED_OPS * spansPerOp) / 1000)
           .toLocaleString('en-US')
           .padStart(8)}k instructions/span`;
+  const allocated = await allocatedBytes(() => {
+    for (let i = 0; i < ALLOCATION_OPS; i++) fn();
+  });
+  const kib = (allocated / (ALLOCATION_OPS * spansPerOp) / 1024).toFixed(1).padStart(6);
   console.log(
     `  ${label.padEnd(34)} ${Math.round((ops * spansPerOp) / secs)
       .toLocaleString('en-US')
-      .padStart(12)} spans/s ${perSpan}`,
+      .padStart(12)} spans/s ${kib} KiB allocated/span ${perSpan}`,
   );
 }
 
