@@ -17,25 +17,16 @@ function expect(tag: number, wire: number): void {
   if ((tag & 7) !== wire) throw new Error(`field ${tag >>> 3} has wire type ${tag & 7}, expected ${wire}`);
 }
 
-/** Shift and or would allocate three bigints besides the result; the typed array, none. */
-const u64Scratch = new BigUint64Array(1);
-const u64Words = new Uint32Array(u64Scratch.buffer);
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 function u64(r: Reader): bigint {
   const lo = r.fixed32();
   const hi = r.fixed32();
-  if (!LITTLE_ENDIAN) return (BigInt(hi) << 32n) | BigInt(lo);
-  u64Words[0] = lo;
-  u64Words[1] = hi;
-  return u64Scratch[0];
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /** protobufjs's Long (or a plain number without long.js) as a signed 64-bit bigint. */
 function signed64(l: number | { low: number; high: number } | null | undefined): bigint {
   if (l == null) return 0n;
   if (typeof l === 'number') return BigInt(l);
-  if (l.high === 0 && l.low >= 0) return BigInt(l.low);
   return BigInt.asIntN(64, (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0));
 }
 

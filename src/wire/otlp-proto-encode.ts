@@ -72,11 +72,7 @@ function int32Field(n: number): number {
   return v === 0 ? 0 : 1 + (v < 0 ? 10 : varintSize(v));
 }
 
-/** Below 2^31, a bigint's varint is a number's: no bigint arithmetic, which allocates. */
-const SMALL = 0x80000000n;
-
 function int64Size(v: bigint): number {
-  if (v >= 0n && v < SMALL) return varintSize(Number(v));
   let u = BigInt.asUintN(64, v);
   let n = 1;
   while (u >= 0x80n) {
@@ -89,28 +85,9 @@ function int64Size(v: bigint): number {
 /** Model ids are hex; anything else is encoded as Buffer.from(hex, 'hex') reads it, as before. */
 const idBytes = (hex: string) => (HEX_ID.test(hex) ? hex.length >>> 1 : Buffer.from(hex, 'hex').length);
 
-/**
- * Lengths of strings and nested messages, in writing order, in one array kept between calls
- * (encoding is synchronous): a request has tens of thousands of them, and a fresh array would be
- * grown by copying each time.
- */
-let scratch = new Int32Array(1 << 14);
-const SCRATCH_KEPT = 1 << 20;
-
+/** Lengths of strings and nested messages, in writing order. */
 class Measure {
-  sizes = scratch;
-  private count = 0;
-
-  /** Reserves a length slot; read this.sizes only after (it may be replaced by a larger one). */
-  private slot(): number {
-    if (this.count === this.sizes.length) {
-      const bigger = new Int32Array(this.sizes.length * 2);
-      bigger.set(this.sizes);
-      this.sizes = bigger;
-      if (bigger.length <= SCRATCH_KEPT) scratch = bigger;
-    }
-    return this.count++;
-  }
+  readonly sizes: number[] = [];
 
   /** A length-delimited field whose length is already known: tag + length + bytes. */
   private field(len: number): number {
@@ -125,8 +102,7 @@ class Measure {
   /** A string in a oneof: written even when empty (presence is its meaning). */
   private oneofStr(s: string): number {
     const len = utf8Length(s);
-    const at = this.slot();
-    this.sizes[at] = len;
+    this.sizes.push(len);
     return this.field(len);
   }
 
@@ -136,7 +112,7 @@ class Measure {
 
   /** Reserves a slot for a nested message's length, fills it once the body is measured. */
   private nested(body: () => number): number {
-    const at = this.slot();
+    const at = this.sizes.push(0) - 1;
     const len = body();
     this.sizes[at] = len;
     return this.field(len);
@@ -171,14 +147,15 @@ class Measure {
   attributes(a: Attributes): number {
     let n = 0;
     // KeyValue{key, value: AnyValue}, inlined: this runs for every attribute.
+    const sizes = this.sizes;
     a.forEach((v, k) => {
-      const kv = this.slot();
+      const kv = sizes.push(0) - 1;
       const key = this.str(k);
-      const at = this.slot();
+      const at = sizes.push(0) - 1;
       const value = this.value(v);
-      this.sizes[at] = value;
+      sizes[at] = value;
       const len = key + 1 + varintSize(value) + value;
-      this.sizes[kv] = len;
+      sizes[kv] = len;
       n += 1 + varintSize(len) + len;
     });
     return n;
@@ -234,10 +211,6 @@ class Measure {
   }
 }
 
-const fixed64Scratch = new BigUint64Array(1);
-const fixed64Bytes = new Uint8Array(fixed64Scratch.buffer);
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /** Writes what Measure measured, consuming its sizes in the same order. */
 class Write {
   private pos = 0;
@@ -245,7 +218,7 @@ class Write {
 
   constructor(
     readonly buf: Buffer,
-    private readonly sizes: Int32Array,
+    private readonly sizes: number[],
   ) {}
 
   private byte(b: number): void {
@@ -261,7 +234,6 @@ class Write {
   }
 
   private varint64(v: bigint): void {
-    if (v >= 0n && v < SMALL) return this.varint(Number(v));
     let u = BigInt.asUintN(64, v);
     while (u >= 0x80n) {
       this.buf[this.pos++] = Number(u & 0x7fn) | 0x80;
@@ -288,14 +260,7 @@ class Write {
   private fixed64(tag: number, v: bigint): void {
     if (!v) return;
     this.byte(tag);
-    if (!LITTLE_ENDIAN) {
-      this.pos = this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.pos);
-      return;
-    }
-    // Through a 64-bit typed array: it wraps as BigInt.asUintN(64) does, without allocating.
-    fixed64Scratch[0] = v;
-    this.buf.set(fixed64Bytes, this.pos);
-    this.pos += 8;
+    this.pos = this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.pos);
   }
 
   private str(tag: number, s: string): void {
