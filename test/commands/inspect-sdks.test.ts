@@ -45,8 +45,8 @@ t.test('OpenLLMetry (OTLP protobuf) and the Langtrace SDK (its native array, as 
     instrumentations: { openai: OpenAIModule },
   });
   await runScenarios(new OpenAIModule.OpenAI({ apiKey: 'sk-test', baseURL: api.url }));
-  await cap.waitFor(3);
-  await new Promise((r) => setTimeout(r, 300));
+  // One request per span (batch: false): the three chat calls and the embedding.
+  await cap.waitFor(4);
   writeFileSync(join(dir, 'langtrace.jsonl'), cap.requests.map((r) => r.body.toString()).join('\n') + '\n');
   const lt = await runCli(['inspect', join(dir, 'langtrace.jsonl')]);
   t.equal(lt.code, 0, lt.stderr);

@@ -29,8 +29,8 @@ t.test('Langtrace SDK spans read the same in Weave and Langtrace', async (t) => 
     instrumentations: { openai: OpenAIModule },
   });
   await runScenarios(new OpenAIModule.OpenAI({ apiKey: 'sk-test', baseURL: api.url }));
-  await cap.waitFor(3);
-  await new Promise((r) => setTimeout(r, 300));
+  // One request per span (batch: false): the three chat calls and the embedding.
+  await cap.waitFor(4);
   t.equal(cap.requests[0].headers['user-agent'], 'LangTraceExporter');
   const batches = cap.requests.map((r) => decodeLangtraceNative(r.body));
   const batch: SpanBatch = { resourceSpans: batches.flatMap((b) => b.resourceSpans) };

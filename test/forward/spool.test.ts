@@ -174,9 +174,14 @@ t.test('spilling writes a held batch to the queue, then releases it; delivery th
 
 t.test('spillOlderThan writes only the held batches that waited long enough; a failed spill leaves them held', async (t) => {
   const { dir, spool } = await opened();
+  // A clock the test moves: ages do not depend on how busy the machine is.
+  const realNow = Date.now;
+  let now = realNow();
+  Date.now = () => now;
+  t.teardown(() => void (Date.now = realNow));
   const old = backing();
   spool.hold(delivery(1, 10), 'old', old);
-  await new Promise((r) => setTimeout(r, 30));
+  now += 30;
   const young = backing();
   spool.hold(delivery(2, 10), 'young', young);
   t.equal(await spool.spillOlderThan(20), 0);
