@@ -77,10 +77,9 @@ export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanR
   const mappings = loadMappings();
   return spans.map(({ span, scope }) => {
     const read = readSpan(span, scope, mappings);
-    const reads = new Map([[span, read]]);
     const { convention } = read;
-    const w = translateSpan(span, scope, 'weave', mappings, reads).span;
-    const l = translateSpan(span, scope, 'langtrace', mappings, reads).span;
+    const w = translateSpan(span, scope, 'weave', mappings, read).span;
+    const l = translateSpan(span, scope, 'langtrace', mappings, read).span;
     const wv = weaveView(plainAttrs(w));
     const lv = langtraceView(
       plainAttrs(l),

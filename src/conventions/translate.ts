@@ -1,6 +1,6 @@
 // Rewrites a batch's LLM spans for one target profile. The input batch is never modified (it is
 // shared by every upstream); attributes the target has no slot for are kept as they came.
-import type { AnyValue, Attributes, ResourceSpans, Span, SpanBatch, SpanEvent } from '../model/batch.js';
+import type { AnyValue, Attributes, ScopeSpans, Span, SpanBatch, SpanEvent } from '../model/batch.js';
 import { loadMappings, type Convention, type Mappings, type Profile } from './mappings.js';
 import { readSpan, type ReadResult } from './read/index.js';
 import { writeCall } from './write/index.js';
@@ -14,24 +14,15 @@ export interface TranslateStats {
   conventions: Map<Convention | 'none', number>;
 }
 
-/**
- * Reads shared by every target of one batch, so dual-write reads each span once. Owned by the
- * caller and dropped with the batch (a plain Map: a WeakMap's ephemerons cost more in GC than
- * the read they save).
- */
-export type SharedReads = Map<Span, ReadResult>;
-
-function readOnce(span: Span, scopeName: string, mappings: Mappings, reads: SharedReads | undefined): ReadResult {
-  let result = reads?.get(span);
-  if (result === undefined) {
-    result = readSpan(span, scopeName, mappings);
-    reads?.set(span, result);
-  }
-  return result;
-}
-
-export function translateSpan(span: Span, scopeName: string, profile: Profile, mappings: Mappings, reads?: SharedReads): { span: Span; convention: Convention | undefined } {
-  const { convention, ctx } = readOnce(span, scopeName, mappings, reads);
+/** `read`: the span's reading when the caller has it (one reading serves every profile). */
+export function translateSpan(
+  span: Span,
+  scopeName: string,
+  profile: Profile,
+  mappings: Mappings,
+  read: ReadResult = readSpan(span, scopeName, mappings),
+): { span: Span; convention: Convention | undefined } {
+  const { convention, ctx } = read;
   if (convention === undefined) return { span, convention };
   const w = writeCall(profile, ctx.call, mappings, span);
   const remove = new Set<string>();
@@ -97,21 +88,33 @@ function clashChecker(profile: Profile, written: Attributes, mappings: Mappings)
   };
 }
 
-export function translateBatch(batch: SpanBatch, profile: Profile, mappings: Mappings = loadMappings(), stats?: TranslateStats, reads?: SharedReads): SpanBatch {
-  return {
-    resourceSpans: batch.resourceSpans.map((rs): ResourceSpans => ({
-      ...rs,
-      scopeSpans: rs.scopeSpans.map((ss) => ({
-        ...ss,
-        spans: ss.spans.map((s) => {
-          const r = translateSpan(s, ss.scope.name, profile, mappings, reads);
-          if (stats) {
-            const c = r.convention ?? 'none';
-            stats.conventions.set(c, (stats.conventions.get(c) ?? 0) + 1);
-          }
-          return r.span;
-        }),
-      })),
-    })),
-  };
+/**
+ * The batch for each profile, in one pass over its spans: a span is read once, and its reading is
+ * dropped as soon as every profile has its copy. Readings kept for the whole batch outlived the
+ * young generation's collections, which copy whatever is still alive.
+ */
+export function translateBatches(batch: SpanBatch, profiles: Profile[], mappings: Mappings = loadMappings(), stats?: TranslateStats): SpanBatch[] {
+  if (profiles.length === 0) return [];
+  const outs: SpanBatch[] = profiles.map(() => ({ resourceSpans: [] }));
+  for (const rs of batch.resourceSpans) {
+    const scopes: ScopeSpans[][] = profiles.map(() => []);
+    for (const ss of rs.scopeSpans) {
+      const spans: Span[][] = profiles.map(() => []);
+      for (const s of ss.spans) {
+        const read = readSpan(s, ss.scope.name, mappings);
+        if (stats) {
+          const c = read.convention ?? 'none';
+          stats.conventions.set(c, (stats.conventions.get(c) ?? 0) + 1);
+        }
+        for (let i = 0; i < profiles.length; i++) spans[i].push(translateSpan(s, ss.scope.name, profiles[i], mappings, read).span);
+      }
+      for (let i = 0; i < profiles.length; i++) scopes[i].push({ ...ss, spans: spans[i] });
+    }
+    for (let i = 0; i < profiles.length; i++) outs[i].resourceSpans.push({ ...rs, scopeSpans: scopes[i] });
+  }
+  return outs;
+}
+
+export function translateBatch(batch: SpanBatch, profile: Profile, mappings: Mappings = loadMappings(), stats?: TranslateStats): SpanBatch {
+  return translateBatches(batch, [profile], mappings, stats)[0];
 }

@@ -1,8 +1,8 @@
 // Turns a decoded batch into the exact HTTP requests one upstream receives: its convention, its
 // wire format, its credentials. Pure apart from reading the config; no I/O.
 import type { UpstreamConfig } from '../config/schema.js';
-import { translateBatch, type SharedReads, type TranslateStats } from '../conventions/translate.js';
-import type { Mappings } from '../conventions/mappings.js';
+import { translateBatches, type TranslateStats } from '../conventions/translate.js';
+import type { Mappings, Profile } from '../conventions/mappings.js';
 import type { SpanBatch } from '../model/batch.js';
 import { spanCount } from '../model/batch.js';
 import { storedCredential, type Credentials, type StoredCredential } from '../auth/strategies.js';
@@ -39,6 +39,22 @@ export function endpointUrl(u: UpstreamConfig): string {
 
 const DEFAULT_CONVENTION = { weave: 'weave', langtrace: 'langtrace', otlp: 'otel-genai', sink: 'none' } as const;
 
+/** The profiles an upstream's copy is translated to (a sink shows both backends' copies). */
+export function profilesOf(u: UpstreamConfig): Profile[] {
+  if (u.type === 'sink') return ['weave', 'langtrace'];
+  const convention = u.convention ?? DEFAULT_CONVENTION[u.type];
+  return convention === 'none' ? [] : [convention];
+}
+
+/** A batch's translation to each profile asked for. */
+type Translations = (profile: Profile) => SpanBatch;
+
+/** Every profile's translation of a batch, made in one pass over its spans (each span read once). */
+export function translationsFor(batch: SpanBatch, profiles: Profile[], mappings: Mappings, stats?: TranslateStats): Translations {
+  const out = translateBatches(batch, profiles, mappings, stats);
+  return (profile) => out[profiles.indexOf(profile)];
+}
+
 export class PrepareError extends Error {
   override name = 'PrepareError';
   readonly status = 400;
@@ -70,10 +86,11 @@ function withWeaveProject(batch: SpanBatch, project: string | undefined): SpanBa
   };
 }
 
-/** `reads` is shared by every upstream of the same batch, so each span is read once. */
-export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials, mappings: Mappings, stats?: TranslateStats, reads: SharedReads = new Map()): Delivery {
-  const convention = u.convention ?? DEFAULT_CONVENTION[u.type];
-  let out = convention === 'none' ? batch : translateBatch(batch, convention, mappings, stats, reads);
+/** `translations`: made for every upstream of the batch at once; without it, for this one alone. */
+export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials, mappings: Mappings, translations?: Translations): Delivery {
+  const translated = translations ?? translationsFor(batch, profilesOf(u), mappings);
+  const [profile] = profilesOf(u);
+  let out = u.type === 'sink' || profile === undefined ? batch : translated(profile);
   const credential = storedCredential(creds);
   const base = { 'user-agent': `tracebridge/${VERSION}`, ...u.headers };
   const spans = spanCount(batch);
@@ -103,8 +120,8 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
     }
     case 'sink': {
       // What each backend would receive, readable: Weave's OTLP as JSON, Langtrace's native array.
-      const weave = encodeOtlpJson(translateBatch(batch, 'weave', mappings, stats, reads));
-      const langtrace = encodeLangtraceNative(translateBatch(batch, 'langtrace', mappings, undefined, reads));
+      const weave = encodeOtlpJson(translated('weave'));
+      const langtrace = encodeLangtraceNative(translated('langtrace'));
       return {
         upstream: u.name,
         spans,

@@ -4,8 +4,8 @@ import type { Config } from '../config/schema.js';
 import type { InboundCredentials } from '../auth/inbound.js';
 import { resolveCredentials } from '../auth/strategies.js';
 import type { Mappings } from '../conventions/mappings.js';
-import type { SharedReads, TranslateStats } from '../conventions/translate.js';
-import { checkDeliverable, prepare, type Delivery } from '../forward/prepare.js';
+import type { TranslateStats } from '../conventions/translate.js';
+import { checkDeliverable, prepare, profilesOf, translationsFor, type Delivery } from '../forward/prepare.js';
 import { spanCount, type SpanBatch } from '../model/batch.js';
 import { decompress } from '../wire/compression.js';
 import { decode } from '../wire/formats.js';
@@ -80,10 +80,11 @@ export function checkRequest(config: Config, input: ProcessInput): Decoded {
 export function prepareAll(config: Config, mappings: Mappings, input: ProcessInput, batch: SpanBatch): Pick<ProcessOutput, 'conventions' | 'deliveries'> {
   const senders = senderCount(config);
   const stats: TranslateStats = { conventions: new Map() };
-  const reads: SharedReads = new Map();
+  const upstreams = targets(config, input);
+  const translations = translationsFor(batch, [...new Set(upstreams.flatMap(profilesOf))], mappings, stats);
   // Everything each upstream will receive is prepared before anything is queued, so a request
   // is either queued for every upstream or for none.
-  const deliveries = targets(config, input).map((u, i) => prepare(u, batch, resolveCredentials(u, input.inbound, senders), mappings, i === 0 ? stats : undefined, reads));
+  const deliveries = upstreams.map((u) => prepare(u, batch, resolveCredentials(u, input.inbound, senders), mappings, translations));
   return { conventions: [...stats.conventions], deliveries };
 }
 
