@@ -1,6 +1,6 @@
 // tracebridge as a library: the translation and the views `inspect` shows, usable in-process,
 // and the proxy itself.
-export { translateBatch, translateSpan } from './conventions/translate.js';
+export { translateBatch, translateBatches, translateSpan } from './conventions/translate.js';
 export { readSpan } from './conventions/read/index.js';
 export { loadMappings, PROFILES, CONVENTIONS, type Profile, type Convention, type Mappings, type MappingOverrides } from './conventions/mappings.js';
 export type { LlmCall, Message, Part, ToolCall, ToolDefinition, SpanRole } from './conventions/record.js';

@@ -1,16 +1,19 @@
 // Translation rules: the seed example from Langtrace's docs, Weave's one-form-per-key rule, the
 // known lossy points (each showing what is kept), detection precedence and mapping overrides.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
 import { emptySpan, type AnyValue, type Span } from '../../src/model/batch.js';
 import { toPlain } from '../../src/model/values.js';
 import { decodeOtlpJson } from '../../src/wire/otlp-json.js';
 import { detect } from '../../src/conventions/detect.js';
 import { loadMappings, MappingError } from '../../src/conventions/mappings.js';
 import { readSpan } from '../../src/conventions/read/index.js';
-import { translateBatch, translateSpan } from '../../src/conventions/translate.js';
+import { translateBatch, translateBatches, translateSpan } from '../../src/conventions/translate.js';
 import { weaveView } from '../../src/inspect/views.js';
 import { spansOf } from '../helpers/live.js';
+import { arbBatch } from '../helpers/arbitrary.js';
 
 const mappings = loadMappings();
 const v = (x: unknown): AnyValue =>
@@ -186,4 +189,30 @@ t.test('embedded texts and retrieved documents are rewritten for each target', a
   t.equal(to(ret, 'langtrace')['gen_ai.request.documents'], docs, 'Langtrace: its documents key');
   t.equal(to(ret, 'langtrace')['langtrace.service.type'], 'vectordb', 'typed vectordb');
   t.equal(to(span(oi), 'weave')['gen_ai.retrieval.documents'], docs, 'OpenInference → Weave: the documents as OTel writes them');
+});
+
+t.test('translateBatches gives each profile what translateBatch gives it alone, reading each span once', async (t) => {
+  const dir = new URL('../../examples/traces/', import.meta.url);
+  const batches = readdirSync(dir).map((f) => decodeOtlpJson(readFileSync(new URL(f, dir))));
+  const profiles = ['weave', 'langtrace', 'otel-genai', 'openinference'] as const;
+  for (const batch of batches) {
+    const stats = { conventions: new Map() };
+    const together = translateBatches(batch, [...profiles], mappings, stats);
+    profiles.forEach((p, i) => t.ok(isDeepStrictEqual(together[i], translateBatch(batch, p, mappings)), `${p}: the same batch`));
+    const spans = spansOf(batch).length;
+    t.equal(
+      [...stats.conventions.values()].reduce((a, b) => a + b, 0),
+      spans,
+      `each of the ${spans} spans counted once`,
+    );
+  }
+  fc.assert(
+    fc.property(arbBatch(), (batch) =>
+      isDeepStrictEqual(translateBatches(batch, ['weave', 'langtrace'], mappings), [translateBatch(batch, 'weave', mappings), translateBatch(batch, 'langtrace', mappings)]),
+    ),
+    { numRuns: 100 },
+  );
+  const stats = { conventions: new Map() };
+  t.same(translateBatches(batches[0], [], mappings, stats), [], 'no profile: nothing read');
+  t.equal(stats.conventions.size, 0);
 });
