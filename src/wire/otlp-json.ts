@@ -2,6 +2,7 @@
 // by hand: snake_case keys, enum names, 64-bit ints as strings or numbers, an intValue holding a
 // float (kept as a double), and ids that are not valid hex (see normaliseId).
 import type { AnyValue, Attributes, ResourceSpans, ScopeSpans, Span, SpanBatch } from '../model/batch.js';
+import { sharedKey } from './shared-keys.js';
 import { MAX_DEPTH, normaliseId, ORIGINAL_ID_KEYS, type IdKind } from '../model/values.js';
 import { DecodeError } from './errors.js';
 
@@ -152,7 +153,7 @@ function attributes(items: unknown[], path: string, depth = 0): Attributes {
     if (!isObj(kv)) throw new DecodeError(`${p}: expected a {key, value} object, got ${describe(kv)}`);
     const key = kv.key;
     if (typeof key !== 'string') throw new DecodeError(`${p}.key: expected a string, got ${describe(key)}`);
-    m.set(key, anyValue(kv.value, `${p}.value`, depth));
+    m.set(sharedKey(key), anyValue(kv.value, `${p}.value`, depth));
   });
   return m;
 }

@@ -2,6 +2,7 @@
 // bytes (protobufjs's Reader for the primitives), with no intermediate message objects. Field
 // numbers are those of proto/opentelemetry/proto/{collector/trace,trace,common,resource}/v1.
 import protobuf from 'protobufjs';
+import { sharedKey } from './shared-keys.js';
 import type { AnyValue, Attributes, ResourceSpans, Scope, ScopeSpans, Span, SpanBatch, SpanEvent, SpanLink } from '../model/batch.js';
 import { emptyScope, emptySpan } from '../model/batch.js';
 import { bytesToHex, bytesToId, MAX_DEPTH, ORIGINAL_ID_KEYS } from '../model/values.js';
@@ -103,7 +104,7 @@ function keyValue(r: Reader, end: number, into: Attributes, depth: number): void
     switch (tag >>> 3) {
       case 1:
         expect(tag, LEN);
-        key = r.string();
+        key = sharedKey(r.string());
         break;
       case 2:
         expect(tag, LEN);
