@@ -2,7 +2,7 @@
 // by hand: snake_case keys, enum names, 64-bit ints as strings or numbers, an intValue holding a
 // float (kept as a double), and ids that are not valid hex (see normaliseId).
 import type { AnyValue, Attributes, ResourceSpans, ScopeSpans, Span, SpanBatch } from '../model/batch.js';
-import { sharedKey } from './shared-keys.js';
+import { sharedKey, stringValue } from './shared-strings.js';
 import { MAX_DEPTH, normaliseId, ORIGINAL_ID_KEYS, type IdKind } from '../model/values.js';
 import { DecodeError } from './errors.js';
 
@@ -109,7 +109,7 @@ function anyValue(v: unknown, path: string, depth: number): AnyValue {
   let x: unknown;
   if ((x = field(v, 'stringValue')) !== undefined) {
     if (typeof x !== 'string') return { type: 'string', value: String(x) };
-    return { type: 'string', value: x };
+    return stringValue(x);
   }
   if ((x = field(v, 'intValue')) !== undefined) {
     if (typeof x === 'number') {

@@ -2,7 +2,7 @@
 // bytes (protobufjs's Reader for the primitives), with no intermediate message objects. Field
 // numbers are those of proto/opentelemetry/proto/{collector/trace,trace,common,resource}/v1.
 import protobuf from 'protobufjs';
-import { sharedKey } from './shared-keys.js';
+import { sharedKey, stringValue } from './shared-strings.js';
 import type { AnyValue, Attributes, ResourceSpans, Scope, ScopeSpans, Span, SpanBatch, SpanEvent, SpanLink } from '../model/batch.js';
 import { emptyScope, emptySpan } from '../model/batch.js';
 import { bytesToHex, bytesToId, MAX_DEPTH, ORIGINAL_ID_KEYS } from '../model/values.js';
@@ -43,7 +43,7 @@ function anyValue(r: Reader, end: number, depth: number): AnyValue {
     switch (tag >>> 3) {
       case 1:
         expect(tag, LEN);
-        v = { type: 'string', value: r.string() };
+        v = stringValue(r.string());
         break;
       case 2:
         expect(tag, VARINT);
