@@ -1,4 +1,4 @@
-// Rewrites a batch's LLM spans for one target profile. The input batch is never modified (it is
+// Rewrites a batch's LLM spans for target profiles. The input batch is never modified (it is
 // shared by every upstream); attributes the target has no slot for are kept as they came.
 import type { AnyValue, Attributes, ScopeSpans, Span, SpanBatch, SpanEvent } from '../model/batch.js';
 import { loadMappings, type Convention, type Mappings, type Profile } from './mappings.js';
