@@ -88,9 +88,10 @@ function withWeaveProject(batch: SpanBatch, project: string | undefined): SpanBa
 
 /** `translations`: made for every upstream of the batch at once; without it, for this one alone. */
 export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials, mappings: Mappings, translations?: Translations): Delivery {
-  const translated = translations ?? translationsFor(batch, profilesOf(u), mappings);
-  const [profile] = profilesOf(u);
-  let out = u.type === 'sink' || profile === undefined ? batch : translated(profile);
+  const profiles = profilesOf(u);
+  const translated = translations ?? translationsFor(batch, profiles, mappings);
+  // A sink's copies are made below; the others have at most one profile.
+  let out = u.type === 'sink' || profiles.length === 0 ? batch : translated(profiles[0]);
   const credential = storedCredential(creds);
   const base = { 'user-agent': `tracebridge/${VERSION}`, ...u.headers };
   const spans = spanCount(batch);
