@@ -66,6 +66,12 @@ function fromRecord(headers: Record<string, string>, body: Buffer): ProcessInput
   };
 }
 
+/** A request's span count: its own header, or (files written before grouping hold one request) the file's. */
+function spansOf(d: Delivery, index: number): number {
+  const own = d.requests[index].headers.spans;
+  return own !== undefined ? Number(own) : d.spans;
+}
+
 /** A journal file's first line (what it holds), read without its bodies: start-up reads only this. */
 async function readHeader(path: string): Promise<{ requests: Array<{ headers: Record<string, string> }> }> {
   const fh = await open(path, 'r');
@@ -178,8 +184,7 @@ export class Journal {
     const d = await this.read(entry.file);
     const r = d.requests[entry.index];
     if (!r) throw new Error(`journal file ${entry.file} has no request ${entry.index}`);
-    // Files written before requests were grouped hold one request and no count of their own.
-    return { input: fromRecord(r.headers, r.body), spans: r.headers.spans !== undefined ? Number(r.headers.spans) : d.spans };
+    return { input: fromRecord(r.headers, r.body), spans: spansOf(d, entry.index) };
   }
 
   /** Every upstream's queue holds the translation: the request is no longer needed (nor its file, once all are). */
@@ -191,11 +196,9 @@ export class Journal {
 
   /** A request that could not be translated is kept, with the reason, in dataDir/failed/. */
   async fail(entry: JournalEntry, reason: string): Promise<void> {
-    const one = await this.read(entry.file).then(
-      (d) => d.requests[entry.index],
-      () => undefined,
-    );
-    if (one) await writeDeadLetter({ upstream: UPSTREAM, spans: Number(one.headers.spans ?? 0), requests: [one] }, entry.name, this.failedDir, { reason });
+    const d = await this.read(entry.file).catch(() => undefined);
+    const one = d?.requests[entry.index];
+    if (d && one) await writeDeadLetter({ upstream: UPSTREAM, spans: spansOf(d, entry.index), requests: [one] }, entry.name, this.failedDir, { reason });
     else {
       // Unreadable: the file itself is what is kept.
       await mkdir(this.failedDir, { recursive: true, mode: 0o700 });

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal } from '../../src/receive/journal.js';
-import { serialise } from '../../src/forward/spool.js';
+import { deserialise, serialise } from '../../src/forward/spool.js';
 import type { ProcessInput } from '../../src/receive/process.js';
 
 const input = (text: string): ProcessInput => ({
@@ -79,6 +79,9 @@ t.test('a file from before grouping (one request, no name of its own) is read un
   const { input: back, spans } = await journal.load(e);
   t.equal(Buffer.from(back.raw).toString(), 'old');
   t.equal(spans, 3);
+  await journal.fail(e, 'broken');
+  const kept = deserialise('inbox', readFileSync(join(dataDir, 'failed', '000001700000000-1-000001.batch')));
+  t.equal(kept.spans, 3, 'kept in the failed folder with its span count');
 });
 
 t.test('a request that cannot be translated goes to the failed folder alone; the others stay', async (t) => {
