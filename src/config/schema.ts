@@ -30,6 +30,9 @@ const retry = z
   .strict()
   .default({});
 
+/** A Weave project: ENTITY/PROJECT, one slash, no blanks. */
+export const WEAVE_PROJECT = /^[^/\s]+\/[^/\s]+$/;
+
 const auth = z
   .object({
     /**
@@ -40,7 +43,7 @@ const auth = z
      */
     mode: z.enum(['auto', 'passthrough', 'static', 'map', 'none']).default('auto'),
     key: z.string().min(1).optional(),
-    keys: z.record(z.object({ key: z.string().min(1), project: z.string().optional() }).strict()).optional(),
+    keys: z.record(z.object({ key: z.string().min(1), project: z.string().regex(WEAVE_PROJECT, 'expected ENTITY/PROJECT').optional() }).strict()).optional(),
     /** otlp upstreams: the header the key goes in, as "Bearer KEY" for authorization. */
     header: z.string().default('authorization'),
   })
@@ -57,10 +60,7 @@ export const upstreamSchema = z
     /** langtrace only: its native span array (best fidelity) or its OTLP/JSON mode. */
     format: z.enum(['native', 'otlp-json']).default('native'),
     /** weave only: ENTITY/PROJECT. */
-    project: z
-      .string()
-      .regex(/^[^/\s]+\/[^/\s]+$/, 'expected ENTITY/PROJECT')
-      .optional(),
+    project: z.string().regex(WEAVE_PROJECT, 'expected ENTITY/PROJECT').optional(),
     gzip: z.boolean().optional(),
     timeoutMs: z.number().int().positive().default(30_000),
     headers: z.record(z.string()).default({}),

@@ -1,6 +1,6 @@
 // Turns a decoded batch into the exact HTTP requests one upstream receives: its convention, its
 // wire format, its credentials. Pure apart from reading the config; no I/O.
-import type { UpstreamConfig } from '../config/schema.js';
+import { WEAVE_PROJECT, type UpstreamConfig } from '../config/schema.js';
 import { translateBatches, type TranslateStats } from '../conventions/translate.js';
 import type { Mappings, Profile } from '../conventions/mappings.js';
 import type { SpanBatch } from '../model/batch.js';
@@ -66,15 +66,26 @@ function missingProject(batch: SpanBatch): boolean {
 
 const NO_PROJECT = 'no Weave project: send a project_id header (ENTITY/PROJECT), set wandb.entity and wandb.project on the resource, or start tracebridge with --weave-project';
 
+/** The Weave project as entity and name; anything but ENTITY/PROJECT is refused, never sent on. */
+function weaveProject(project: string): [string, string] {
+  if (!WEAVE_PROJECT.test(project))
+    throw new PrepareError(`the Weave project "${project.slice(0, 100)}" is not of the form ENTITY/PROJECT (from the project_id header or the config)`);
+  const [entity, name] = project.split('/');
+  return [entity, name];
+}
+
 /** What prepare would refuse, found without translating: lets a request be answered before it is. */
 export function checkDeliverable(u: UpstreamConfig, batch: SpanBatch, creds: Credentials): void {
-  if (u.type === 'weave' && !creds.project && missingProject(batch)) throw new PrepareError(NO_PROJECT);
+  if (u.type !== 'weave') return;
+  // Sent as the project_id header whatever the resource says: it must be well formed either way.
+  if (creds.project !== undefined) weaveProject(creds.project);
+  else if (missingProject(batch)) throw new PrepareError(NO_PROJECT);
 }
 
 function withWeaveProject(batch: SpanBatch, project: string | undefined): SpanBatch {
   if (!missingProject(batch)) return batch;
   if (!project) throw new PrepareError(NO_PROJECT);
-  const [entity, name] = project.split('/');
+  const [entity, name] = weaveProject(project);
   return {
     resourceSpans: batch.resourceSpans.map((rs) => {
       // Resource attributes win over the header (as in Weave): only fill what is absent.
@@ -98,7 +109,11 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
   switch (u.type) {
     case 'weave':
     case 'otlp': {
-      if (u.type === 'weave') out = withWeaveProject(out, creds.project);
+      if (u.type === 'weave') {
+        // The same rule as before the answer, for the requests delivered before it.
+        checkDeliverable(u, batch, creds);
+        out = withWeaveProject(out, creds.project);
+      }
       // Encoded into a pooled buffer: given back at once when gzipped, after delivery when not.
       const raw = encodeOtlpProto(out, take);
       const zip = u.gzip ?? true;
