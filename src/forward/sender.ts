@@ -11,9 +11,17 @@ import type { UpstreamConfig } from '../config/schema.js';
 import { backoff, classify, parseRetryAfter, withinBudget } from './retry.js';
 import { endpointUrl, type Delivery } from './prepare.js';
 import { authHeaders, resolveStored } from '../auth/strategies.js';
+import { partialSuccessOf, type PartialSuccess } from '../wire/export-response.js';
+
+/** Partial successes of several requests, as one. */
+function addPartial(a: PartialSuccess | undefined, b: PartialSuccess | undefined): PartialSuccess | undefined {
+  if (!a || !b) return a ?? b;
+  return { rejected: a.rejected + b.rejected, message: a.message || b.message };
+}
 
 export type Result =
-  | { kind: 'delivered'; attempts: number }
+  /** `partial`: spans the upstream dropped although it answered 2xx (partialSuccess), summed over the requests. */
+  | { kind: 'delivered'; attempts: number; partial?: PartialSuccess }
   | { kind: 'rejected'; status: number; body: string; attempts: number }
   | { kind: 'gave-up'; reason: string; attempts: number }
   | { kind: 'stopped'; attempts: number };
@@ -54,6 +62,7 @@ export function httpSender(u: UpstreamConfig): Sender {
       const started = Date.now();
       let attempts = 0;
       let next = 0;
+      let partial: PartialSuccess | undefined;
       for (;;) {
         if (noRetry.signal.aborted) return { kind: 'stopped', attempts };
         const req = d.requests[next];
@@ -67,12 +76,16 @@ export function httpSender(u: UpstreamConfig): Sender {
         const t0 = Date.now();
         let status: number | undefined;
         let body = '';
+        let raw: Buffer = Buffer.alloc(0);
+        let contentType: string | undefined;
         let retryAfter: string | undefined;
         let error: Error | undefined;
         try {
-          const res = await client.post(url, { body: req.body, headers, signal: stopper.signal });
+          const res = await client.post(url, { body: req.body, headers, signal: stopper.signal, responseType: 'buffer' });
           status = res.statusCode;
-          body = typeof res.body === 'string' ? res.body.slice(0, 2000) : '';
+          raw = res.body;
+          body = raw.toString('utf8', 0, 2000);
+          contentType = res.headers['content-type'];
           const ra = res.headers['retry-after'];
           retryAfter = Array.isArray(ra) ? ra[0] : ra;
         } catch (err) {
@@ -81,7 +94,8 @@ export function httpSender(u: UpstreamConfig): Sender {
         hooks?.onResponse?.(status, Date.now() - t0);
         const verdict = classify({ status, error });
         if (verdict === 'ok') {
-          if (++next === d.requests.length) return { kind: 'delivered', attempts };
+          partial = addPartial(partial, partialSuccessOf(contentType, raw));
+          if (++next === d.requests.length) return { kind: 'delivered', attempts, ...(partial ? { partial } : {}) };
           continue;
         }
         if (verdict === 'permanent') {

@@ -10,6 +10,7 @@ import { bodyBytes, folderBytes, Spool, writeDeadLetter, type Backing, type Spoo
 import { DeliveredLog } from './delivered.js';
 import { releaseBodies } from './bodies.js';
 import { UpstreamActivity } from '../observe/activity.js';
+import type { PartialSuccess } from '../wire/export-response.js';
 
 /**
  * A batch held in memory (its durable copy in the journal) is written to the queue once it has
@@ -315,8 +316,7 @@ export class Upstream {
     });
     switch (result.kind) {
       case 'delivered':
-        this.metrics.spansForwarded.inc({ upstream: name }, d.spans);
-        this.activity.onDelivered(d.spans);
+        this.delivered(d.spans, result.partial);
         break;
       case 'rejected':
         this.activity.onFailed(result.status ? `HTTP ${result.status}: ${result.body.slice(0, 200)}` : result.body.slice(0, 200));
@@ -333,6 +333,17 @@ export class Upstream {
         break;
     }
     return result;
+  }
+
+  /** A delivery, less the spans the upstream said it dropped in its 2xx answer (counted as rejected, not retried). */
+  private delivered(spans: number, partial: PartialSuccess | undefined): void {
+    const rejected = Math.min(spans, partial?.rejected ?? 0);
+    this.metrics.spansForwarded.inc({ upstream: this.name }, spans - rejected);
+    this.activity.onDelivered(spans - rejected);
+    if (!partial) return;
+    this.metrics.spansRejected.inc({ upstream: this.name, reason: 'partial_success' }, rejected);
+    this.activity.onPartial(rejected, partial.message);
+    this.log.warn({ upstream: this.name, spans, rejected, response: partial.message }, 'upstream accepted the batch but rejected some spans (partial success); not retried');
   }
 
   /** Stops the workers: in-flight sends get `graceMs` to finish, the rest stays queued on disk. */

@@ -47,6 +47,15 @@ export class UpstreamActivity {
   onFailed(reason: string): void {
     this.lastError = { at: Date.now(), reason };
   }
+
+  /** Spans an upstream dropped within a 2xx answer (partialSuccess), and its last such answer. */
+  spansRejected = 0;
+  lastRejection: { at: number; rejected: number; message: string } | undefined;
+
+  onPartial(rejected: number, message: string): void {
+    this.spansRejected += rejected;
+    this.lastRejection = { at: Date.now(), rejected, message };
+  }
 }
 
 interface RecentSpan {

@@ -19,6 +19,9 @@ interface UpstreamStatus {
   full: string | null;
   retries: number;
   lastError: { at: string; reason: string } | null;
+  /** Spans the upstream dropped although it answered 2xx (partialSuccess), and its last such answer. */
+  spansRejected: number;
+  lastRejection: { at: string; rejected: number; message: string } | null;
   deadLetters: { count: number; recent: Array<{ at: string; reason: string; spans: number | null }> };
 }
 
@@ -42,6 +45,11 @@ async function deadLetters(dir: string): Promise<UpstreamStatus['deadLetters']> 
   return { count: batches.length, recent };
 }
 
+function rejectionOf(u: Upstream): UpstreamStatus['lastRejection'] {
+  const r = u.activity.lastRejection;
+  return r ? { at: new Date(r.at).toISOString(), rejected: r.rejected, message: clip(r.message, 200) } : null;
+}
+
 export async function statusOf(upstreams: Upstream[], activity: ProxyActivity): Promise<Status> {
   const now = Date.now();
   const ups: UpstreamStatus[] = [];
@@ -57,6 +65,8 @@ export async function statusOf(upstreams: Upstream[], activity: ProxyActivity): 
       full: u.full ?? null,
       retries: u.activity.retries,
       lastError: u.activity.lastError ? { at: new Date(u.activity.lastError.at).toISOString(), reason: clip(u.activity.lastError.reason, 200) } : null,
+      spansRejected: u.activity.spansRejected,
+      lastRejection: rejectionOf(u),
       deadLetters: await deadLetters(u.deadLetterFolder),
     });
   }
@@ -141,6 +151,7 @@ function render(s) {
       '<div class="figure"><b class="delivered">' + fmt(u.spansDelivered) + '</b><span>spans delivered (' + fmt(lastMin) + ' in the last 2 min)</span></div>' +
       '<div class="figure"><b class="depth">' + fmt(u.queueDepth) + '</b><span>batches queued' + (u.oldestBatchAgeSeconds !== null ? ', oldest ' + u.oldestBatchAgeSeconds + ' s' : '') + '</span></div>' +
       '<div class="figure"><b class="retries ' + (u.retries ? 'warn' : '') + '">' + fmt(u.retries) + '</b><span>retries</span></div></div>' +
+      (u.lastRejection ? '<div class="last-rejection"><span class="warn">' + fmt(u.spansRejected) + ' spans rejected in accepted answers</span>, last ' + ago(u.lastRejection.at) + ' (' + fmt(u.lastRejection.rejected) + '): <code>' + esc(u.lastRejection.message) + '</code></div>' : '') +
       (u.lastError ? '<div class="last-error"><span class="bad">last error</span> ' + ago(u.lastError.at) + ': <code>' + esc(u.lastError.reason) + '</code></div>' : '<div class="ok">no errors</div>') +
       '<div class="dead" style="margin-top:6px"><b class="dead-count">' + fmt(u.deadLetters.count) + '</b> dead letters' +
       (u.deadLetters.recent.length ? '<table><thead><tr><th>when</th><th>spans</th><th>reason</th></tr></thead><tbody>' + u.deadLetters.recent.map((d) => '<tr><td>' + esc(d.at ? ago(d.at) : '') + '</td><td>' + esc(d.spans ?? '?') + '</td><td><code>' + esc(d.reason) + '</code></td></tr>').join('') + '</tbody></table>' : '') +
