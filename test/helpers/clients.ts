@@ -1,7 +1,7 @@
 // Real instrumented clients, driven against the fake LLM server on loopback: each returns the
 // spans its instrumentation made, as the OTel SDK hands them to an exporter.
 import { createRequire } from 'node:module';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { decodeOtlpProto } from '../../src/wire/otlp-proto.js';
 import type { SpanBatch } from '../../src/model/batch.js';
@@ -13,9 +13,9 @@ export const IMAGE_URL = 'https://example.com/cat.png';
 /** A 1×1 PNG, as clients send inline images. */
 export const IMAGE_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
 
-function memoryProvider() {
+function memoryProvider(processor: (memory: InMemorySpanExporter) => SpanProcessor) {
   const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+  const provider = new BasicTracerProvider({ spanProcessors: [processor(memory)] });
   return { memory, provider };
 }
 
@@ -23,10 +23,16 @@ export function toBatch(spans: ReadableSpan[]): SpanBatch {
   return decodeOtlpProto(ProtobufTraceSerializer.serializeRequest(spans)!);
 }
 
-/** Runs `fn` against a fresh fake LLM server and returns the spans, in the order they ended. */
-async function withServer(fn: (api: { url: string; origin: string }, provider: BasicTracerProvider) => Promise<void>): Promise<ReadableSpan[]> {
+/**
+ * Runs `fn` against a fresh fake LLM server and returns the spans, in the order they ended.
+ * `processor` wraps the in-memory exporter (a framework's own span processor, say).
+ */
+export async function withServer(
+  fn: (api: { url: string; origin: string }, provider: BasicTracerProvider) => Promise<void>,
+  processor: (memory: InMemorySpanExporter) => SpanProcessor = (memory) => new SimpleSpanProcessor(memory),
+): Promise<ReadableSpan[]> {
   const api = await fakeOpenAI();
-  const { memory, provider } = memoryProvider();
+  const { memory, provider } = memoryProvider(processor);
   try {
     await fn(api, provider);
   } finally {
