@@ -28,7 +28,7 @@ export function toBatch(spans: ReadableSpan[]): SpanBatch {
  * `processor` wraps the in-memory exporter (a framework's own span processor, say).
  */
 export async function withServer(
-  fn: (api: { url: string; origin: string }, provider: BasicTracerProvider) => Promise<void>,
+  fn: (api: Awaited<ReturnType<typeof fakeOpenAI>>, provider: BasicTracerProvider) => Promise<void>,
   processor: (memory: InMemorySpanExporter) => SpanProcessor = (memory) => new SimpleSpanProcessor(memory),
 ): Promise<ReadableSpan[]> {
   const api = await fakeOpenAI();

@@ -35,7 +35,26 @@ function anthropicReply(r: { tools?: unknown[]; messages: Array<{ role: string; 
   );
 }
 
-export async function fakeOpenAI(): Promise<{ url: string; origin: string; close: () => Promise<void> }> {
+/** A streamed Chat Completions turn that calls the tool (the arguments come in two pieces). */
+function streamToolCall(r: { stream_options?: { include_usage?: boolean } }, res: import('node:http').ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const chunk = (choices: object[], usage?: object) =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-stream2', object: 'chat.completion.chunk', created: 1_700_000_000, model: FAKE.model, choices, ...(usage ? { usage } : {}) })}\n\n`;
+  const { id, type, function: fn } = FAKE.toolCall;
+  res.write(
+    chunk([{ index: 0, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id, type, function: { name: fn.name, arguments: '' } }] }, finish_reason: null }]),
+  );
+  for (const piece of ['{"city":', '"Paris"}']) res.write(chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, finish_reason: null }]));
+  res.write(chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]));
+  if (r.stream_options?.include_usage) res.write(chunk([], FAKE.usage));
+  res.end('data: [DONE]\n\n');
+}
+
+/**
+ * `url` is the OpenAI-style base (`…/v1`), `origin` the bare server. `agentUrl` (`…/agent/v1`)
+ * answers the same, except that a streamed request offering tools gets a streamed tool call.
+ */
+export async function fakeOpenAI(): Promise<{ url: string; origin: string; agentUrl: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -58,6 +77,8 @@ export async function fakeOpenAI(): Promise<{ url: string; origin: string; close
       const withTools = Array.isArray(r.tools) && r.tools.length > 0 && !r.messages.some((m: { role: string }) => m.role === 'tool');
       const message = withTools ? { role: 'assistant', content: null, tool_calls: [FAKE.toolCall] } : { role: 'assistant', content: FAKE.reply };
       const finish = withTools ? 'tool_calls' : 'stop';
+      // Under `/agent/` (agent frameworks stream every turn) a streamed reply calls the tool too.
+      if (r.stream && withTools && req.url?.startsWith('/agent/')) return streamToolCall(r, res);
       if (r.stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         const chunk = (delta: object, finish_reason: string | null, usage?: object) =>
@@ -86,6 +107,7 @@ export async function fakeOpenAI(): Promise<{ url: string; origin: string; close
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    agentUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/agent/v1`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
