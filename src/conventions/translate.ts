@@ -5,6 +5,7 @@ import { loadMappings, type Convention, type Mappings, type Profile } from './ma
 import { readSpan, type ReadResult } from './read/index.js';
 import { writeCall } from './write/index.js';
 import { memoByKey } from './memo.js';
+import { keepWeaveFloor } from './write/floor.js';
 
 /** Where an original key goes when it would clash with a written one (Weave rejects a key that is both a JSON string and a dotted parent). */
 const RENAMED_PREFIX = 'tracebridge.original.';
@@ -25,6 +26,7 @@ export function translateSpan(
   const { convention, ctx } = read;
   if (convention === undefined) return { span, convention };
   const w = writeCall(profile, ctx.call, mappings, span);
+  if (profile === 'weave') keepWeaveFloor(span, ctx.call, w);
   const remove = new Set<string>();
   const removeEvents = new Set<SpanEvent>();
   for (const slot of w.written) {

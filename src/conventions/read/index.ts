@@ -7,6 +7,7 @@ import type { Convention, Mappings } from '../mappings.js';
 import { SCALAR_FIELDS, type LlmCall, type ScalarField, type SpanRole } from '../record.js';
 import { ReadContext } from './context.js';
 import { STRUCTURED_READERS } from './conventions.js';
+import { mergeCarriers } from './carriers.js';
 
 export interface ReadResult {
   convention: Convention | undefined;
@@ -51,7 +52,10 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings): Rea
     ctx.scalar('requestModel', ctx.call.responseModel, undefined);
   // Providers are compared lower-case everywhere (Langtrace's SDK writes "OpenAI").
   if (ctx.call.provider) ctx.call.provider = ctx.call.provider.toLowerCase();
-  if (convention !== undefined) ctx.role(roleOf(ctx.call, asString(span.attributes.get('langtrace.service.type')) === 'framework'));
+  if (convention !== undefined) {
+    ctx.role(roleOf(ctx.call, asString(span.attributes.get('langtrace.service.type')) === 'framework'));
+    mergeCarriers(ctx);
+  }
   // Empty text beside tool calls is no text: streamed calls carry "", others null.
   for (const list of [ctx.call.input, ctx.call.output]) if (list) for (const m of list) if (m.toolCalls && m.content === '' && !m.parts) delete m.content;
   return { convention, ctx };

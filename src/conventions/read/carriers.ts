@@ -1,0 +1,109 @@
+// Keys that carry a whole request or response as JSON (a framework's generic input and output).
+// Where a convention's own messages say less than one of these (OpenInference Anthropic and
+// Bedrock put the system prompt, images and tool results only in input.value), the two are merged.
+import { jsonAttr } from '../attrs.js';
+import type { Message, Part, ToolCall } from '../record.js';
+import { covers, messageUnits } from '../visible.js';
+import type { ReadContext } from './context.js';
+import { readMessagesByShape } from './shapes.js';
+
+export const INPUT_CARRIERS = [
+  'input.value',
+  'langfuse.observation.input',
+  'mlflow.spanInputs',
+  'gcp.vertex.agent.llm_request',
+  'pydantic_ai.all_messages',
+  'traceloop.entity.input',
+  'gen_ai.prompt',
+];
+export const OUTPUT_CARRIERS = [
+  'output.value',
+  'langfuse.observation.output',
+  'mlflow.spanOutputs',
+  'gcp.vertex.agent.llm_response',
+  'traceloop.entity.output',
+  'gen_ai.completion',
+];
+
+const sameText = (a: Message, b: Message) => {
+  const x = a.content?.trim() ?? '';
+  const y = b.content?.trim() ?? '';
+  return x === y || (x !== '' && y !== '' && (x.includes(y) || y.includes(x)));
+};
+
+/** The same turn: one role, and the same text (or the same tool call it answers). */
+function sameMessage(a: Message, b: Message): boolean {
+  if (a.role !== b.role) return false;
+  if (a.toolCallId !== undefined && b.toolCallId !== undefined) return a.toolCallId === b.toolCallId;
+  return sameText(a, b);
+}
+
+const partKey = (p: Part) => `${p.type}:${p.text ?? p.data ?? p.uri ?? p.fileId ?? ''}`;
+const callKey = (c: ToolCall) => `${c.name}:${c.arguments}`;
+
+/** Adds to `into` the parts and tool calls only `from` has. */
+function enrich(into: Message, from: Message): void {
+  const fromParts = from.parts ?? (from.content !== undefined ? [{ type: 'text', text: from.content } as Part] : []);
+  const have = new Set((into.parts ?? (into.content !== undefined ? [{ type: 'text', text: into.content } as Part] : [])).map(partKey));
+  const extra = fromParts.filter((p) => !have.has(partKey(p)) && !(p.type === 'text' && into.content?.includes(p.text ?? '')));
+  if (extra.length) {
+    into.parts = [...(into.parts ?? (into.content !== undefined ? [{ type: 'text', text: into.content }] : [])), ...extra];
+    const texts = into.parts.filter((p) => p.type === 'text').map((p) => p.text ?? '');
+    if (texts.length) into.content = texts.join('\n');
+  }
+  const calls = new Set((into.toolCalls ?? []).map(callKey));
+  for (const c of from.toolCalls ?? []) if (!calls.has(callKey(c))) (into.toolCalls ??= []).push(c);
+  into.toolCallId ??= from.toolCallId;
+  into.finishReason ??= from.finishReason;
+}
+
+/** One list holding what both say, in the order of the fuller one. */
+export function mergeMessages(a: Message[], b: Message[]): Message[] {
+  const ua = messageUnits(a);
+  const ub = messageUnits(b);
+  if (covers(ua, ub)) return a;
+  if (covers(ub, ua)) return b;
+  const out = a.map((m) => ({ ...m, ...(m.parts ? { parts: [...m.parts] } : {}), ...(m.toolCalls ? { toolCalls: [...m.toolCalls] } : {}) }));
+  let at = 0;
+  for (const m of b) {
+    const i = out.findIndex((x, j) => j >= at && sameMessage(x, m));
+    if (i >= 0) {
+      enrich(out[i], m);
+      at = i + 1;
+    } else out.splice(at++, 0, m);
+  }
+  return out;
+}
+
+function fromCarriers(ctx: ReadContext, keys: string[]): Message[] | undefined {
+  let merged: Message[] | undefined;
+  for (const key of keys) {
+    if (!ctx.attrs.has(key)) continue;
+    const msgs = readMessagesByShape(jsonAttr(ctx.attrs, key));
+    if (msgs) merged = merged ? mergeMessages(merged, msgs) : msgs;
+  }
+  return merged;
+}
+
+/**
+ * Merges the messages a carrier holds into the record's. A span that is not an LLM call keeps
+ * its generic input and output unless it already has messages.
+ */
+export function mergeCarriers(ctx: ReadContext): void {
+  const call = ctx.call;
+  if (call.role === 'tool' || call.role === 'embedding' || call.role === 'retriever') return;
+  const llm = call.role === 'llm' || call.role === undefined;
+  for (const [slot, keys] of [
+    ['input', INPUT_CARRIERS],
+    ['output', OUTPUT_CARRIERS],
+  ] as const) {
+    const have = call[slot];
+    if (!have && !llm) continue;
+    const found = fromCarriers(ctx, keys);
+    if (!found) continue;
+    if (!have) {
+      call[slot] = found;
+      ctx.sources.set(slot, []);
+    } else call[slot] = mergeMessages(have, found);
+  }
+}

@@ -1,0 +1,120 @@
+// What a backend shows of a span's input or output, as a set of pieces of text (message texts,
+// reasoning, image references, tool names, arguments and results), so that one reading can be
+// checked to show at least what another does. Used to merge sources and to never write less
+// than the raw span would show.
+import type { Message } from './record.js';
+import { readMessagesByShape } from './read/shapes.js';
+
+type Obj = Record<string, unknown>;
+
+/** Keys whose values are labels, not content a user reads for what was said. */
+const LABELS = new Set([
+  'role',
+  'type',
+  'id',
+  'model',
+  'index',
+  'object',
+  'finish_reason',
+  'finishReason',
+  'stop_reason',
+  'status',
+  'format',
+  'mime_type',
+  'mimeType',
+  'media_type',
+  'mediaType',
+  'modality',
+  'lc',
+  'tool_call_id',
+  'toolCallId',
+  'call_id',
+  'tool_use_id',
+  'toolUseId',
+  // Metadata beside the content: timings, provider details, usage (tokens are compared apart).
+  'timestamp',
+  'providerMetadata',
+  'response_metadata',
+  'usage',
+  'usage_metadata',
+  'usageMetadata',
+  'created',
+  'system_fingerprint',
+  'service_tier',
+  'logprobs',
+]);
+
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
+
+/** String leaves of a JSON value, outside label keys. */
+function leaves(v: unknown, out: Set<string>, key?: string): void {
+  if (key !== undefined && LABELS.has(key)) return;
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (/^[[{]/.test(t)) {
+      const inner = tryParse(t);
+      if (inner !== t) return leaves(inner, out);
+    }
+    if (t && !ISO_TIME.test(t)) out.add(t);
+  } else if (Array.isArray(v)) for (const x of v) leaves(x, out, key);
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v as Obj)) leaves(x, out, k);
+}
+
+/** A tool call's arguments: the string leaves of their JSON, or the text itself. */
+function argumentUnits(args: string, out: Set<string>): void {
+  try {
+    leaves(JSON.parse(args), out);
+  } catch {
+    if (args.trim()) out.add(args.trim());
+  }
+}
+
+export function messageUnits(msgs: Message[] | undefined, out = new Set<string>()): Set<string> {
+  for (const m of msgs ?? []) {
+    if (m.parts) {
+      for (const p of m.parts) {
+        const t = (p.text ?? p.data ?? p.uri ?? p.fileId)?.trim();
+        if (t) out.add(t);
+      }
+    } else if (m.content?.trim()) {
+      // A tool result or a text that is itself JSON shows its contents.
+      if (/^[[{]/.test(m.content.trim())) argumentUnits(m.content, out);
+      else out.add(m.content.trim());
+    }
+    for (const c of m.toolCalls ?? []) {
+      if (c.name) out.add(c.name);
+      argumentUnits(c.arguments, out);
+    }
+  }
+  return out;
+}
+
+/** What a value shows: its messages' pieces when it holds messages, else its text or string leaves. */
+export function valueUnits(v: unknown): Set<string> {
+  const parsed = typeof v === 'string' && /^\s*[[{]/.test(v) ? tryParse(v) : v;
+  const msgs = readMessagesByShape(parsed);
+  if (msgs) return messageUnits(msgs);
+  const out = new Set<string>();
+  leaves(parsed, out);
+  return out;
+}
+
+function tryParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+/** True when every piece of `needed` appears within some piece of `have`. */
+export function covers(have: Set<string>, needed: Set<string>): boolean {
+  if (needed.size === 0) return true;
+  let blob: string | undefined;
+  for (const u of needed) {
+    if (have.has(u)) continue;
+    blob ??= [...have].join('\u0000');
+    if (!blob.includes(u)) return false;
+  }
+  return true;
+}

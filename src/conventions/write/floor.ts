@@ -1,0 +1,123 @@
+// The floor of a translation: Weave must show at least what it would show for the span as it
+// came. Weave reads its input and output from the first truthy key of an ordered list, and the
+// messages tracebridge writes (gen_ai.prompt, gen_ai.completion) come before most of them: written
+// messages that say less than the raw key would are not written, and the raw key stays.
+import type { Span } from '../../model/batch.js';
+import { toPlain } from '../../model/values.js';
+import type { LlmCall } from '../record.js';
+import { covers, messageUnits, valueUnits } from '../visible.js';
+import type { Written } from './index.js';
+
+/** Weave's reading order (docs: upstreams.md); `events.<name>` is a span event's attributes. */
+export const WEAVE_INPUT_KEYS = [
+  'ai.prompt',
+  'gen_ai.prompt',
+  'input.value',
+  'mlflow.spanInputs',
+  'gen_ai.input.messages',
+  'pydantic_ai.all_messages',
+  'traceloop.entity.input',
+  'gcp.vertex.agent.llm_request',
+  'events.gen_ai.user.message',
+  'input',
+  'inputs',
+];
+export const WEAVE_OUTPUT_KEYS = [
+  'ai.response',
+  'gen_ai.completion',
+  'output.value',
+  'gen_ai.output.messages',
+  'mlflow.spanOutputs',
+  'final_result',
+  'gen_ai.content.completion',
+  'traceloop.entity.output',
+  'gcp.vertex.agent.llm_response',
+  'events.gen_ai.choice',
+  'output',
+  'outputs',
+];
+
+type Obj = Record<string, unknown>;
+
+/** Weave's truthiness, after it parses JSON-looking strings: "", 0, false, [] and {} are skipped. */
+function truthy(v: unknown): boolean {
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (t === '[]' || t === '{}') return false;
+    return t !== '';
+  }
+  if (Array.isArray(v)) return v.length > 0;
+  if (v && typeof v === 'object') return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
+/** Weave parses string values that look like JSON. */
+function parsed(v: unknown): unknown {
+  if (typeof v !== 'string' || !/^\s*[[{]/.test(v)) return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/** The dotted children of `key`, un-flattened as Weave does (`gen_ai.prompt.0.role` → a tree). */
+function children(attrs: Obj, key: string): Obj | undefined {
+  let tree: Obj | undefined;
+  const p = key + '.';
+  for (const [k, v] of Object.entries(attrs)) {
+    if (!k.startsWith(p)) continue;
+    const path = k.slice(p.length).split('.');
+    let node = (tree ??= {});
+    for (const s of path.slice(0, -1)) node = (node[s] && typeof node[s] === 'object' ? node[s] : (node[s] = {})) as Obj;
+    node[path[path.length - 1]] = parsed(v);
+  }
+  return tree && listed(tree);
+}
+
+/** Indexed children become a list, as Weave makes `gen_ai.prompt.0.role` a list of messages. */
+function listed(node: Obj): Obj {
+  for (const [k, v] of Object.entries(node)) if (v && typeof v === 'object' && !Array.isArray(v)) node[k] = listed(v as Obj);
+  const indexed = Object.keys(node).filter((k) => /^\d+$/.test(k));
+  return indexed.length ? (indexed.sort((a, b) => Number(a) - Number(b)).map((k) => node[k]) as unknown as Obj) : node;
+}
+
+/** What Weave shows for one field of a span: the first truthy value among its keys. */
+export function weaveShown(attrs: Obj, events: Array<{ name: string; attributes: Obj }>, keys: string[]): unknown {
+  for (const key of keys) {
+    if (key.startsWith('events.')) {
+      const e = events.find((x) => x.name === key.slice(7));
+      if (e && truthy(e.attributes)) return e.attributes;
+      continue;
+    }
+    const v = attrs[key];
+    if (v !== undefined && truthy(v)) return parsed(v);
+    const tree = v === undefined ? children(attrs, key) : undefined;
+    if (tree) return tree;
+  }
+  return undefined;
+}
+
+function plain(span: Span): { attrs: Obj; events: Array<{ name: string; attributes: Obj }> } {
+  const attrs: Obj = {};
+  for (const [k, v] of span.attributes) attrs[k] = toPlain(v);
+  const events = span.events.map((e) => ({ name: e.name, attributes: Object.fromEntries([...e.attributes].map(([k, v]) => [k, toPlain(v)])) }));
+  return { attrs, events };
+}
+
+/** Drops written Weave messages that would show less than the raw span does. */
+export function keepWeaveFloor(span: Span, call: LlmCall, w: Written): void {
+  const checks = [
+    ['gen_ai.prompt', 'input', call.input, WEAVE_INPUT_KEYS],
+    ['gen_ai.completion', 'output', call.output, WEAVE_OUTPUT_KEYS],
+  ] as const;
+  let raw: ReturnType<typeof plain> | undefined;
+  for (const [key, slot, msgs, order] of checks) {
+    if (!w.attrs.has(key)) continue;
+    raw ??= plain(span);
+    const shown = weaveShown(raw.attrs, raw.events, order);
+    if (shown === undefined || covers(messageUnits(msgs), valueUnits(shown))) continue;
+    w.attrs.delete(key);
+    w.written.delete(slot);
+  }
+}
