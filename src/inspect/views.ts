@@ -1,9 +1,11 @@
 // What each backend shows for a span, by its own reading rules (docs/upstreams.md): the model of
 // the UIs that `tracebridge inspect` and the tests use. Independent of tracebridge's own reader.
+import { WEAVE_INPUT_KEYS, WEAVE_OUTPUT_KEYS, weaveShown } from '../conventions/write/floor.js';
+
 type Obj = Record<string, unknown>;
 
-/** Weave: dotted keys un-flattened, JSON-looking strings parsed, first truthy key wins. */
-export function weaveView(attrs: Obj) {
+/** Weave: dotted keys un-flattened, JSON-looking strings parsed, first truthy key wins; events as `events.<name>`. */
+export function weaveView(attrs: Obj, events: Array<{ name: string; attributes?: Obj }> = []) {
   const tree: Obj = {};
   for (const [key, raw] of Object.entries(attrs)) {
     let v = raw;
@@ -36,8 +38,9 @@ export function weaveView(attrs: Obj) {
     }
     return undefined;
   };
-  const input = first('ai.prompt', 'gen_ai.prompt', 'input.value', 'mlflow.spanInputs', 'gen_ai.input.messages', 'traceloop.entity.input', 'input', 'inputs');
-  const output = first('ai.response', 'gen_ai.completion', 'output.value', 'gen_ai.output.messages', 'mlflow.spanOutputs', 'traceloop.entity.output', 'output', 'outputs');
+  const evs = events.map((e) => ({ name: e.name, attributes: e.attributes ?? {} }));
+  const input = weaveShown(attrs, evs, WEAVE_INPUT_KEYS);
+  const output = weaveShown(attrs, evs, WEAVE_OUTPUT_KEYS);
   const inTok = first('gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.token_count.prompt') as number | undefined;
   const outTok = first('gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.token_count.completion') as number | undefined;
   const total = (first('llm.usage.total_tokens', 'llm.token_count.total') as number | undefined) ?? (inTok ?? 0) + (outTok ?? 0);

@@ -117,7 +117,10 @@ const generic = (v: unknown): string[] => (v === undefined ? [] : [canon(typeof 
 const isMessages = (v: unknown): v is Obj[] => Array.isArray(v) && v.length > 0 && v.every((m) => m && typeof m === 'object' && 'role' in m);
 
 export function seenByWeave(s: Span): Seen {
-  const v = weaveView(plainAttrs(s));
+  const v = weaveView(
+    plainAttrs(s),
+    s.events.map((e) => ({ name: e.name, attributes: Object.fromEntries([...e.attributes].map(([k, x]) => [k, toPlain(x)])) })),
+  );
   const p = (v.parameters ?? {}) as Obj;
   return {
     kind: v.kind,
