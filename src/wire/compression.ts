@@ -1,5 +1,5 @@
 // Content-Encoding handling with a cap on the inflated size, so a gzip bomb costs nothing.
-import { gunzipSync, gzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { brotliDecompressSync, constants, gunzipSync, gzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { DecodeError } from './errors.js';
 
 /** 20 MiB, the OpenTelemetry Collector's default cap on a decompressed request. */
@@ -41,4 +41,23 @@ function tooLarge(max: number): DecodeError {
 /** gzip for upstreams: level 1 costs a fraction of the CPU of the default for most of the saving. */
 export function gzip(body: Uint8Array | string, level = 1): Buffer {
   return gzipSync(body, { level });
+}
+
+/**
+ * An upstream's answer, already cut to its first bytes, inflated to at most `maxBytes`: a cut
+ * stream is read as far as it goes; undefined when it is not valid data or would inflate past
+ * the bound (inflating stops there).
+ */
+export function inflateAnswer(body: Buffer, encoding: string | undefined, maxBytes: number): Buffer | undefined {
+  const enc = (encoding ?? '').trim().toLowerCase();
+  if (enc === '' || enc === 'identity') return body;
+  const opts = { maxOutputLength: maxBytes, finishFlush: constants.Z_SYNC_FLUSH };
+  try {
+    if (enc === 'gzip' || enc === 'x-gzip') return gunzipSync(body, opts);
+    if (enc === 'deflate') return inflateSync(body, opts);
+    if (enc === 'br') return brotliDecompressSync(body, { maxOutputLength: maxBytes, finishFlush: constants.BROTLI_OPERATION_FLUSH });
+  } catch {
+    return undefined;
+  }
+  return undefined;
 }
