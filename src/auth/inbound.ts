@@ -1,5 +1,6 @@
 // The credential a client sent, whichever backend's scheme it used.
 import type { IncomingHttpHeaders } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 export interface InboundCredentials {
   key?: string;
@@ -45,3 +46,20 @@ export function extractInbound(h: IncomingHttpHeaders): InboundCredentials {
 
 /** Header names that carry secrets: never logged, never echoed. */
 export const SECRET_HEADERS = ['authorization', 'x-api-key', 'wandb-api-key', 'proxy-authorization', 'cookie'];
+
+const digest = (key: string) => createHash('sha256').update(key).digest();
+/** Each key list's digests, computed once per list (the config's). */
+const digests = new WeakMap<readonly string[], Buffer[]>();
+
+/**
+ * Whether `key` is one of the proxy's own `keys`, in constant time: SHA-256 digests (one length
+ * whatever the key's) compared with timingSafeEqual, against every key even after a match.
+ */
+export function isInboundKey(keys: readonly string[], key: string): boolean {
+  let table = digests.get(keys);
+  if (!table) digests.set(keys, (table = keys.map(digest)));
+  const d = digest(key);
+  let found = false;
+  for (const k of table) found = timingSafeEqual(k, d) || found;
+  return found;
+}

@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { extractInbound, type InboundCredentials } from '../auth/inbound.js';
+import { extractInbound, isInboundKey, type InboundCredentials } from '../auth/inbound.js';
 import { keyId } from '../auth/strategies.js';
 import type { Config, UpstreamConfig } from '../config/schema.js';
 import type { Upstream } from '../forward/upstream.js';
@@ -31,7 +31,7 @@ export const RETRY_AFTER_S = '5';
 export function authorize(inboundKeys: readonly string[], inbound: InboundCredentials): InboundCredentials {
   if (!inboundKeys.length) return inbound;
   const keys = inbound.keys ?? (inbound.key ? [inbound.key] : []);
-  const opener = keys.find((k) => inboundKeys.includes(k));
+  const opener = keys.find((k) => isInboundKey(inboundKeys, k));
   if (!opener) throw new HttpError(401, keys.length ? 'API key not accepted by this proxy' : 'this proxy requires an API key');
   const rest = keys.filter((k) => k !== opener);
   return { project: inbound.project, key: rest[0], keys: rest };

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import httpProxy from 'http-proxy';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config/schema.js';
-import { extractInbound, type InboundCredentials } from '../auth/inbound.js';
+import { extractInbound, isInboundKey, type InboundCredentials } from '../auth/inbound.js';
 import { CredentialError } from '../auth/strategies.js';
 import { loadMappings, type Mappings } from '../conventions/mappings.js';
 import { createLogger, type Logger } from '../observe/log.js';
@@ -562,6 +562,6 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
 function stripProxyKey(req: IncomingMessage, inboundKeys: readonly string[]): void {
   for (const name of ['authorization', 'x-api-key', 'wandb-api-key']) {
     const one = extractInbound({ [name]: req.headers[name] });
-    if (one.key !== undefined && inboundKeys.includes(one.key)) delete req.headers[name];
+    if (one.key !== undefined && isInboundKey(inboundKeys, one.key)) delete req.headers[name];
   }
 }
