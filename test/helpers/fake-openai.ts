@@ -35,6 +35,54 @@ function anthropicReply(r: { tools?: unknown[]; messages: Array<{ role: string; 
   );
 }
 
+type ResponsesItem = { type?: string; name?: string; call_id?: string };
+
+/**
+ * OpenAI's Responses API: a function_call for the first offered function tool that has no
+ * function_call_output yet (a handoff's `transfer_to_…` first, then the agent's own tool), else
+ * plain text; usage in the Responses shape.
+ */
+function responsesReply(r: { model?: string; tools?: Array<{ type: string; name?: string }>; input?: string | ResponsesItem[] }, res: import('node:http').ServerResponse): void {
+  const items = Array.isArray(r.input) ? r.input : [];
+  const answered = new Set(items.filter((i) => i.type === 'function_call_output').map((i) => i.call_id));
+  const done = new Set(items.filter((i) => i.type === 'function_call' && answered.has(i.call_id)).map((i) => i.name));
+  const tool = (r.tools ?? []).find((t) => t.type === 'function' && t.name && !done.has(t.name));
+  const n = items.filter((i) => i.type === 'function_call').length;
+  const output = tool
+    ? [
+        {
+          type: 'function_call',
+          id: `fc_${n + 1}`,
+          call_id: tool.name === 'get_weather' ? FAKE.toolCall.id : `call_handoff${n + 1}`,
+          name: tool.name,
+          arguments: tool.name === 'get_weather' ? FAKE.toolCall.function.arguments : '{}',
+          status: 'completed',
+        },
+      ]
+    : [{ type: 'message', id: 'msg_resp1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: FAKE.reply, annotations: [] }] }];
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({
+      id: `resp_${n + 1}`,
+      object: 'response',
+      created_at: 1_700_000_000,
+      status: 'completed',
+      model: FAKE.model,
+      output,
+      parallel_tool_calls: true,
+      tool_choice: 'auto',
+      tools: r.tools ?? [],
+      usage: {
+        input_tokens: FAKE.usage.prompt_tokens,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: FAKE.usage.completion_tokens,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: FAKE.usage.total_tokens,
+      },
+    }),
+  );
+}
+
 /** A streamed Chat Completions turn that calls the tool (the arguments come in two pieces). */
 function streamToolCall(r: { stream_options?: { include_usage?: boolean } }, res: import('node:http').ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -61,6 +109,7 @@ export async function fakeOpenAI(): Promise<{ url: string; origin: string; agent
     req.on('end', () => {
       const r = body ? JSON.parse(body) : {};
       if (req.url?.endsWith('/messages')) return anthropicReply(r, res);
+      if (req.url?.endsWith('/responses')) return responsesReply(r, res);
       if (req.url?.endsWith('/embeddings')) {
         const inputs = Array.isArray(r.input) ? r.input : [r.input];
         res.writeHead(200, { 'content-type': 'application/json' });
