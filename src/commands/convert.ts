@@ -1,8 +1,10 @@
-// `tracebridge convert`: one file (or stdin) from one wire format to another, no server involved.
-import { readFile, writeFile } from 'node:fs/promises';
+// `tracebridge convert`: a file, a folder's files (or stdin) from one wire format to another, no
+// server involved.
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { decodeFile } from '../wire/files.js';
 import { encode, INPUT_FORMATS, OUTPUT_FORMATS, parseFormat, type OutputFormat } from '../wire/formats.js';
 import type { SpanBatch } from '../model/batch.js';
+import { walk } from './inputs.js';
 
 interface ConvertOptions {
   from?: string;
@@ -23,8 +25,10 @@ export async function readInput(input: string | undefined): Promise<Buffer> {
 export async function convert(opts: ConvertOptions): Promise<void> {
   const to: OutputFormat = parseFormat(opts.to, OUTPUT_FORMATS, '--to format');
   const from = opts.from ? parseFormat(opts.from, INPUT_FORMATS, '--from format') : undefined;
-  // JSON lines become one batch: their resources side by side.
-  let batch: SpanBatch = { resourceSpans: decodeFile(await readInput(opts.input), from).flatMap((b) => b.resourceSpans) };
+  // JSON lines, and a folder's files, become one batch: their resources side by side.
+  const isDir = opts.input && opts.input !== '-' && (await stat(opts.input)).isDirectory();
+  const raws = isDir ? await Promise.all((await walk([opts.input!])).map((f) => readFile(f))) : [await readInput(opts.input)];
+  let batch: SpanBatch = { resourceSpans: raws.flatMap((raw) => decodeFile(raw, from).flatMap((b) => b.resourceSpans)) };
   if (opts.transform) batch = opts.transform(batch);
   const bodies = encode(to, batch);
   // Several bodies (Langtrace's OTLP mode, one per resource) are written as JSON lines.

@@ -1,12 +1,19 @@
 // `tracebridge deadletter list|replay|purge`: batches an upstream refused for good (or that ran
 // out of retries or time), kept with the reason so a user can fix the cause and resend them.
+import { existsSync } from 'node:fs';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { dataDirFrom, loadConfig, type Flags } from '../config/load.js';
+import type { UpstreamConfig } from '../config/schema.js';
 import { authHeaders } from '../auth/strategies.js';
 import { SECRET_HEADERS } from '../auth/inbound.js';
+import type { Delivery } from '../forward/prepare.js';
 import { httpSender } from '../forward/sender.js';
 import { deserialise } from '../forward/spool.js';
+import { escapeControl } from '../inspect/escape.js';
+import { mergeDeliveries } from './merge.js';
+import { UsageError } from './usage.js';
 
 interface Dead {
   upstream: string;
@@ -17,7 +24,7 @@ interface Dead {
 
 async function listDead(dataDir: string, upstream?: string): Promise<Dead[]> {
   const root = join(dataDir, 'deadletter');
-  const ups = upstream ? [upstream] : await readdir(root).catch(() => [] as string[]);
+  const ups = upstream ? [upstream] : (await readdir(root).catch(() => [] as string[])).sort();
   const out: Dead[] = [];
   for (const u of ups) {
     const files = (await readdir(join(root, u)).catch(() => [] as string[])).filter((f) => f.endsWith('.batch')).sort();
@@ -38,74 +45,115 @@ async function remove(d: Dead): Promise<void> {
 interface DeadLetterOptions extends Flags {
   upstream?: string;
   id?: string;
+  /** replay: at most this many spans per request (500). */
+  batch?: number;
+  /** purge: do not ask before deleting every upstream's. */
+  yes?: boolean;
 }
 
-/** The dead letters a command acts on: --upstream and --id narrow them. */
+/** The upstreams a data dir has seen (their folders) and the config names. */
+async function knownUpstreams(dataDir: string, o: DeadLetterOptions): Promise<string[]> {
+  const names = new Set<string>();
+  for (const sub of ['queue', 'deadletter', 'delivered']) for (const n of await readdir(join(dataDir, sub)).catch(() => [] as string[])) names.add(n);
+  try {
+    for (const u of loadConfig(o).upstreams) names.add(u.name);
+  } catch {
+    /* a config that does not load names nothing; its folders still do */
+  }
+  return [...names].sort();
+}
+
+/** The dead letters a command acts on: --upstream and --id narrow them; a wrong data dir or upstream is the user's to fix. */
 async function selected(dataDir: string, o: DeadLetterOptions): Promise<Dead[]> {
+  if (!existsSync(dataDir)) throw new UsageError(`no data dir at ${dataDir}: give the proxy's --data-dir or --config`);
+  if (o.upstream) {
+    const known = await knownUpstreams(dataDir, o);
+    if (!known.includes(o.upstream)) throw new UsageError(`no upstream "${o.upstream}" in ${dataDir} (known: ${known.join(', ') || 'none'})`);
+  }
   return (await listDead(dataDir, o.upstream)).filter((d) => !o.id || d.id === o.id);
 }
 
-export async function deadletter(action: string, o: DeadLetterOptions, out: (line: string) => void): Promise<number> {
-  switch (action) {
-    case 'list': {
-      const dead = await selected(dataDirFrom(o), o);
-      if (!dead.length) {
-        out('no dead letters');
-        return 0;
-      }
-      out(['UPSTREAM', 'ID', 'SPANS', 'AT', 'REASON'].join('\t'));
-      for (const d of dead)
-        out(
-          [
-            d.upstream,
-            d.id,
-            String(d.reason.spans ?? '?'),
-            String(d.reason.at ?? ''),
-            String(d.reason.reason ?? '') + (d.reason.response ? ` ${String(d.reason.response).slice(0, 120)}` : ''),
-          ].join('\t'),
-        );
-      return 0;
-    }
-    case 'purge': {
-      const dead = await selected(dataDirFrom(o), o);
-      for (const d of dead) await remove(d);
-      out(`purged ${dead.length} batches (${dead.reduce((n, d) => n + Number(d.reason.spans ?? 0), 0)} spans)`);
-      return 0;
-    }
-    case 'replay': {
-      const config = loadConfig(o);
-      const dead = await selected(config.dataDir, o);
-      let delivered = 0;
-      let failed = 0;
-      for (const d of dead) {
-        const u = config.upstreams.find((x) => x.name === d.upstream);
-        if (!u) {
-          out(`${d.upstream}/${d.id}: no upstream named "${d.upstream}" in the configuration; kept`);
-          failed++;
-          continue;
-        }
-        const delivery = deserialise(u.name, await readFile(d.path));
-        // Resend with the upstream's current key when one is configured (the usual fix for a 401).
-        if (u.auth.key) {
-          const project = delivery.credential?.project ?? delivery.requests[0]?.headers.project_id ?? u.project;
-          for (const r of delivery.requests) for (const h of SECRET_HEADERS) delete r.headers[h];
-          if (delivery.credential) delivery.credential = { ref: 'config', ...(project ? { project } : {}) };
-          else for (const r of delivery.requests) Object.assign(r.headers, authHeaders(u, { key: u.auth.key, project }));
-        }
-        const result = await httpSender(u).send(delivery);
-        if (result.kind === 'delivered') {
-          await remove(d);
-          delivered++;
-          out(`${d.upstream}/${d.id}: delivered (${delivery.spans} spans)`);
-        } else {
-          failed++;
-          out(`${d.upstream}/${d.id}: still failing (${result.kind === 'rejected' ? `HTTP ${result.status}` : result.kind === 'gave-up' ? result.reason : result.kind}); kept`);
-        }
-      }
-      out(`replayed ${dead.length} batches: ${delivered} delivered, ${failed} kept`);
-      return failed ? 1 : 0;
-    }
-    default:
-      throw new Error(`unknown deadletter action "${action}" (list, replay or purge)`);
+const spansOf = (dead: Dead[]) => dead.reduce((n, d) => n + Number(d.reason.spans ?? 0), 0);
+
+function list(dead: Dead[], out: (line: string) => void): number {
+  if (!dead.length) return (out('no dead letters'), 0);
+  out(['UPSTREAM', 'ID', 'SPANS', 'AT', 'REASON'].join('\t'));
+  // Names and replies come from files and upstreams: escaped, so they cannot drive the terminal.
+  const text = (v: unknown) => escapeControl(String(v ?? ''));
+  for (const d of dead) {
+    const reply = d.reason.response ? ` ${String(d.reason.response).slice(0, 120)}` : '';
+    out([d.upstream, d.id, String(d.reason.spans ?? '?'), String(d.reason.at ?? ''), String(d.reason.reason ?? '') + reply].map(text).join('\t'));
   }
+  return 0;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+async function purge(dead: Dead[], o: DeadLetterOptions, out: (line: string) => void): Promise<number> {
+  const everything = !o.upstream && !o.id;
+  if (everything && dead.length && !o.yes) {
+    const what = `all ${dead.length} dead letters (${spansOf(dead)} spans) of every upstream`;
+    if (!process.stdin.isTTY) throw new UsageError(`deadletter purge would delete ${what}: add --yes, or --upstream NAME for one upstream's`, 'deadletter purge');
+    if (!(await confirm(`delete ${what}? [y/N] `))) return (out('nothing purged'), 1);
+  }
+  for (const d of dead) await remove(d);
+  out(`purged ${dead.length} batches (${spansOf(dead)} spans)`);
+  return 0;
+}
+
+/** Resend with the upstream's current key when one is configured (the usual fix for a 401). */
+function withCurrentKey(u: UpstreamConfig, delivery: Delivery): Delivery {
+  if (!u.auth.key) return delivery;
+  const project = delivery.credential?.project ?? delivery.requests[0]?.headers.project_id ?? u.project;
+  for (const r of delivery.requests) for (const h of SECRET_HEADERS) delete r.headers[h];
+  if (delivery.credential) delivery.credential = { ref: 'config', ...(project ? { project } : {}) };
+  else for (const r of delivery.requests) Object.assign(r.headers, authHeaders(u, { key: u.auth.key, project }));
+  return delivery;
+}
+
+async function replay(dead: Dead[], o: DeadLetterOptions, out: (line: string) => void): Promise<number> {
+  const config = loadConfig(o);
+  let delivered = 0;
+  let failed = 0;
+  const loaded: Array<{ dead: Dead; delivery: Delivery }> = [];
+  for (const d of dead) {
+    const u = config.upstreams.find((x) => x.name === d.upstream);
+    if (!u) {
+      out(`${escapeControl(d.upstream)}/${d.id}: no upstream named "${escapeControl(d.upstream)}" in the configuration; kept`);
+      failed++;
+      continue;
+    }
+    loaded.push({ dead: d, delivery: withCurrentKey(u, deserialise(u.name, await readFile(d.path))) });
+  }
+  for (const group of mergeDeliveries(loaded, o.batch ?? 500)) {
+    const u = config.upstreams.find((x) => x.name === group.delivery.upstream)!;
+    const result = await httpSender(u).send(group.delivery);
+    const what = `${escapeControl(u.name)}: ${group.members.length} ${group.members.length === 1 ? `batch (${group.members[0].id})` : 'batches'}, ${group.delivery.spans} spans`;
+    if (result.kind === 'delivered') {
+      for (const d of group.members) await remove(d);
+      delivered += group.members.length;
+      out(`${what}: delivered`);
+    } else {
+      failed += group.members.length;
+      const why = result.kind === 'rejected' ? `HTTP ${result.status} ${result.body.slice(0, 120)}`.trim() : result.kind === 'gave-up' ? result.reason : result.kind;
+      out(`${what}: still failing (${escapeControl(why)}); kept`);
+    }
+  }
+  out(`replayed ${dead.length} batches: ${delivered} delivered, ${failed} kept`);
+  return failed ? 1 : 0;
+}
+
+export async function deadletter(action: string, o: DeadLetterOptions, out: (line: string) => void): Promise<number> {
+  const dead = await selected(dataDirFrom(o), o);
+  if (action === 'list') return list(dead, out);
+  if (action === 'purge') return purge(dead, o, out);
+  if (action === 'replay') return replay(dead, o, out);
+  throw new UsageError(`unknown deadletter action "${action}": list, replay or purge`, 'deadletter');
 }

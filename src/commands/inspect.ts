@@ -1,4 +1,4 @@
-// `tracebridge inspect [file]`: for each span, the convention found and what Weave and Langtrace
+// `tracebridge inspect [files or dirs…]`: for each span, the convention found and what Weave and Langtrace
 // would show — the tool for "why does my trace look empty".
 import { loadMappings } from '../conventions/mappings.js';
 import { translateSpan } from '../conventions/translate.js';
@@ -7,8 +7,11 @@ import type { Span } from '../model/batch.js';
 import { toPlain } from '../model/values.js';
 import { decodeFile } from '../wire/files.js';
 import { readInput } from './convert.js';
+import { DecodeError } from '../wire/errors.js';
 import type { InputFormat } from '../wire/formats.js';
 import { langtraceView, weaveView } from '../inspect/views.js';
+import { escapeControl, escapeJson } from '../inspect/escape.js';
+import { walk } from './inputs.js';
 import { readToolCalls, toolCallsIn } from '../conventions/read/messages.js';
 import type { ToolCall } from '../conventions/record.js';
 
@@ -60,6 +63,8 @@ export interface SpanReport {
   name: string;
   spanId: string;
   convention: string;
+  /** Set when the span failed: its status message, as Weave shows it for the call's exception. */
+  error?: string;
   weave: { kind?: string; model?: string; input: Array<{ role: string; content: string }>; output: Array<{ role: string; content: string }>; usage: Obj; tools: string[] };
   /** `type`: Langtrace's span type (only `llm` spans count tokens); a framework span shows its input and output attributes. */
   langtrace: {
@@ -92,6 +97,7 @@ export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanR
       name: span.name,
       spanId: span.spanId,
       convention: convention ?? 'none',
+      ...(span.status.code === 2 ? { error: span.status.message } : {}),
       weave: { kind: wv.kind, model: wv.model, input: messages(wv.input), output: messages(wv.output), usage: wv.usage, tools: toolNames(params.tools) },
       langtrace: {
         type: lv.type,
@@ -108,24 +114,55 @@ export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanR
 
 export const clip = (s: string, n = 100) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
+/** Text from the trace, shown on one line: control characters escaped, never obeyed. */
+const one = (v: string | undefined) => escapeControl(v ?? '');
+
 function render(r: SpanReport): string {
-  const msgs = (ms: Array<{ role: string; content: string }>) => (ms.length ? ms.map((m) => `\n      ${m.role ? m.role + ': ' : ''}${clip(m.content)}`).join('') : ' (none)');
-  const usage = (u: Obj) => (u.input === undefined && u.output === undefined ? '(none)' : `${u.input ?? '-'} in, ${u.output ?? '-'} out, ${u.total ?? '-'} total`);
+  const msgs = (ms: Array<{ role: string; content: string }>) =>
+    ms.length ? ms.map((m) => `\n      ${m.role ? one(m.role) + ': ' : ''}${escapeControl(clip(m.content), true)}`).join('') : ' (none)';
+  const usage = (u: Obj) =>
+    u.input === undefined && u.output === undefined ? '(none)' : `${one(String(u.input ?? '-'))} in, ${one(String(u.output ?? '-'))} out, ${one(String(u.total ?? '-'))} total`;
+  const tools = (ts: string[]) => (ts.length ? `; tools ${ts.map(one).join(', ')}` : '');
+  const kind = (k: string | undefined) => (k ? one(k) + ' span; ' : '');
+  const w = r.weave;
+  const l = r.langtrace;
   return [
-    `span ${r.name} (${r.spanId}) — convention: ${r.convention}`,
-    `  Weave:     ${r.weave.kind ? r.weave.kind + ' span; ' : ''}model ${r.weave.model ?? '(none)'}; tokens ${usage(r.weave.usage)}${r.weave.tools.length ? `; tools ${r.weave.tools.join(', ')}` : ''}`,
-    `    inputs:${msgs(r.weave.input)}`,
-    `    output:${msgs(r.weave.output)}`,
-    `  Langtrace: ${r.langtrace.type ? r.langtrace.type + ' span; ' : ''}model ${r.langtrace.model ?? '(none)'}; tokens ${usage(r.langtrace.usage)}; vendor ${r.langtrace.vendor ?? '(none)'}${r.langtrace.tools.length ? `; tools ${r.langtrace.tools.join(', ')}` : ''}`,
-    `    prompt:${msgs(r.langtrace.prompt)}`,
-    `    completion:${msgs(r.langtrace.completion)}`,
+    `span ${one(r.name)} (${one(r.spanId)}) — convention: ${one(r.convention)}${r.error !== undefined ? ` — status: ERROR ${one(clip(r.error))}`.trimEnd() : ''}`,
+    `  Weave:     ${kind(w.kind)}model ${one(w.model ?? '(none)')}; tokens ${usage(w.usage)}${tools(w.tools)}`,
+    `    inputs:${msgs(w.input)}`,
+    `    output:${msgs(w.output)}`,
+    `  Langtrace: ${kind(l.type)}model ${one(l.model ?? '(none)')}; tokens ${usage(l.usage)}; vendor ${one(l.vendor ?? '(none)')}${tools(l.tools)}`,
+    `    prompt:${msgs(l.prompt)}`,
+    `    completion:${msgs(l.completion)}`,
   ].join('\n');
 }
 
-export async function inspect(opts: { input?: string; from?: InputFormat; json?: boolean }, out: (s: string) => void): Promise<void> {
-  const raw = await readInput(opts.input);
-  const spans = decodeFile(raw, opts.from).flatMap((b) => b.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ span, scope: ss.scope.name })))));
-  const reports = inspectSpans(spans);
-  if (opts.json) out(JSON.stringify(reports, null, 2));
-  else out(reports.map(render).join('\n\n') + `\n\n${reports.length} spans; ${reports.filter((r) => r.convention !== 'none').length} with an LLM convention`);
+type Located = { span: Span; scope: string };
+
+const spansOf = (raw: Uint8Array, from: InputFormat | undefined): Located[] =>
+  decodeFile(raw, from).flatMap((b) => b.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ span, scope: ss.scope.name })))));
+
+/** Every span of every input (stdin when there is none); a file that cannot be decoded is named. */
+async function readAll(inputs: string[], from: InputFormat | undefined): Promise<Array<{ file?: string; spans: Located[] }>> {
+  if (!inputs.length || (inputs.length === 1 && inputs[0] === '-')) return [{ spans: spansOf(await readInput(undefined), from) }];
+  const out = [];
+  for (const file of await walk(inputs)) {
+    try {
+      out.push({ file, spans: spansOf(await readInput(file), from) });
+    } catch (err) {
+      if (err instanceof DecodeError) throw new DecodeError(`${file}: ${err.message}`, err.status);
+      throw err;
+    }
+  }
+  return out;
+}
+
+export async function inspect(opts: { inputs: string[]; from?: InputFormat; json?: boolean }, out: (s: string) => void): Promise<void> {
+  const files = await readAll(opts.inputs, opts.from);
+  const sections = files.map((f) => ({ file: f.file, reports: inspectSpans(f.spans) }));
+  const reports = sections.flatMap((s) => s.reports);
+  if (opts.json) return out(escapeJson(JSON.stringify(reports, null, 2)));
+  // Several files: each one's spans under its name.
+  const text = sections.map((s) => (sections.length > 1 ? `== ${one(s.file)}\n\n` : '') + s.reports.map(render).join('\n\n')).filter(Boolean);
+  out(text.join('\n\n') + `\n\n${reports.length} spans; ${reports.filter((r) => r.convention !== 'none').length} with an LLM convention`);
 }

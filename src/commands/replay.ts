@@ -1,196 +1,218 @@
 // `tracebridge replay --to <weave|langtrace|otlp> URL [files or dirs…]`: moves exported history
-// into a backend, translated for it, with the proxy's retry policy. Resumable: a checkpoint file
-// records what each file has sent, so an interrupted replay continues without re-sending.
-import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+// into a backend, translated for it, with the proxy's retry policy. Resumable and exact: the
+// checkpoint records the spans the destination acknowledged (see checkpoint.ts).
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { configSchema, type UpstreamConfig } from '../config/schema.js';
 import { loadMappings } from '../conventions/mappings.js';
-import type { ResourceSpans, SpanBatch } from '../model/batch.js';
-import { spanCount } from '../model/batch.js';
-import { prepare } from '../forward/prepare.js';
-import { httpSender } from '../forward/sender.js';
+import { spanCount, type ResourceSpans, type SpanBatch } from '../model/batch.js';
+import { checkDeliverable, endpointUrl, prepare, PrepareError } from '../forward/prepare.js';
+import { httpSender, type Result } from '../forward/sender.js';
 import { decodeFile } from '../wire/files.js';
 import type { InputFormat } from '../wire/formats.js';
+import { escapeControl } from '../inspect/escape.js';
+import { Checkpoint, type SourceProgress } from './checkpoint.js';
+import { walk } from './inputs.js';
+import type { Progress } from './progress.js';
+import { UsageError } from './usage.js';
+
+type Target = 'weave' | 'langtrace' | 'otlp';
 
 interface ReplayOptions {
-  to: 'weave' | 'langtrace' | 'otlp';
+  to: Target;
   url: string;
   inputs: string[];
   key?: string;
   project?: string;
   rate?: number;
   batchSpans?: number;
-  checkpoint?: string;
+  checkpoint: string;
+  /** Left out of the inputs (the data dir holding the checkpoint). */
+  exclude?: string;
+  skipRejected?: boolean;
   from?: InputFormat;
   retry?: Partial<UpstreamConfig['retry']>;
 }
 
-interface Checkpoint {
-  version: 1;
-  target: string;
-  files: Record<string, { size: number; mtimeMs: number; done: number }>;
-}
-
-interface ReplaySummary {
+export interface ReplaySummary {
   spans: number;
   sent: number;
+  /** Sent by an earlier run. */
   skipped: number;
+  /** Refused in an earlier run and skipped (--skip-rejected). */
+  skippedRejected: number;
   rejected: number;
   reasons: Record<string, number>;
   interrupted: boolean;
+  /** The destination refused the key (401/403): nothing more was sent. */
+  refusedKey?: { status: number; body: string };
 }
 
-async function walk(inputs: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of inputs) {
-    const s = await stat(p);
-    if (s.isDirectory()) out.push(...(await walk((await readdir(p)).sort().map((n) => join(p, n)))));
-    else if (s.isFile() && !p.endsWith('.tracebridge-checkpoint')) out.push(resolve(p));
-  }
-  return out;
+/** A request's spans, with their places in their file (what the checkpoint records). */
+interface Planned {
+  source: SourceProgress;
+  batch: SpanBatch;
+  positions: number[];
 }
 
-/** Splits batches into requests of at most `max` spans, keeping resource and scope grouping. */
-export function chunk(batches: SpanBatch[], max: number): SpanBatch[] {
-  const out: SpanBatch[] = [];
+/**
+ * Splits batches into requests of at most `max` spans, keeping resource and scope grouping.
+ * Spans are numbered in file order; those `skip` says were done are left out.
+ */
+export function requestsOf(batches: SpanBatch[], max: number, skip: (position: number) => boolean = () => false): Array<{ batch: SpanBatch; positions: number[] }> {
+  const out: Array<{ batch: SpanBatch; positions: number[] }> = [];
   let cur: ResourceSpans[] = [];
-  let n = 0;
-  const flush = () => {
-    if (n) out.push({ resourceSpans: cur });
-    cur = [];
-    n = 0;
-  };
+  let positions: number[] = [];
+  let position = 0;
   for (const b of batches)
     for (const rs of b.resourceSpans)
       for (const ss of rs.scopeSpans)
-        for (let i = 0; i < ss.spans.length;) {
-          const take = Math.min(max - n, ss.spans.length - i);
-          const spans = ss.spans.slice(i, i + take);
+        for (const span of ss.spans) {
+          if (skip(position++)) continue;
           let r = cur.find((x) => x.resource === rs.resource);
           if (!r) cur.push((r = { ...rs, scopeSpans: [] }));
-          r.scopeSpans.push({ ...ss, spans });
-          n += take;
-          i += take;
-          if (n >= max) flush();
+          let s = r.scopeSpans[r.scopeSpans.length - 1];
+          if (!s || s.scope !== ss.scope) r.scopeSpans.push((s = { ...ss, spans: [] }));
+          s.spans.push(span);
+          positions.push(position - 1);
+          if (positions.length >= max) {
+            out.push({ batch: { resourceSpans: cur }, positions });
+            cur = [];
+            positions = [];
+          }
         }
-  flush();
+  if (positions.length) out.push({ batch: { resourceSpans: cur }, positions });
   return out;
 }
 
-async function saveCheckpoint(path: string, cp: Checkpoint): Promise<void> {
-  await writeFile(path + '.tmp', JSON.stringify(cp, null, 2));
-  await rename(path + '.tmp', path);
+function upstreamFor(o: ReplayOptions): UpstreamConfig {
+  const parsed = configSchema.safeParse({
+    upstreams: [{ name: o.to, type: o.to, url: o.url, project: o.project, auth: o.key ? { mode: 'static', key: o.key } : { mode: 'none' }, retry: o.retry ?? {} }],
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const what = issue.path[issue.path.length - 1] === 'project' ? '--weave-project' : issue.path[issue.path.length - 1] === 'url' ? 'the URL' : issue.path.join('.');
+    throw new UsageError(`replay: ${what}: ${issue.message}`, 'replay');
+  }
+  return parsed.data.upstreams[0];
 }
 
-interface Progress {
-  update(done: number, total: number, spansPerSec: number): void;
-  /** A line that must be seen now (the backend cannot be reached, and when the next try is). */
-  note(line: string): void;
-  end(): void;
+/** The destination a checkpoint record belongs to: kind, URL (no user info) and project. */
+function destination(o: ReplayOptions, u: UpstreamConfig): string {
+  const url = new URL(endpointUrl(u));
+  url.username = '';
+  url.password = '';
+  // A Langtrace key selects the project: a fingerprint of it tells two projects apart.
+  const project = o.to === 'langtrace' && o.key ? `key sha256:${createHash('sha256').update(o.key).digest('hex').slice(0, 12)}` : (o.project ?? '');
+  return `${o.to} ${url.toString()} ${project}`;
 }
 
-/** A bar on a terminal, plain lines (at most every 2 s) otherwise. */
-export function progressReporter(stream: NodeJS.WriteStream): Progress {
-  const tty = stream.isTTY;
-  let last = 0;
-  return {
-    update(done, total, rate) {
-      const pct = total ? done / total : 1;
-      const eta = rate > 0 ? Math.ceil((total - done) / rate) : undefined;
-      const text = `${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} spans (${Math.floor(pct * 100)}%), ${Math.round(rate).toLocaleString('en-US')} spans/s, ETA ${eta === undefined ? '?' : `${eta}s`}`;
-      if (tty) {
-        const width = 30;
-        const fill = Math.round(pct * width);
-        stream.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${text}  `);
-      } else if (Date.now() - last >= 2000 || done === total) {
-        last = Date.now();
-        stream.write(`replay: ${text}\n`);
-      }
-    },
-    note(line) {
-      stream.write(`${tty ? '\r\x1b[K' : ''}replay: ${line}\n`);
-    },
-    end() {
-      if (tty) stream.write('\n');
-    },
+function checkProject(u: UpstreamConfig, batches: SpanBatch[], o: ReplayOptions, file: string): void {
+  try {
+    for (const b of batches) checkDeliverable(u, b, { key: o.key, project: o.project });
+  } catch (err) {
+    if (!(err instanceof PrepareError)) throw err;
+    throw new UsageError(`replay --to weave needs --weave-project ENTITY/PROJECT (or TRACEBRIDGE_WEAVE_PROJECT): spans in ${file} name no project`, 'replay');
+  }
+}
+
+/** Decodes every file and keeps what is left to send, so progress has a total before sending. */
+async function plan(o: ReplayOptions, u: UpstreamConfig, cp: Checkpoint, summary: ReplaySummary): Promise<Planned[]> {
+  const out: Planned[] = [];
+  for (const file of await walk(o.inputs, o.exclude)) {
+    const s = await stat(file);
+    const batches = decodeFile(await readFile(file), o.from);
+    checkProject(u, batches, o, file);
+    const source = cp.source(file, s.size, s.mtimeMs);
+    const skip = (i: number) => source.sent.has(i) || (o.skipRejected === true && source.rejected.has(i));
+    const all = batches.reduce((n, b) => n + spanCount(b), 0);
+    const requests = requestsOf(batches, o.batchSpans ?? 500, skip);
+    const left = requests.reduce((n, r) => n + r.positions.length, 0);
+    const sentBefore = all - left - (o.skipRejected ? source.rejected.size : 0);
+    summary.spans += all;
+    summary.skipped += sentBefore;
+    summary.skippedRejected += all - left - sentBefore;
+    for (const r of requests) out.push({ source, ...r });
+  }
+  return out;
+}
+
+/** Waits as long as `--rate` asks before sending `n` spans. */
+function pacer(rate: number | undefined): (n: number) => Promise<void> {
+  let nextAt = Date.now();
+  return async (n) => {
+    if (!rate) return;
+    const wait = nextAt - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    nextAt = Math.max(nextAt, Date.now()) + (n / rate) * 1000;
   };
 }
 
+const KEY_VARIABLE = { weave: 'WANDB_API_KEY', langtrace: 'LANGTRACE_API_KEY', otlp: undefined } as const;
+
+/** What to change after a 401 or 403: the flag and the variable. */
+function keyFix(to: Target, status: number): string {
+  const key = KEY_VARIABLE[to] ? `--key KEY or ${KEY_VARIABLE[to]}` : '--key KEY';
+  if (to === 'weave' && status === 403) return `the key cannot write to this project: check --weave-project ENTITY/PROJECT and the key (${key})`;
+  return `check the key (${key})`;
+}
+
+/** Records one request's outcome; says whether to go on. */
+async function record(p: Planned, result: Result, o: ReplayOptions, cp: Checkpoint, summary: ReplaySummary, progress: Progress): Promise<boolean> {
+  const n = p.positions.length;
+  if (result.kind === 'stopped') return !(summary.interrupted = true);
+  if (result.kind === 'delivered') {
+    summary.sent += n;
+    p.source.sent.add(p.positions);
+    await cp.save();
+    return true;
+  }
+  const reason = result.kind === 'rejected' ? `HTTP ${result.status}` : result.reason.replace(/; retried for .*/, '');
+  summary.rejected += n;
+  summary.reasons[reason] = (summary.reasons[reason] ?? 0) + n;
+  if (result.kind === 'rejected' && (result.status === 401 || result.status === 403)) {
+    summary.refusedKey = { status: result.status, body: result.body };
+    const reply = escapeControl(result.body.trim().slice(0, 300));
+    progress.note(`stopped: ${o.url} refused the key (HTTP ${result.status}${reply ? `: ${reply}` : ''}); ${keyFix(o.to, result.status)}, then run the same command again`);
+    return false;
+  }
+  // Not sent: the next run retries it, unless told to skip what was refused.
+  if (result.kind === 'rejected' && o.skipRejected) {
+    p.source.rejected.add(p.positions);
+    await cp.save();
+  }
+  return true;
+}
+
 export async function replay(o: ReplayOptions, progress: Progress, signal?: AbortSignal): Promise<ReplaySummary> {
-  const upstream = configSchema.parse({
-    upstreams: [{ name: o.to, type: o.to, url: o.url, project: o.project, auth: o.key ? { mode: 'static', key: o.key } : { mode: 'none' }, retry: o.retry ?? {} }],
-  }).upstreams[0];
+  const upstream = upstreamFor(o);
+  const cp = await Checkpoint.open(o.checkpoint, destination(o, upstream));
+  const summary: ReplaySummary = { spans: 0, sent: 0, skipped: 0, skippedRejected: 0, rejected: 0, reasons: {}, interrupted: false };
+  const planned = await plan(o, upstream, cp, summary);
   const mappings = loadMappings();
   const sender = httpSender(upstream);
   // Ctrl-C: no more retries and no more waiting between them. A request on the wire may finish,
-  // so a batch the backend took is recorded as sent and never sent twice; the checkpoint is saved below.
+  // so a batch the backend took is recorded as sent and never sent twice.
   signal?.addEventListener('abort', () => sender.stopRetrying(), { once: true });
-  const files = await walk(o.inputs);
-  const cpPath = o.checkpoint ?? join(process.cwd(), '.tracebridge-replay.json');
-  let cp: Checkpoint = { version: 1, target: `${o.to} ${o.url}`, files: {} };
-  try {
-    const old = JSON.parse(await readFile(cpPath, 'utf8')) as Checkpoint;
-    if (old.version === 1 && old.target === cp.target) cp = old;
-  } catch {
-    /* no checkpoint yet */
-  }
-  const max = o.batchSpans ?? 500;
-  // First pass: decode and split every file, so progress has a total and a resumed run knows what it skips.
-  const plan: Array<{ file: string; size: number; mtimeMs: number; requests: SpanBatch[] }> = [];
-  for (const file of files) {
-    const s = await stat(file);
-    plan.push({ file, size: s.size, mtimeMs: s.mtimeMs, requests: chunk(decodeFile(await readFile(file), o.from), max) });
-  }
-  const summary: ReplaySummary = { spans: 0, sent: 0, skipped: 0, rejected: 0, reasons: {}, interrupted: false };
-  for (const p of plan) summary.spans += p.requests.reduce((n, b) => n + spanCount(b), 0);
+  const pace = pacer(o.rate);
   const started = Date.now();
-  let nextAt = Date.now();
-  let processed = 0;
-  for (const p of plan) {
-    const prev = cp.files[p.file];
-    // A file that changed since the checkpoint starts over.
-    const done = prev && prev.size === p.size && prev.mtimeMs === p.mtimeMs ? prev.done : 0;
-    cp.files[p.file] = { size: p.size, mtimeMs: p.mtimeMs, done };
-    for (let i = 0; i < p.requests.length; i++) {
-      const batch = p.requests[i];
-      const n = spanCount(batch);
-      if (i < done) {
-        summary.skipped += n;
-        processed += n;
-        continue;
-      }
-      if (signal?.aborted) {
-        summary.interrupted = true;
-        break;
-      }
-      if (o.rate) {
-        const wait = nextAt - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        nextAt = Math.max(nextAt, Date.now()) + (n / o.rate) * 1000;
-      }
-      let attempt = 1;
-      const result = await sender.send(prepare(upstream, batch, { key: o.key, project: o.project }, mappings), {
-        onRetry: (reason, delayMs) => progress.note(`${o.url} failed (${reason}), attempt ${attempt++}; next try in ${(delayMs / 1000).toFixed(1)} s`),
-      });
-      if (result.kind === 'delivered') summary.sent += n;
-      else if (result.kind === 'stopped') {
-        summary.interrupted = true;
-        break;
-      } else {
-        const reason = result.kind === 'rejected' ? `HTTP ${result.status}` : result.reason.replace(/; retried for .*/, '');
-        summary.rejected += n;
-        summary.reasons[reason] = (summary.reasons[reason] ?? 0) + n;
-      }
-      processed += n;
-      cp.files[p.file].done = i + 1;
-      await saveCheckpoint(cpPath, cp);
-      const secs = (Date.now() - started) / 1000;
-      progress.update(processed, summary.spans, secs > 0 ? (processed - summary.skipped) / secs : 0);
+  let done = summary.skipped + summary.skippedRejected;
+  for (const p of planned) {
+    if (signal?.aborted) {
+      summary.interrupted = true;
+      break;
     }
-    if (summary.interrupted) break;
+    await pace(p.positions.length);
+    let attempt = 1;
+    const result = await sender.send(prepare(upstream, p.batch, { key: o.key, project: o.project }, mappings), {
+      onRetry: (reason, delayMs) => progress.note(`${o.url} failed (${reason}), attempt ${attempt++}; next try in ${(delayMs / 1000).toFixed(1)} s`),
+    });
+    if (!(await record(p, result, o, cp, summary, progress))) break;
+    done += p.positions.length;
+    const secs = (Date.now() - started) / 1000;
+    progress.update(done, summary.spans, secs > 0 ? (summary.sent + summary.rejected) / secs : 0);
   }
-  await saveCheckpoint(cpPath, cp);
-  progress.update(processed, summary.spans, 0);
+  await cp.save();
   progress.end();
   return summary;
 }

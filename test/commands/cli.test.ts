@@ -16,7 +16,8 @@ t.test('--help, --version and usage errors', async (t) => {
   const port = await runCli(['serve', '--port', '4318']);
   t.equal(port.code, 2);
   t.match(port.stderr, /unknown option --port for serve; did you mean --listen HOST:PORT\?/);
-  t.match(port.stderr, /usage: tracebridge serve/, "and that command's usage");
+  t.match(port.stderr, /\(see tracebridge serve --help\)\n$/, "and where that command's usage is");
+  t.equal(port.stderr.split('\n').length, 2, 'on one line');
   const typo = await runCli(['convert', '--too', 'otlp-json']);
   t.match(typo.stderr, /did you mean --to\?/);
   const missing = await runCli(['convert', '--to', 'otlp-json', 'nope.json']);

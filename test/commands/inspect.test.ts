@@ -61,7 +61,7 @@ t.test('inspect on captured client traces shows what the writers produce: images
   // In-process: the command's own function, on the captured files.
   const run = async (args: { input: string; json?: boolean }) => {
     let text = '';
-    await inspect(args, (s) => (text += s));
+    await inspect({ inputs: [args.input], json: args.json }, (s) => (text += s));
     return text;
   };
   const out = await run({ input: 'examples/traces/openinference-openai.json' });

@@ -2,61 +2,36 @@
 // interrupted and resumed, end with every span delivered once.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { CLI, runCli, track } from '../helpers/cli.js';
 import { fakeLangtrace, fakeWeave, duplicates, langtraceSees } from '../helpers/upstreams.js';
-import { emptySpan, type SpanBatch } from '../../src/model/batch.js';
-import { encodeOtlpProto } from '../../src/wire/otlp-proto.js';
-import { encodeOtlpJson } from '../../src/wire/otlp-json.js';
-import { encodeLangtraceNative } from '../../src/wire/langtrace.js';
-import { chunk } from '../../src/commands/replay.js';
+import { requestsOf } from '../../src/commands/replay.js';
 import { waitFor } from '../helpers/wait.js';
+import { exportDir, history } from './history.js';
 
-function history(from: number, n: number): SpanBatch {
-  const spans = Array.from({ length: n }, (_, i) => ({
-    ...emptySpan(),
-    traceId: (from + i).toString(16).padStart(32, '0'),
-    spanId: (from + i).toString(16).padStart(16, '0'),
-    name: 'openai.chat',
-    startTimeUnixNano: 1_700_000_000_000_000_000n,
-    endTimeUnixNano: 1_700_000_001_000_000_000n,
-    attributes: new Map([
-      ['llm.vendor', { type: 'string' as const, value: 'openai' }],
-      ['llm.request.model', { type: 'string' as const, value: 'gpt-4' }],
-      ['llm.usage.prompt_tokens', { type: 'int' as const, value: 10n }],
-      ['llm.usage.completion_tokens', { type: 'int' as const, value: 5n }],
-      ['llm.request.messages', { type: 'string' as const, value: `[{"role":"user","content":"question ${from + i}"}]` }],
-    ]),
-  }));
-  return {
-    resourceSpans: [
-      {
-        resource: { attributes: new Map([['service.name', { type: 'string', value: 'history' }]]), droppedAttributesCount: 0 },
-        schemaUrl: '',
-        scopeSpans: [{ scope: { name: 'x', version: '', attributes: new Map(), droppedAttributesCount: 0 }, schemaUrl: '', spans }],
-      },
-    ],
-  };
-}
-
-function exportDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tb-replay-'));
-  mkdirSync(join(dir, 'export', 'nested'), { recursive: true });
-  writeFileSync(join(dir, 'export', 'a.pb'), encodeOtlpProto(history(1, 1000)));
-  writeFileSync(join(dir, 'export', 'b.json.gz'), gzipSync(encodeOtlpJson(history(2001, 800))));
-  writeFileSync(join(dir, 'export', 'nested', 'c.jsonl'), [encodeOtlpJson(history(4001, 600)), encodeOtlpJson(history(5001, 600))].join('\n') + '\n');
-  writeFileSync(join(dir, 'export', 'nested', 'd.json'), encodeLangtraceNative(history(7001, 500)));
-  return dir;
-}
-
-t.test('chunk keeps grouping and the size cap', async (t) => {
-  const parts = chunk([history(1, 1234)], 500);
+t.test('requests keep grouping and the size cap, and leave out what was sent', async (t) => {
+  const parts = requestsOf([history(1, 1234)], 500);
   t.same(
-    parts.map((b) => b.resourceSpans[0].scopeSpans[0].spans.length),
+    parts.map((r) => r.batch.resourceSpans[0].scopeSpans[0].spans.length),
     [500, 500, 234],
+  );
+  t.same(
+    parts[2].positions,
+    Array.from({ length: 234 }, (_, i) => 1000 + i),
+    'each span by its place in the file',
+  );
+  const rest = requestsOf([history(1, 10)], 4, (i) => i < 3 || i === 6);
+  t.same(
+    rest.map((r) => r.positions),
+    [
+      [3, 4, 5, 7],
+      [8, 9],
+    ],
+  );
+  t.same(
+    rest[0].batch.resourceSpans[0].scopeSpans[0].spans.map((s) => s.spanId),
+    ['4', '5', '6', '8'].map((n) => n.padStart(16, '0')),
   );
 });
 

@@ -26,9 +26,9 @@ process.once('SIGTERM', () => {
   process.exit(143);
 });
 
-export function runCli(args: string[], input?: Buffer | string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+export function runCli(args: string[], input?: Buffer | string, env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...QUIET, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
+    const child = track(spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...QUIET, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -37,6 +37,17 @@ export function runCli(args: string[], input?: Buffer | string, env: NodeJS.Proc
     child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err }));
     child.stdin.end(input ?? '');
   });
+}
+
+/** Starts a command to be interrupted: its output so far, and its exit code once it ends. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = track(spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...QUIET, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
 /** Starts `tracebridge serve` as a user would; resolves its URL from the listening line. */
