@@ -14,6 +14,11 @@ const INDEXED_LLM = 16;
 const OI_SHAPE = 32;
 const VERCEL = 64;
 const GENERIC_IO = 128;
+const LANGFUSE = 256;
+const MLFLOW = 512;
+const ADK = 1024;
+const MASTRA = 2048;
+const PYDANTIC = 4096;
 
 const keyFlags = memoByKey((key: string): number => {
   let f = 0;
@@ -24,6 +29,11 @@ const keyFlags = memoByKey((key: string): number => {
   if (key.startsWith('llm.input_messages.') || key.startsWith('llm.output_messages.') || key.startsWith('llm.token_count.') || key === 'llm.model_name') f |= OI_SHAPE;
   if (key === 'ai.operationId' || key === 'ai.model.id' || key === 'ai.toolCall.name' || key === 'ai.prompt' || key === 'ai.prompt.messages') f |= VERCEL;
   if (key === 'input.value' || key === 'output.value') f |= GENERIC_IO;
+  if (key.startsWith('langfuse.observation.') || key.startsWith('langfuse.trace.')) f |= LANGFUSE;
+  else if (key.startsWith('mlflow.span') || key.startsWith('mlflow.chat.') || key.startsWith('mlflow.llm.')) f |= MLFLOW;
+  else if (key.startsWith('gcp.vertex.agent.')) f |= ADK;
+  else if (key.startsWith('mastra.')) f |= MASTRA;
+  else if (key === 'pydantic_ai.all_messages' || key === 'tool_arguments' || key === 'tool_response') f |= PYDANTIC;
   if (key.startsWith('gen_ai.')) {
     f |= GENAI;
     if (
@@ -54,6 +64,12 @@ export function detect(attrs: Attributes, scopeName = '', eventNames: string[] =
   if (langtrace) return 'langtrace';
   // The AI SDK's step spans carry gen_ai.* keys too; its ai.* keys are the fuller record.
   if (flags & VERCEL) return 'vercel-ai';
+  // Frameworks with keys of their own, often beside gen_ai.* ones (read after them to fill).
+  if (flags & LANGFUSE) return 'langfuse';
+  if (flags & MLFLOW) return 'mlflow';
+  if (flags & ADK || scopeName === 'gcp.vertex.agent') return 'google-adk';
+  if (flags & MASTRA) return 'mastra';
+  if (flags & PYDANTIC || /^pydantic[-_.]ai/.test(scopeName)) return 'pydantic-ai';
   // Langtrace's documented dialect and its legacy SDKs use un-indexed JSON strings.
   if (attrs.get('llm.request.messages')?.type === 'string' || (attrs.has('llm.vendor') && !indexedLlm)) return 'langtrace-docs';
   if (attrs.get('llm.prompts')?.type === 'string' || attrs.has('llm.token.counts') || attrs.has('llm.model')) return 'langtrace-legacy';
@@ -71,7 +87,20 @@ export function detect(attrs: Attributes, scopeName = '', eventNames: string[] =
 }
 
 /** Reading order: the detected convention first, the others after it to fill what it lacks. */
-const FALLBACK_ORDER: Convention[] = ['otel-genai', 'openinference', 'openllmetry', 'langtrace', 'otel-genai-legacy', 'langtrace-docs', 'langtrace-legacy', 'vercel-ai'];
+// pydantic-ai's and Mastra's keys are too plain (`model_name`, `input`) to read on spans not theirs.
+const FALLBACK_ORDER: Convention[] = [
+  'otel-genai',
+  'openinference',
+  'openllmetry',
+  'langtrace',
+  'otel-genai-legacy',
+  'langtrace-docs',
+  'langtrace-legacy',
+  'vercel-ai',
+  'langfuse',
+  'mlflow',
+  'google-adk',
+];
 
 const ORDERS = new Map<Convention | undefined, readonly Convention[]>();
 

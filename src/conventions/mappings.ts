@@ -4,7 +4,21 @@ import { join } from 'node:path';
 import { packageRoot } from '../wire/proto.js';
 import { SCALAR_FIELDS, type ScalarField } from './record.js';
 
-export const CONVENTIONS = ['otel-genai', 'otel-genai-legacy', 'openinference', 'openllmetry', 'langtrace', 'langtrace-legacy', 'langtrace-docs', 'vercel-ai'] as const;
+export const CONVENTIONS = [
+  'otel-genai',
+  'otel-genai-legacy',
+  'openinference',
+  'openllmetry',
+  'langtrace',
+  'langtrace-legacy',
+  'langtrace-docs',
+  'vercel-ai',
+  'langfuse',
+  'mlflow',
+  'google-adk',
+  'pydantic-ai',
+  'mastra',
+] as const;
 export type Convention = (typeof CONVENTIONS)[number];
 
 export const PROFILES = ['weave', 'langtrace', 'otel-genai', 'openinference'] as const;

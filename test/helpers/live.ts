@@ -82,7 +82,7 @@ const LANGTRACE_TYPE: Record<string, string> = { llm: 'llm', embedding: 'llm', r
 export function fromRecord(c: LlmCall, backend: 'weave' | 'langtrace' = 'weave'): Seen {
   const t = (m?: Message[]) => (m ?? []).map((x) => x.content).filter((x): x is string => x !== undefined);
   const generic = (v?: string) => (v === undefined ? [] : [canon(v)]);
-  const llmType = backend === 'langtrace' ? LANGTRACE_TYPE[c.role ?? 'llm'] === 'llm' : true;
+  const llmType = backend === 'langtrace' ? (c.role ? LANGTRACE_TYPE[c.role] : 'framework') === 'llm' : true;
   // Langtrace shows a generic LLM input as a user message; others keep their generic input and output.
   const input = c.input ? t(c.input) : generic(c.tool?.arguments ?? c.inputValue);
   const output = c.output ? t(c.output) : generic(c.tool?.result ?? c.outputValue);
@@ -95,7 +95,7 @@ export function fromRecord(c: LlmCall, backend: 'weave' | 'langtrace' = 'weave')
           total: backend === 'weave' ? (c.usage.total ?? (c.usage.input ?? 0) + (c.usage.output ?? 0)) : (c.usage.input ?? 0) + (c.usage.output ?? 0),
         };
   return {
-    kind: backend === 'weave' ? c.role : LANGTRACE_TYPE[c.role ?? 'llm'],
+    kind: backend === 'weave' ? c.role : c.role ? LANGTRACE_TYPE[c.role] : 'framework',
     model: c.responseModel ?? c.requestModel,
     input,
     output,

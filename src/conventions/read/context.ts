@@ -21,6 +21,8 @@ export class ReadContext {
   constructor(
     readonly attrs: Attributes,
     readonly events: SpanEvent[],
+    /** The span's name: some frameworks say what a span is only there. */
+    readonly name = '',
   ) {}
 
   /**

@@ -9,6 +9,7 @@ import type { ReadContext } from './context.js';
 import { readOpenInferenceMessages, readOpenLlmetryMessages } from './flattened.js';
 import { readOpenAiMessages, readOtelMessages, readSystemInstructions, readTools } from './messages.js';
 import { readVercel } from './vercel.js';
+import { readGoogleAdk, readLangfuse, readMastra, readMessageEvents, readMlflow, readPydanticAi } from './frameworks.js';
 
 type Reader = (ctx: ReadContext) => void;
 
@@ -82,26 +83,43 @@ const OI_KIND_TO_ROLE: Record<string, SpanRole> = {
 };
 
 const WEAVE_KINDS = new Set<string>(['llm', 'embedding', 'agent', 'tool', 'chain', 'retriever']);
-const TRACELOOP_KIND_TO_ROLE: Record<string, SpanRole> = { workflow: 'chain', task: 'chain', agent: 'agent', tool: 'tool' };
+// An MCP client session (`session`) is a framework span too, never an LLM call.
+const TRACELOOP_KIND_TO_ROLE: Record<string, SpanRole> = { workflow: 'chain', task: 'chain', agent: 'agent', tool: 'tool', session: 'chain' };
 // `framework` covers agents, chains and tools: what the span holds tells which (see roleOf).
 const LANGTRACE_TYPE_TO_ROLE: Record<string, SpanRole> = { llm: 'llm', vectordb: 'retriever' };
 
-/** OTel GenAI current content: from span attributes, or from the attributes of its details event. */
-function otelContent(ctx: ReadContext, attrs: Attributes, event: SpanEvent | undefined): void {
+const CONTENT_KEYS = new Set(['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions']);
+
+/**
+ * OTel GenAI current content: from span attributes, or from the attributes of its details
+ * events (Strands splits system, input and output over several of them).
+ */
+function otelContent(ctx: ReadContext, attrs: Attributes, events: SpanEvent[]): void {
   const input = readOtelMessages(jsonAttr(attrs, 'gen_ai.input.messages'));
   const system = readSystemInstructions(jsonAttr(attrs, 'gen_ai.system_instructions') ?? asString(attrs.get('gen_ai.system_instructions')));
-  // The event is replaceable only when it holds nothing but the content.
-  const whole =
-    event !== undefined && [...event.attributes.keys()].every((k) => k === 'gen_ai.input.messages' || k === 'gen_ai.output.messages' || k === 'gen_ai.system_instructions');
-  const keys = (ks: string[]) => (event ? [] : ks);
-  const events = event && whole ? [event] : [];
+  const fromEvents = events.length > 0;
+  // The events are replaceable only when they hold nothing but the content.
+  const whole = events.every((e) => [...e.attributes.keys()].every((k) => CONTENT_KEYS.has(k)));
+  const keys = (ks: string[]) => (fromEvents ? [] : ks);
+  const replaced = fromEvents && whole ? events : [];
   if (input || system) {
-    const msgs = [...(system ? [system.value] : []), ...(input?.value ?? [])];
+    // pydantic-ai repeats the system prompt as the first input message.
+    const repeated = system && input?.value[0]?.role === 'system' && input.value[0].content === system.value.content;
+    const msgs = [...(system && !repeated ? [system.value] : []), ...(input?.value ?? [])];
     const ks = [...(input ? ['gen_ai.input.messages'] : []), ...(system ? ['gen_ai.system_instructions'] : [])];
-    ctx.structured('input', msgs, keys(ks), (input?.lossless ?? true) && (system?.lossless ?? true) && (!event || whole), events);
+    ctx.structured('input', msgs, keys(ks), (input?.lossless ?? true) && (system?.lossless ?? true) && whole, replaced);
   }
   const output = readOtelMessages(jsonAttr(attrs, 'gen_ai.output.messages'));
-  if (output) ctx.structured('output', output.value, keys(['gen_ai.output.messages']), output.lossless && (!event || whole), events);
+  if (output) ctx.structured('output', output.value, keys(['gen_ai.output.messages']), output.lossless && whole, replaced);
+}
+
+/** The content of every details event on a span, as one set of attributes (the first of each key wins). */
+function detailsContent(ctx: ReadContext): void {
+  const details = ctx.events.filter((e) => e.name === DETAILS_EVENT);
+  if (details.length === 0) return;
+  const merged: Attributes = new Map();
+  for (const e of details) for (const [k, v] of e.attributes) if (CONTENT_KEYS.has(k) && !merged.has(k)) merged.set(k, v);
+  otelContent(ctx, merged, details);
 }
 
 /**
@@ -160,16 +178,14 @@ const LLM_REQUEST_TYPE: Record<string, string> = { chat: 'chat', completion: 'te
 
 export const STRUCTURED_READERS: Record<Convention, Reader> = {
   'otel-genai'(ctx) {
-    otelContent(ctx, ctx.attrs, undefined);
-    if (ctx.events.length) {
-      const details = ctx.events.filter((e) => e.name === DETAILS_EVENT);
-      if (details.length === 1) otelContent(ctx, details[0].attributes, details[0]);
-    }
+    otelContent(ctx, ctx.attrs, []);
+    if (ctx.events.length) detailsContent(ctx);
     jsonTools(ctx, 'gen_ai.tool.definitions');
     readDocuments(ctx, 'gen_ai.retrieval.documents');
   },
   'otel-genai-legacy'(ctx) {
     contentEvents(ctx);
+    readMessageEvents(ctx);
     // Weave's own keys, as tracebridge writes them for Weave.
     const kind = asString(ctx.attrs.get('weave.span.kind'));
     if (kind && WEAVE_KINDS.has(kind)) ctx.role(kind as SpanRole);
@@ -284,6 +300,11 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
     jsonTools(ctx, 'llm.tools');
   },
   'vercel-ai': readVercel,
+  langfuse: readLangfuse,
+  mlflow: readMlflow,
+  'google-adk': readGoogleAdk,
+  'pydantic-ai': readPydanticAi,
+  mastra: readMastra,
   'langtrace-legacy'(ctx) {
     if (ctx.attrs.get('llm.prompts')?.type === 'string') jsonMessages(ctx, 'input', 'llm.prompts');
     if (ctx.attrs.get('llm.responses')?.type === 'string') jsonMessages(ctx, 'output', 'llm.responses');

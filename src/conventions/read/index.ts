@@ -32,14 +32,18 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings): Rea
     scopeName,
     span.events.map((e) => e.name),
   );
-  const ctx = new ReadContext(span.attributes, span.events);
+  const ctx = new ReadContext(span.attributes, span.events, span.name);
   const order = readingOrder(convention);
   const place = placeIn(convention);
   // One lookup per attribute, bucketed by the convention's place in the reading order.
   const buckets: Array<Hit[] | undefined> = [];
   for (const [key, value] of span.attributes) {
     const hits = mappings.byKey.get(key);
-    if (hits) for (const h of hits) (buckets[place[h.convention]] ??= []).push({ rank: h.rank, key, fields: h.fields, value });
+    if (hits)
+      for (const h of hits) {
+        const at = place[h.convention];
+        if (at !== undefined) (buckets[at] ??= []).push({ rank: h.rank, key, fields: h.fields, value });
+      }
   }
   for (let i = 0; i < order.length; i++) {
     // Within one convention, its table's order decides which key wins.
@@ -53,12 +57,17 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings): Rea
   // Providers are compared lower-case everywhere (Langtrace's SDK writes "OpenAI").
   if (ctx.call.provider) ctx.call.provider = ctx.call.provider.toLowerCase();
   if (convention !== undefined) {
-    ctx.role(roleOf(ctx.call, asString(span.attributes.get('langtrace.service.type')) === 'framework'));
+    ctx.role(roleOf(ctx.call, asString(span.attributes.get('langtrace.service.type')) === 'framework' || isLoopCycle(span)));
     mergeCarriers(ctx);
   }
   // Empty text beside tool calls is no text: streamed calls carry "", others null.
   for (const list of [ctx.call.input, ctx.call.output]) if (list) for (const m of list) if (m.toolCalls && m.content === '' && !m.parts) delete m.content;
   return { convention, ctx };
+}
+
+/** An agent loop's cycle (Strands): it holds the messages of its LLM calls, but is not one. */
+function isLoopCycle(span: Span): boolean {
+  return span.name.endsWith('_loop_cycle') || span.attributes.has('agent_loop.cycle_id') || span.attributes.has('event_loop.cycle_id');
 }
 
 const OPERATION_ROLE: Record<string, SpanRole> = {

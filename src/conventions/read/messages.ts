@@ -2,6 +2,7 @@
 // events, Weave's gen_ai.prompt) and OTel's current parts shape. Each reader says whether it was
 // lossless, so a lossy source keeps its original attribute.
 import type { Message, Part, ToolCall, ToolDefinition } from '../record.js';
+import { block, resultText } from './shapes.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -225,12 +226,16 @@ export function readOtelMessages(v: unknown): Read<Message[]> | undefined {
         (m.toolCalls ??= []).push(call);
       } else if (p.type === 'tool_call_response') {
         if (typeof p.id === 'string') m.toolCallId = p.id;
-        texts.push(text(p.response) ?? '');
-        parts.push({ type: 'text', text: text(p.response) ?? '' });
+        // pydantic-ai names it `result`; Strands sends content blocks.
+        const r = p.response !== undefined ? p.response : p.result;
+        const t = typeof r === 'string' || r === undefined ? (text(r) ?? '') : resultText(r);
+        if (p.response === undefined || typeof r !== 'string') lossless = false;
+        texts.push(t);
+        parts.push({ type: 'text', text: t });
       } else {
-        const part = readOtelPart(p);
+        const part = readOtelPart(p) ?? block(p)?.part;
         if (part) parts.push(part);
-        else lossless = false;
+        if (!readOtelPart(p)) lossless = false;
       }
     }
     if (parts.some((p) => p.type !== 'text')) withParts(m, parts);

@@ -68,11 +68,12 @@ function typedBlock(b: Obj): Block | undefined {
     }
     case 'redacted_thinking':
       return {};
+    case 'toolUse':
     case 'tool_use':
     case 'tool_call':
     case 'tool-call':
     case 'function_call': {
-      const id = str(b.id) ?? str(b.toolCallId) ?? str(b.call_id) ?? str(b.tool_call_id);
+      const id = str(b.id) ?? str(b.toolCallId) ?? str(b.toolUseId) ?? str(b.call_id) ?? str(b.tool_call_id);
       const args = b.input ?? b.arguments ?? b.args;
       return { call: { ...(id ? { id } : {}), name: str(b.name) ?? str(b.toolName) ?? '', arguments: text(args ?? {}) } };
     }
@@ -85,11 +86,13 @@ function typedBlock(b: Obj): Block | undefined {
       return { result: { ...(id ? { id } : {}), text: resultText(out) } };
     }
   }
+  // Strands' latest form writes any other block as {type: <its key>, content: <its value>}.
+  if (isObj(b.content)) return keyedBlock({ [b.type as string]: b.content });
   return undefined;
 }
 
 /** A tool result's text: a string, text blocks joined, or the JSON of anything else. */
-function resultText(v: unknown): string {
+export function resultText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (Array.isArray(v) && v.every((x) => isObj(x) && (typeof x.text === 'string' || isObj(x.json))))
     return v.map((x) => (typeof x.text === 'string' ? x.text : JSON.stringify(x.json))).join('\n');
@@ -129,7 +132,7 @@ function keyedBlock(b: Obj): Block | undefined {
   return undefined;
 }
 
-function block(b: unknown): Block | undefined {
+export function block(b: unknown): Block | undefined {
   if (typeof b === 'string') return { part: { type: 'text', text: b } };
   if (!isObj(b)) return undefined;
   return typeof b.type === 'string' ? typedBlock(b) : keyedBlock(b);

@@ -33,7 +33,8 @@ const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
     if (call.documents) set(out, 'documents', 'gen_ai.retrieval.documents', json(call.documents));
   },
   langtrace(call, out, span) {
-    const type = LANGTRACE_TYPE[call.role ?? 'llm'];
+    // A span nothing marks as an LLM call (no messages, model or tokens) is an application span.
+    const type = call.role ? LANGTRACE_TYPE[call.role] : 'framework';
     let input = call.input;
     let output = call.output;
     // An LLM call known only by its generic input and output still gets Langtrace's prompt panel.
