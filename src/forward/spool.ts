@@ -328,6 +328,21 @@ export class Spool {
     this.index.push(e);
   }
 
+  /**
+   * Takes a batch file from another folder (a spilled dead letter) into this queue, at the back
+   * of the waiting list; resolves with its size.
+   */
+  async adopt(fromDir: string, name: string): Promise<number> {
+    const file = name + SUFFIX;
+    if (this.holds(name)) throw Object.assign(new Error(`a batch named ${name} is already queued`), { code: 'EEXIST' });
+    await rename(join(fromDir, file), join(this.dir, file));
+    await this.dirSync.sync();
+    const { size } = await stat(join(this.dir, file));
+    this.index.push({ file, bytes: size, stage: 'queued', copy: 'file' });
+    this.bytes += size;
+    return size;
+  }
+
   /** The name an entry was staged under (its file without the suffix). */
   static nameOf(e: Entry): string {
     return e.file.slice(0, -SUFFIX.length);

@@ -8,6 +8,7 @@ import type { Delivery } from './prepare.js';
 import { httpSender, sinkSender, type Result, type Sender } from './sender.js';
 import { bodyBytes, folderBytes, Spool, writeDeadLetter, type Backing, type SpoolEntry, type Staged } from './spool.js';
 import { DeliveredLog } from './delivered.js';
+import { SPILL_NOTE, Spills } from './spills.js';
 import { releaseBodies } from './bodies.js';
 import { UpstreamActivity } from '../observe/activity.js';
 import type { PartialSuccess } from '../wire/export-response.js';
@@ -53,6 +54,11 @@ export class Upstream {
   private deadBytes = 0;
   /** The size of the last batch taken: room for one more is room for about this much. */
   private typical = 0;
+  /** Copies spilled to the dead letters for lack of room, fed back once this upstream keeps up. */
+  private readonly spills: Spills;
+  private refilling = false;
+  /** Whether the last attempt delivered: spills are fed back only then. */
+  private keepingUp = true;
 
   constructor(
     readonly config: UpstreamConfig,
@@ -64,6 +70,7 @@ export class Upstream {
     const limits = { maxBatches: config.queue.maxBatches, maxBytes: config.queue.maxBytes };
     this.spool = new Spool(queueDir(dataDir, config.name), limits, config.queue.memoryBytes, () => metrics.batchesWritten.inc({ upstream: config.name }));
     this.deadDir = deadLetterDir(dataDir, config.name);
+    this.spills = new Spills(this.deadDir);
     this.deliveredLog = new DeliveredLog(deliveredDir(dataDir, config.name));
   }
 
@@ -98,8 +105,8 @@ export class Upstream {
   }
 
   /**
-   * A copy this upstream has no room to queue goes straight to its dead-letter folder (for
-   * `deadletter replay` later) while its disk budget allows; past it, the copy is dropped,
+   * A copy this upstream has no room to queue goes straight to its dead-letter folder, marked as
+   * a spill (fed back by refill) while its disk budget allows; past it, the copy is dropped,
    * counted and logged. Resolves with whether it was kept.
    */
   async overflow(d: Delivery, name: string): Promise<boolean> {
@@ -109,16 +116,20 @@ export class Upstream {
       this.dropped(d.spans, 'queue full and dead-letter budget spent: batch dropped for this upstream');
       return false;
     }
-    this.deadBytes += await writeDeadLetter(d, name, this.deadDir, { reason: 'queue full', spans: d.spans });
+    // Read after the write: `x += await y` would add to the value from before it.
+    const written = await writeDeadLetter(d, name, this.deadDir, { ...SPILL_NOTE, spans: d.spans });
+    this.deadBytes += written;
+    this.spills.add(name);
     releaseBodies(d);
     this.metrics.spansRejected.inc({ upstream: this.name, reason: 'queue_full' }, d.spans);
-    this.log.warn({ upstream: this.name, spans: d.spans }, 'queue full: batch kept in the dead-letter folder (tracebridge deadletter replay sends it later)');
+    this.log.warn({ upstream: this.name, spans: d.spans }, 'queue full: batch kept in the dead-letter folder, sent automatically once the upstream keeps up');
     return true;
   }
 
   /** Opens the queue, indexing what a previous run left (less what it had already delivered). */
   async open(): Promise<void> {
     await this.spool.open();
+    await this.spills.open();
     this.deadBytes = await folderBytes(this.deadDir);
     this.deliveredBefore = await this.deliveredLog.open();
     // Delivered, then the process stopped before the file was removed.
@@ -151,8 +162,47 @@ export class Upstream {
   }
 
   private async spillLate(): Promise<void> {
+    void this.refill();
     const failed = await this.spool.spillOlderThan(SPILL_AFTER_MS);
     if (failed) this.diskError(failed);
+  }
+
+  /**
+   * Feeds spilled copies back to the queue, oldest first, while the upstream keeps up: only as
+   * many as there are idle workers, so live traffic never waits behind them. A move between
+   * two folders of the same disk budget: the budget is unchanged.
+   */
+  private async refill(): Promise<void> {
+    if (this.refilling || this.stopped || !this.keepingUp || this.spills.size === 0) return;
+    const idle = this.config.queue.concurrency - this.spool.depth - this.inFlight.size;
+    if (idle <= 0 || !this.hasRoom(0)) return;
+    this.refilling = true;
+    let fed = 0;
+    try {
+      for (const name of this.spills.take(idle)) fed += (await this.feed(name)) ? 1 : 0;
+    } finally {
+      this.refilling = false;
+    }
+    if (!fed) return;
+    this.log.info({ upstream: this.name, batches: fed, left: this.spills.size }, 'upstream keeps up: batches spilled for lack of room are sent again');
+    this.notify();
+  }
+
+  /** Moves one spill back into the queue; false when it is gone (replayed or purged by hand) or cannot be moved now. */
+  private async feed(name: string): Promise<boolean> {
+    try {
+      const batch = await this.spool.adopt(this.deadDir, name);
+      const note = await this.spills.dropNote(name);
+      this.deadBytes -= batch + note;
+      this.spills.fed.add(name);
+      return true;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT') return false;
+      this.spills.putBack([name]);
+      this.log.error({ upstream: this.name, code: e.code, err: e.message }, 'cannot move a spilled batch back to the queue; tried again later');
+      return false;
+    }
   }
 
   /** A place in the queue for a batch that will be staged later (see Spool.reserve). */
@@ -220,6 +270,7 @@ export class Upstream {
       await job;
       this.inFlight.delete(job);
       this.gauge();
+      void this.refill();
     }
   }
 
@@ -240,6 +291,8 @@ export class Upstream {
     }
     // A held batch that fails once is written to the queue while the retries go on.
     const result = await this.send(d, undefined, entry.backing ? () => void this.spillNow(entry) : undefined);
+    // A spill fed back that runs out of retries is a spill again: the upstream never refused it.
+    const wasSpill = result.kind !== 'stopped' && this.spills.fed.delete(Spool.nameOf(entry));
     switch (result.kind) {
       case 'delivered':
         this.recordDelivered(entry);
@@ -254,7 +307,8 @@ export class Upstream {
         });
         break;
       case 'gave-up':
-        await this.keepDead(entry, d.spans, { reason: result.reason, spans: d.spans });
+        await this.keepDead(entry, d.spans, wasSpill ? { ...SPILL_NOTE, spans: d.spans, error: result.reason } : { reason: result.reason, spans: d.spans });
+        if (wasSpill) this.spills.add(Spool.nameOf(entry));
         break;
       case 'stopped':
         this.spool.giveBack([entry]); // stays queued: on disk, or written there at stop if held
@@ -286,7 +340,8 @@ export class Upstream {
       await this.spool.done(entry);
       return;
     }
-    this.deadBytes += await this.spool.deadLetter(entry, this.deadDir, reason);
+    const kept = await this.spool.deadLetter(entry, this.deadDir, reason);
+    this.deadBytes += kept;
   }
 
   private recordDelivered(entry: SpoolEntry): void {
@@ -307,6 +362,7 @@ export class Upstream {
     const result = await this.sender.send(d, {
       budgetMs,
       onRetry: (reason, delayMs) => {
+        this.keepingUp = false;
         onRetry?.();
         this.activity.onRetry(reason);
         this.metrics.retries.inc({ upstream: name });
@@ -316,6 +372,7 @@ export class Upstream {
     });
     switch (result.kind) {
       case 'delivered':
+        this.keepingUp = true;
         this.delivered(d.spans, result.partial);
         break;
       case 'rejected':

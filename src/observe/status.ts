@@ -39,8 +39,15 @@ async function deadLetters(dir: string): Promise<UpstreamStatus['deadLetters']> 
   const batches = files.filter((f) => f.endsWith('.batch')).sort();
   const recent = [];
   for (const f of batches.slice(-5).reverse()) {
-    const note = JSON.parse(await readFile(join(dir, f.replace(/\.batch$/, '.json')), 'utf8').catch(() => '{}')) as { at?: string; reason?: string; spans?: number };
-    recent.push({ at: note.at ?? '', reason: clip(String(note.reason ?? 'unknown'), 160), spans: note.spans ?? null });
+    const note = JSON.parse(await readFile(join(dir, f.replace(/\.batch$/, '.json')), 'utf8').catch(() => '{}')) as {
+      at?: string;
+      reason?: string;
+      spans?: number;
+      spill?: boolean;
+    };
+    // A spill was not refused: it goes again by itself, which the reason says.
+    const reason = String(note.reason ?? 'unknown') + (note.spill ? ' (sent again automatically once the upstream keeps up)' : '');
+    recent.push({ at: note.at ?? '', reason: clip(reason, 160), spans: note.spans ?? null });
   }
   return { count: batches.length, recent };
 }
