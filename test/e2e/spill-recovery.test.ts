@@ -69,3 +69,36 @@ t.test('Langtrace down until its queue fills and spills, then back: every span a
     'the disk budget counts what is left',
   );
 });
+
+t.test('spills left by an earlier run are sent after a restart', async (t) => {
+  const weave = await fakeWeave({ key: 'W' });
+  const langtrace = await fakeLangtrace({ key: 'L' });
+  const config = {
+    upstreams: [
+      { name: 'weave', type: 'weave', url: weave.url, project: 'a/b', auth: { mode: 'static', key: 'W' }, retry: FAST_RETRY },
+      {
+        name: 'langtrace',
+        type: 'langtrace',
+        url: langtrace.url,
+        auth: { mode: 'static', key: 'L' },
+        retry: { ...FAST_RETRY, maxElapsedMs: 120_000 },
+        queue: { maxBatches: 2, concurrency: 1 },
+      },
+    ],
+  };
+  const first = await startProxy(config);
+  t.teardown(() => Promise.all([weave.close(), langtrace.close()]));
+  langtrace.down = true;
+  for (let i = 0; i < 8; i++) t.equal((await post(first.url)).status, 200);
+  await weave.waitForSpans(8);
+  const dead = join(first.dataDir, 'deadletter', 'langtrace');
+  await waitFor(() => readdirSync(dead).filter((f) => f.endsWith('.batch')).length >= 5, 10_000, 'copies spilled');
+  await first.close();
+  langtrace.down = false;
+  const second = await startProxy({ ...config, dataDir: first.dataDir });
+  t.teardown(() => second.close());
+  const got = await langtrace.waitForSpans(8, 30_000);
+  await drained(second);
+  t.equal(duplicates(got), 0, 'every span once');
+  t.same(readdirSync(dead), [], 'no dead letters left');
+});
