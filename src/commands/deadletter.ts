@@ -56,7 +56,7 @@ async function knownUpstreams(dataDir: string, o: DeadLetterOptions): Promise<st
   const names = new Set<string>();
   for (const sub of ['queue', 'deadletter', 'delivered']) for (const n of await readdir(join(dataDir, sub)).catch(() => [] as string[])) names.add(n);
   try {
-    for (const u of loadConfig(o).upstreams) names.add(u.name);
+    for (const u of loadConfig(o).upstreams) if (u.type !== 'sink') names.add(u.name);
   } catch {
     /* a config that does not load names nothing; its folders still do */
   }
@@ -64,11 +64,11 @@ async function knownUpstreams(dataDir: string, o: DeadLetterOptions): Promise<st
 }
 
 /** The dead letters a command acts on: --upstream and --id narrow them; a wrong data dir or upstream is the user's to fix. */
-async function selected(dataDir: string, o: DeadLetterOptions): Promise<Dead[]> {
-  if (!existsSync(dataDir)) throw new UsageError(`no data dir at ${dataDir}: give the proxy's --data-dir or --config`);
+async function selected(dataDir: string, o: DeadLetterOptions, command: string): Promise<Dead[]> {
+  if (!existsSync(dataDir)) throw new UsageError(`no data dir at ${dataDir}: give the proxy's --data-dir or --config`, command);
   if (o.upstream) {
     const known = await knownUpstreams(dataDir, o);
-    if (!known.includes(o.upstream)) throw new UsageError(`no upstream "${o.upstream}" in ${dataDir} (known: ${known.join(', ') || 'none'})`);
+    if (!known.includes(o.upstream)) throw new UsageError(`no upstream "${o.upstream}" in ${dataDir} (known: ${known.join(', ') || 'none'})`, command);
   }
   return (await listDead(dataDir, o.upstream)).filter((d) => !o.id || d.id === o.id);
 }
@@ -151,7 +151,7 @@ async function replay(dead: Dead[], o: DeadLetterOptions, out: (line: string) =>
 }
 
 export async function deadletter(action: string, o: DeadLetterOptions, out: (line: string) => void): Promise<number> {
-  const dead = await selected(dataDirFrom(o), o);
+  const dead = await selected(dataDirFrom(o), o, `deadletter ${action}`);
   if (action === 'list') return list(dead, out);
   if (action === 'purge') return purge(dead, o, out);
   if (action === 'replay') return replay(dead, o, out);
