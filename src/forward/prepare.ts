@@ -97,6 +97,23 @@ function withWeaveProject(batch: SpanBatch, project: string | undefined): SpanBa
   };
 }
 
+/** Headers that describe the body, set by prepare: configured headers never override them. */
+const BODY_HEADERS = new Set(['content-type', 'content-encoding', 'content-length']);
+
+/**
+ * An upstream's configured headers (`headers`, OTEL_EXPORTER_OTLP_HEADERS), added at send time
+ * rather than kept in queue files, since they may carry a key. Langtrace's User-Agent picks its
+ * body shape, so it is not overridden either.
+ */
+export function configuredHeaders(u: UpstreamConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(u.headers ?? {})) {
+    const name = k.toLowerCase();
+    if (!BODY_HEADERS.has(name) && !(u.type === 'langtrace' && name === 'user-agent')) out[name] = v;
+  }
+  return out;
+}
+
 /** `translations`: made for every upstream of the batch at once; without it, for this one alone. */
 export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials, mappings: Mappings, translations?: Translations): Delivery {
   const profiles = profilesOf(u);
@@ -104,7 +121,8 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
   // A sink's copies are made below; the others have at most one profile.
   let out = u.type === 'sink' || profiles.length === 0 ? batch : translated(profiles[0]);
   const credential = storedCredential(creds);
-  const base = { 'user-agent': `tracebridge/${VERSION}`, ...u.headers };
+  // The upstream's configured headers are added at send time (they may hold a key): see configuredHeaders.
+  const base = { 'user-agent': `tracebridge/${VERSION}` };
   const spans = spanCount(batch);
   switch (u.type) {
     case 'weave':

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import got from 'got';
 import type { UpstreamConfig } from '../config/schema.js';
 import { backoff, classify, parseRetryAfter, withinBudget } from './retry.js';
-import { endpointUrl, type Delivery } from './prepare.js';
+import { configuredHeaders, endpointUrl, type Delivery } from './prepare.js';
 import { authHeaders, resolveStored } from '../auth/strategies.js';
 import { partialSuccessOf, type PartialSuccess } from '../wire/export-response.js';
 import { inflateAnswer } from '../wire/compression.js';
@@ -109,6 +109,7 @@ const sleep = (ms: number, signal: AbortSignal) => setTimeout(ms, undefined, { s
 
 export function httpSender(u: UpstreamConfig): Sender {
   const url = endpointUrl(u);
+  const configured = configuredHeaders(u);
   const agent = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
   const stopper = new AbortController();
   const noRetry = new AbortController();
@@ -131,9 +132,9 @@ export function httpSender(u: UpstreamConfig): Sender {
         if (noRetry.signal.aborted) return { kind: 'stopped', attempts };
         const req = d.requests[next];
         attempts++;
-        let headers = req.headers;
+        let headers = { ...req.headers, ...configured };
         try {
-          if (d.credential) headers = { ...req.headers, ...authHeaders(u, resolveStored(u, d.credential)) };
+          if (d.credential) headers = { ...headers, ...authHeaders(u, resolveStored(u, d.credential)) };
         } catch (err) {
           return { kind: 'rejected', status: 0, body: (err as Error).message, attempts };
         }
