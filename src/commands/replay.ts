@@ -8,6 +8,7 @@ import { loadMappings } from '../conventions/mappings.js';
 import { spanCount, type ResourceSpans, type SpanBatch } from '../model/batch.js';
 import { checkDeliverable, endpointUrl, prepare, PrepareError } from '../forward/prepare.js';
 import { httpSender, type Result } from '../forward/sender.js';
+import { DecodeError } from '../wire/errors.js';
 import { decodeFile } from '../wire/files.js';
 import type { InputFormat } from '../wire/formats.js';
 import { escapeControl } from '../inspect/escape.js';
@@ -116,12 +117,21 @@ function checkProject(u: UpstreamConfig, batches: SpanBatch[], o: ReplayOptions,
   }
 }
 
+function decodeNamed(raw: Buffer, from: InputFormat | undefined, file: string): SpanBatch[] {
+  try {
+    return decodeFile(raw, from);
+  } catch (err) {
+    if (err instanceof DecodeError) throw new DecodeError(`${file}: ${err.message}`, err.status);
+    throw err;
+  }
+}
+
 /** Decodes every file and keeps what is left to send, so progress has a total before sending. */
 async function plan(o: ReplayOptions, u: UpstreamConfig, cp: Checkpoint, summary: ReplaySummary): Promise<Planned[]> {
   const out: Planned[] = [];
   for (const file of await walk(o.inputs, o.exclude)) {
     const s = await stat(file);
-    const batches = decodeFile(await readFile(file), o.from);
+    const batches = decodeNamed(await readFile(file), o.from, file);
     checkProject(u, batches, o, file);
     const source = cp.source(file, s.size, s.mtimeMs);
     const skip = (i: number) => source.sent.has(i) || (o.skipRejected === true && source.rejected.has(i));
