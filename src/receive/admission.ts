@@ -132,22 +132,28 @@ type KeyVerdict = 'accepted' | 'refused';
 /**
  * What each upstream said of the callers' keys it was given (drop-in and passthrough): while a
  * key is unproven its client waits for the upstream's answer, so a wrong key hears 401 at once;
- * a proven key goes at queue speed. Keys are held only as hashes.
+ * a proven key goes at queue speed. Keys are held only as hashes. Accepted and refused keys are
+ * kept apart, so a spray of wrong keys never evicts a proven one.
  */
-class KeyVerdicts {
-  private readonly cache = new LRUCache<string, KeyVerdict>({ max: 10_000, ttl: 60 * 60 * 1000 });
+export class KeyVerdicts {
+  private readonly accepted = new LRUCache<string, true>({ max: 10_000, ttl: 60 * 60 * 1000 });
+  // A refusal is remembered for less long: the key may be granted access soon after.
+  private readonly refused = new LRUCache<string, true>({ max: 50_000, ttl: 5 * 60 * 1000 });
 
   private id(upstream: string, key: string): string {
     return createHash('sha256').update(`${upstream}\0${key}`).digest('base64');
   }
 
   get(upstream: string, key: string): KeyVerdict | undefined {
-    return this.cache.get(this.id(upstream, key));
+    const id = this.id(upstream, key);
+    if (this.refused.has(id)) return 'refused';
+    return this.accepted.has(id) ? 'accepted' : undefined;
   }
 
   set(upstream: string, key: string, verdict: KeyVerdict): void {
-    // A refusal is remembered for less long: the key may be granted access soon after.
-    this.cache.set(this.id(upstream, key), verdict, { ttl: verdict === 'refused' ? 5 * 60 * 1000 : undefined });
+    const id = this.id(upstream, key);
+    (verdict === 'accepted' ? this.refused : this.accepted).delete(id);
+    (verdict === 'accepted' ? this.accepted : this.refused).set(id, true);
   }
 }
 
