@@ -1,10 +1,13 @@
 // Real instrumented clients, driven against the fake LLM server on loopback: each returns the
 // spans its instrumentation made, as the OTel SDK hands them to an exporter.
 import { createRequire } from 'node:module';
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { decodeOtlpProto } from '../../src/wire/otlp-proto.js';
 import type { SpanBatch } from '../../src/model/batch.js';
+import type { JSONValue } from 'ai6';
 import { fakeOpenAI, QUESTION, SYSTEM, WEATHER_TOOL } from './fake-openai.js';
 
 const require = createRequire(import.meta.url);
@@ -170,4 +173,75 @@ export async function anthropicSpans(): Promise<ReadableSpan[]> {
       instrumentation.disable();
     }
   });
+}
+
+/** Runs `fn` with an async-context manager, as an app with the OTel Node SDK has: spans get parents. */
+async function withContext<T>(fn: () => Promise<T>): Promise<T> {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  try {
+    return await fn();
+  } finally {
+    context.disable();
+  }
+}
+
+/**
+ * The Vercel AI SDK 6 with the Anthropic or Google provider: generateText with thinking (and, for
+ * Anthropic, a cache breakpoint on the system prompt), an image, generateObject, streamObject and a
+ * multi-step tool agent.
+ */
+export async function vercelProviderSpans(vendor: 'anthropic' | 'google'): Promise<ReadableSpan[]> {
+  const ai = await import('ai6');
+  const { createAnthropic } = await import('@ai-sdk/anthropic');
+  const { createGoogleGenerativeAI } = await import('@ai-sdk/google');
+  const { z } = await import('zod');
+  return withContext(() =>
+    withServer(async (api, provider) => {
+      const model =
+        vendor === 'anthropic'
+          ? createAnthropic({ apiKey: 'sk-ant-test', baseURL: api.url })('claude-sonnet-4-20250514')
+          : createGoogleGenerativeAI({ apiKey: 'google-test', baseURL: `${api.origin}/v1beta` })('gemini-2.5-flash');
+      const telemetry = { isEnabled: true, tracer: provider.getTracer('ai'), functionId: `weather-${vendor}` };
+      const thinking: Record<string, Record<string, JSONValue>> = vendor === 'anthropic'
+        ? { anthropic: { thinking: { type: 'enabled', budgetTokens: 1024 } } }
+        : { google: { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } } };
+      const cache: Record<string, Record<string, JSONValue>> | undefined = vendor === 'anthropic' ? { anthropic: { cacheControl: { type: 'ephemeral' } } } : undefined;
+      await ai.generateText({
+        model,
+        messages: [
+          { role: 'system', content: SYSTEM, providerOptions: cache },
+          { role: 'user', content: QUESTION },
+        ],
+        maxOutputTokens: 2048,
+        providerOptions: thinking,
+        experimental_telemetry: telemetry,
+      });
+      const image = Buffer.from(IMAGE_BASE64, 'base64');
+      await ai.generateText({
+        model,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is in this picture?' },
+              ...(vendor === 'anthropic' ? [{ type: 'image' as const, image: new URL(IMAGE_URL) }] : []),
+              { type: 'image', image, mediaType: 'image/png' },
+            ],
+          },
+        ],
+        experimental_telemetry: telemetry,
+      });
+      const schema = z.object({ city: z.string(), temperature: z.number(), conditions: z.string() });
+      await ai.generateObject({ model, schema, schemaName: 'weather', prompt: QUESTION, experimental_telemetry: telemetry });
+      const s = ai.streamObject({ model, schema, schemaName: 'weather', prompt: QUESTION, experimental_telemetry: telemetry });
+      for await (const _ of s.partialObjectStream) void _;
+      await s.object;
+      const get_weather = ai.tool({
+        description: WEATHER_TOOL.function.description,
+        inputSchema: z.object({ city: z.string() }),
+        execute: async ({ city }: { city: string }) => ({ city, temperature: 21, conditions: 'sunny' }),
+      });
+      await ai.generateText({ model, system: SYSTEM, prompt: QUESTION, tools: { get_weather }, stopWhen: ai.stepCountIs(3), experimental_telemetry: telemetry });
+    }),
+  );
 }

@@ -15,24 +15,121 @@ export const FAKE_ANTHROPIC = {
   toolUse: { type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: { city: 'Paris' } },
 };
 
-/** Anthropic's Messages API: a tool_use turn when tools are offered and no result came back yet. */
-function anthropicReply(r: { tools?: unknown[]; messages: Array<{ role: string; content: unknown }> }, res: import('node:http').ServerResponse): void {
+const FAKE_THINKING = 'The user asks about Paris. I should check the weather.';
+
+/** A value that fits a JSON schema (first enum value, "Paris" for a city, "sunny" for other strings, 21 for numbers). */
+function sampleOf(schema: unknown, key = ''): unknown {
+  const s = (schema ?? {}) as { type?: string | string[]; enum?: unknown[]; properties?: Record<string, unknown>; items?: unknown; anyOf?: unknown[] };
+  if (s.enum?.length) return s.enum[0];
+  if (s.anyOf?.length) return sampleOf(s.anyOf[0], key);
+  const type = String(Array.isArray(s.type) ? s.type[0] : (s.type ?? (s.properties ? 'object' : 'string'))).toLowerCase();
+  if (type === 'object') return Object.fromEntries(Object.entries(s.properties ?? {}).map(([k, v]) => [k, sampleOf(v, k)]));
+  if (type === 'array') return [sampleOf(s.items, key)];
+  if (type === 'number' || type === 'integer') return 21;
+  if (type === 'boolean') return true;
+  return key === 'city' ? 'Paris' : 'sunny';
+}
+
+type AnthropicRequest = {
+  tools?: Array<{ name: string; input_schema?: unknown }>;
+  tool_choice?: { type: string; name?: string };
+  messages: Array<{ role: string; content: unknown }>;
+  stream?: boolean;
+  thinking?: { type: string };
+  output_format?: { schema?: unknown };
+  output_config?: { format?: { schema?: unknown } };
+};
+
+/**
+ * Anthropic's Messages API: a tool_use turn when tools are offered and no result came back yet
+ * (the named or, for `any`, the first tool, with input that fits its schema, when tool_choice forces one); a thinking block
+ * first when thinking is enabled; JSON text for a structured-output format; cache writes counted
+ * when the request marks a cache breakpoint; streamed as Anthropic's events when asked.
+ */
+function anthropicReply(r: AnthropicRequest, res: import('node:http').ServerResponse): void {
   const answered = r.messages.some((m) => Array.isArray(m.content) && m.content.some((c: { type?: string }) => c.type === 'tool_result'));
+  const choice = r.tool_choice;
+  const forced = choice?.type === 'tool' ? r.tools?.find((t) => t.name === choice.name) : choice?.type === 'any' && !answered ? r.tools?.[0] : undefined;
   const useTool = Array.isArray(r.tools) && r.tools.length > 0 && !answered;
-  const content = useTool ? [{ type: 'text', text: 'Let me check.' }, FAKE_ANTHROPIC.toolUse] : [{ type: 'text', text: FAKE.reply }];
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(
-    JSON.stringify({
-      id: 'msg_01',
-      type: 'message',
-      role: 'assistant',
-      model: FAKE_ANTHROPIC.model,
-      content,
-      stop_reason: useTool ? 'tool_use' : 'end_turn',
-      stop_sequence: null,
-      usage: FAKE_ANTHROPIC.usage,
-    }),
-  );
+  const format = r.output_format?.schema ?? r.output_config?.format?.schema;
+  let content: object[] = useTool ? [{ type: 'text', text: 'Let me check.' }, FAKE_ANTHROPIC.toolUse] : [{ type: 'text', text: FAKE.reply }];
+  if (forced) content = [{ type: 'tool_use', id: 'toolu_02', name: forced.name, input: sampleOf(forced.input_schema) }];
+  else if (format) content = [{ type: 'text', text: JSON.stringify(sampleOf(format)) }];
+  if (r.thinking?.type === 'enabled') content = [{ type: 'thinking', thinking: FAKE_THINKING, signature: 'sig_fake_01' }, ...content];
+  const cacheWrite = JSON.stringify(r).includes('"cache_control"');
+  const usage = { ...FAKE_ANTHROPIC.usage, ...(cacheWrite ? { cache_creation_input_tokens: 4 } : {}) };
+  const stop = forced || useTool ? 'tool_use' : 'end_turn';
+  const message = { id: 'msg_01', type: 'message', role: 'assistant', model: FAKE_ANTHROPIC.model, content, stop_reason: stop, stop_sequence: null, usage };
+  if (!r.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(message));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const event = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  event('message_start', { message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } });
+  content.forEach((block, index) => {
+    const b = block as { type: string; text?: string; thinking?: string; signature?: string; input?: unknown };
+    if (b.type === 'text') {
+      event('content_block_start', { index, content_block: { type: 'text', text: '' } });
+      for (const piece of b.text!.match(/.{1,8}/gs) ?? []) event('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
+    } else if (b.type === 'thinking') {
+      event('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+      event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: b.thinking } });
+      event('content_block_delta', { index, delta: { type: 'signature_delta', signature: b.signature } });
+    } else {
+      event('content_block_start', { index, content_block: { ...b, input: {} } });
+      event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(b.input) } });
+    }
+    event('content_block_stop', { index });
+  });
+  event('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+  event('message_stop', {});
+  res.end();
+}
+
+const FAKE_GEMINI = {
+  model: 'gemini-2.5-flash',
+  usage: { promptTokenCount: 12, candidatesTokenCount: 8, totalTokenCount: 26, thoughtsTokenCount: 6, cachedContentTokenCount: 4 },
+};
+
+type GeminiRequest = {
+  contents: Array<{ role?: string; parts: Array<{ functionResponse?: unknown }> }>;
+  tools?: Array<{ functionDeclarations?: Array<{ name: string; parameters?: unknown }> }>;
+  generationConfig?: { responseMimeType?: string; responseSchema?: unknown; responseJsonSchema?: unknown; thinkingConfig?: { includeThoughts?: boolean } };
+};
+
+/**
+ * Gemini's generateContent and streamGenerateContent (`?alt=sse`): a functionCall when functions
+ * are offered and no functionResponse came back yet, JSON text for a JSON response schema, a
+ * thought part first when thoughts are asked for; usage with thoughts and cached tokens.
+ */
+function geminiReply(r: GeminiRequest, stream: boolean, res: import('node:http').ServerResponse): void {
+  const answered = r.contents.some((c) => c.parts.some((p) => p.functionResponse));
+  const fn = answered ? undefined : r.tools?.flatMap((t) => t.functionDeclarations ?? [])[0];
+  const config = r.generationConfig ?? {};
+  const schema = config.responseSchema ?? config.responseJsonSchema;
+  const thinks = config.thinkingConfig?.includeThoughts === true;
+  const parts: object[] = fn
+    ? [{ functionCall: { name: fn.name, args: fn.name === 'get_weather' ? { city: 'Paris' } : sampleOf(fn.parameters) } }]
+    : [{ text: config.responseMimeType === 'application/json' ? JSON.stringify(sampleOf(schema)) : FAKE.reply }];
+  if (thinks) parts.unshift({ text: FAKE_THINKING, thought: true });
+  const { promptTokenCount, candidatesTokenCount, cachedContentTokenCount } = FAKE_GEMINI.usage;
+  const usageMetadata = thinks ? FAKE_GEMINI.usage : { promptTokenCount, candidatesTokenCount, totalTokenCount: promptTokenCount + candidatesTokenCount, cachedContentTokenCount };
+  const reply = (p: object[], last: boolean) => ({
+    candidates: [{ content: { role: 'model', parts: p }, ...(last ? { finishReason: 'STOP' } : {}), index: 0 }],
+    ...(last ? { usageMetadata } : {}),
+    modelVersion: FAKE_GEMINI.model,
+    responseId: 'gemini-resp-1',
+  });
+  if (!stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(reply(parts, true)));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  parts.forEach((p, i) => res.write(`data: ${JSON.stringify(reply([p], i === parts.length - 1))}\r\n\r\n`));
+  res.end();
 }
 
 type ResponsesItem = { type?: string; name?: string; call_id?: string };
@@ -109,6 +206,8 @@ export async function fakeOpenAI(): Promise<{ url: string; origin: string; agent
     req.on('end', () => {
       const r = body ? JSON.parse(body) : {};
       if (req.url?.endsWith('/messages')) return anthropicReply(r, res);
+      const gemini = /:(generateContent|streamGenerateContent)(\?|$)/.exec(req.url ?? '');
+      if (gemini) return geminiReply(r, gemini[1] === 'streamGenerateContent', res);
       if (req.url?.endsWith('/responses')) return responsesReply(r, res);
       if (req.url?.endsWith('/embeddings')) {
         const inputs = Array.isArray(r.input) ? r.input : [r.input];
