@@ -8,7 +8,7 @@ import { spanCount } from '../model/batch.js';
 import { storedCredential, type Credentials, type StoredCredential } from '../auth/strategies.js';
 import { gzip } from '../wire/compression.js';
 import { encodeOtlpProto } from '../wire/otlp-proto.js';
-import { encodeLangtraceNative, encodeLangtraceNativeSpans, encodeLangtraceOtlpJson } from '../wire/langtrace.js';
+import { distinctResources, encodeLangtraceNative, encodeLangtraceNativeSpans, encodeLangtraceOtlpJson } from '../wire/langtrace.js';
 import { encodeOtlpJson } from '../wire/otlp-json.js';
 import { VERSION } from '../version.js';
 import { bodies, jsonArrayBody } from './bodies.js';
@@ -74,8 +74,13 @@ function weaveProject(project: string): [string, string] {
   return [entity, name];
 }
 
+/** Requests one request may become in Langtrace's OTLP/JSON mode (one per distinct resource), at most. */
+const MAX_FAN_OUT = 100;
+
 /** What prepare would refuse, found without translating: lets a request be answered before it is. */
 export function checkDeliverable(u: UpstreamConfig, batch: SpanBatch, creds: Credentials): void {
+  if (u.type === 'langtrace' && u.format === 'otlp-json' && batch.resourceSpans.length > MAX_FAN_OUT && distinctResources(batch) > MAX_FAN_OUT)
+    throw new PrepareError(`more than ${MAX_FAN_OUT} distinct resources in one request: Langtrace's OTLP/JSON mode takes one per request; send fewer at once`);
   if (u.type !== 'weave') return;
   // Sent as the project_id header whatever the resource says: it must be well formed either way.
   if (creds.project !== undefined) weaveProject(creds.project);
@@ -116,6 +121,8 @@ export function configuredHeaders(u: UpstreamConfig): Record<string, string> {
 
 /** `translations`: made for every upstream of the batch at once; without it, for this one alone. */
 export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials, mappings: Mappings, translations?: Translations): Delivery {
+  // The same rules as before the answer, for the requests delivered before it.
+  checkDeliverable(u, batch, creds);
   const profiles = profilesOf(u);
   const translated = translations ?? translationsFor(batch, profiles, mappings);
   // A sink's copies are made below; the others have at most one profile.
@@ -127,11 +134,7 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
   switch (u.type) {
     case 'weave':
     case 'otlp': {
-      if (u.type === 'weave') {
-        // The same rule as before the answer, for the requests delivered before it.
-        checkDeliverable(u, batch, creds);
-        out = withWeaveProject(out, creds.project);
-      }
+      if (u.type === 'weave') out = withWeaveProject(out, creds.project);
       // Encoded into a pooled buffer: given back at once when gzipped, after delivery when not.
       const raw = encodeOtlpProto(out, take);
       const zip = u.gzip ?? true;

@@ -258,8 +258,32 @@ function surviveAll(a: Attributes): Attributes {
  * first), values it would drop turned into strings, ints as JSON numbers (it sums token counts),
  * and `attributes` present on every event (the encoder always writes it).
  */
+/** A resource's identity: its attributes (in order), dropped count and schema URL. */
+function resourceKey(rs: SpanBatch['resourceSpans'][number]): string {
+  const plain = (_k: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Map ? [...v] : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v);
+  return JSON.stringify([rs.schemaUrl, rs.resource.droppedAttributesCount, rs.resource.attributes], plain);
+}
+
+/** Resources that are the same, merged into one (their scopes one after another). */
+function mergeResources(batch: SpanBatch): SpanBatch {
+  const byKey = new Map<string, SpanBatch['resourceSpans'][number]>();
+  for (const rs of batch.resourceSpans) {
+    const key = resourceKey(rs);
+    const seen = byKey.get(key);
+    if (seen) seen.scopeSpans = [...seen.scopeSpans, ...rs.scopeSpans];
+    else byKey.set(key, { ...rs });
+  }
+  return { resourceSpans: [...byKey.values()] };
+}
+
+/** Distinct resources in a batch: the requests Langtrace's OTLP/JSON mode needs for it. */
+export function distinctResources(batch: SpanBatch): number {
+  return new Set(batch.resourceSpans.map(resourceKey)).size;
+}
+
+/** One request per distinct resource: Langtrace reads only the first resource of a request. */
 export function encodeLangtraceOtlpJson(batch: SpanBatch): string[] {
-  return batch.resourceSpans.map((rs) => {
+  return mergeResources(batch).resourceSpans.map((rs) => {
     const one: SpanBatch = {
       resourceSpans: [
         {
