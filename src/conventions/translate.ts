@@ -48,7 +48,7 @@ export function translateSpan(
 
 /** Dotted prefixes of every key Weave's profile can write (all fixed), computed once per table. */
 const weavePrefixes = new WeakMap<Mappings, Set<string>>();
-const WEAVE_STRUCTURED_KEYS = ['gen_ai.prompt', 'gen_ai.completion', 'gen_ai.request.tools'];
+const WEAVE_STRUCTURED_KEYS = ['gen_ai.prompt', 'gen_ai.completion', 'gen_ai.request.tools', 'input.value', 'output.value'];
 
 function prefixesFor(mappings: Mappings): Set<string> {
   let set = weavePrefixes.get(mappings);

@@ -42,6 +42,19 @@ const LABELS = new Set([
   'system_fingerprint',
   'service_tier',
   'logprobs',
+  'additional_kwargs',
+  'truncation',
+  'effort',
+  'model_name',
+  'model_version',
+  'modelVersion',
+  'thought_signature',
+  'signature',
+  'tools',
+  'tool_choice',
+  'toolChoice',
+  'detail',
+  'metadata',
 ]);
 
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;

@@ -55,7 +55,8 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings): Rea
   if (ctx.call.requestModel === undefined && ctx.call.responseModel !== undefined && (span.attributes.has('llm.model_name') || span.attributes.has('embedding.model_name')))
     ctx.scalar('requestModel', ctx.call.responseModel, undefined);
   // Providers are compared lower-case everywhere (Langtrace's SDK writes "OpenAI").
-  if (ctx.call.provider) ctx.call.provider = ctx.call.provider.toLowerCase();
+  // "openai.chat", "anthropic.messages" (the AI SDK's provider ids, also in gen_ai.system beside it): the provider is before the dot.
+  if (ctx.call.provider) ctx.call.provider = ctx.call.provider.toLowerCase().replace(API_SUFFIX, '');
   if (convention !== undefined) {
     ctx.role(roleOf(ctx.call, asString(span.attributes.get('langtrace.service.type')) === 'framework' || isLoopCycle(span)));
     mergeCarriers(ctx);
@@ -64,6 +65,8 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings): Rea
   for (const list of [ctx.call.input, ctx.call.output]) if (list) for (const m of list) if (m.toolCalls && m.content === '' && !m.parts) delete m.content;
   return { convention, ctx };
 }
+
+const API_SUFFIX = /\.(chat|messages|responses|completion|completions|embedding|embeddings|generative-ai)$/;
 
 /** An agent loop's cycle (Strands): it holds the messages of its LLM calls, but is not one. */
 function isLoopCycle(span: Span): boolean {

@@ -250,7 +250,26 @@ function envelope(v: Obj): Message[] | undefined {
   if (isObj(v.content) && (isObj(v.content) ? Array.isArray(v.content.parts) : false)) return message({ role: 'assistant', ...v.content });
   if (Array.isArray(v.generations))
     return list(v.generations.flat().map((g) => (isObj(g) && isObj(g.message) ? g.message : isObj(g) && typeof g.text === 'string' ? { role: 'assistant', content: g.text } : g)));
-  return withSystem(message(v));
+  return withSystem(message(v)) ?? answer(v);
+}
+
+/** An answer object (the AI SDK's and Mastra's results): `{text, toolCalls?, reasoning?}`. */
+function answer(v: Obj): Message[] | undefined {
+  if (typeof v.text !== 'string' || 'role' in v) return undefined;
+  const m: Message = { role: 'assistant' };
+  const parts: Part[] = [];
+  const reasoning = typeof v.reasoning === 'string' ? [v.reasoning] : Array.isArray(v.reasoning) ? v.reasoning.map((r) => (isObj(r) ? str(r.text) : str(r))) : [];
+  for (const r of reasoning) if (r) parts.push({ type: 'reasoning', text: r });
+  if (v.text) parts.push({ type: 'text', text: v.text });
+  withParts(m, parts);
+  const calls = Array.isArray(v.toolCalls) ? v.toolCalls.filter(isObj) : [];
+  if (calls.length)
+    m.toolCalls = calls.map((c) => ({
+      ...(str(c.toolCallId) ? { id: str(c.toolCallId) } : {}),
+      name: str(c.toolName) ?? '',
+      arguments: text(c.input ?? c.args ?? c.toolInput ?? {}),
+    }));
+  return [m];
 }
 
 /** Messages in any known shape, from a parsed JSON value; undefined when it holds none. */
