@@ -245,3 +245,107 @@ export async function vercelProviderSpans(vendor: 'anthropic' | 'google'): Promi
     }),
   );
 }
+
+/**
+ * OpenInference's Anthropic instrumentation: a system prompt with an image (inline and by URL),
+ * a tool-use turn and the answer to its tool result, and a turn with extended thinking.
+ */
+export async function openInferenceAnthropicSpans(): Promise<ReadableSpan[]> {
+  const { AnthropicInstrumentation } = await import('@arizeai/openinference-instrumentation-anthropic');
+  const AnthropicModule = require('@anthropic-ai/sdk');
+  return withServer(async (api, provider) => {
+    const instrumentation = new AnthropicInstrumentation({ tracerProvider: provider });
+    instrumentation.manuallyInstrument(AnthropicModule);
+    try {
+      const client = new AnthropicModule.Anthropic({ apiKey: 'sk-ant-test', baseURL: api.origin });
+      const model = 'claude-sonnet-4-20250514';
+      await client.messages.create({
+        model,
+        max_tokens: 100,
+        system: SYSTEM,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is in these pictures?' },
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: IMAGE_BASE64 } },
+              { type: 'image', source: { type: 'url', url: IMAGE_URL } },
+            ],
+          },
+        ],
+      });
+      const tools = [{ name: 'get_weather', description: WEATHER_TOOL.function.description, input_schema: WEATHER_TOOL.function.parameters }];
+      const question = { role: 'user', content: QUESTION };
+      const first = await client.messages.create({ model, max_tokens: 100, system: SYSTEM, messages: [question], tools });
+      const use = first.content.find((c: { type: string }) => c.type === 'tool_use');
+      await client.messages.create({
+        model,
+        max_tokens: 100,
+        system: SYSTEM,
+        tools,
+        messages: [question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'sunny, 21°C' }] }],
+      });
+      await client.messages.create({ model, max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [question] });
+    } finally {
+      instrumentation.disable();
+    }
+  });
+}
+
+/**
+ * OpenInference's Bedrock instrumentation with the AWS SDK pointed at the fake server (fake
+ * credentials): Converse with a system prompt and an image, a Converse tool loop, and InvokeModel
+ * with an Anthropic model's body.
+ */
+export async function openInferenceBedrockSpans(): Promise<ReadableSpan[]> {
+  const { BedrockInstrumentation } = await import('@arizeai/openinference-instrumentation-bedrock');
+  const BedrockModule = require('@aws-sdk/client-bedrock-runtime');
+  // The client speaks HTTP/2 by default; the fake server is HTTP/1.1.
+  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+  return withServer(async (api, provider) => {
+    const instrumentation = new BedrockInstrumentation({ tracerProvider: provider });
+    instrumentation.manuallyInstrument(BedrockModule);
+    try {
+      const { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } = BedrockModule;
+      const client = new BedrockRuntimeClient({
+        region: 'us-east-1',
+        endpoint: api.origin,
+        credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' },
+        requestHandler: new NodeHttpHandler(),
+        maxAttempts: 1,
+      });
+      const modelId = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
+      await client.send(
+        new ConverseCommand({
+          modelId,
+          system: [{ text: SYSTEM }],
+          messages: [{ role: 'user', content: [{ text: 'What is in this picture?' }, { image: { format: 'png', source: { bytes: Buffer.from(IMAGE_BASE64, 'base64') } } }] }],
+          inferenceConfig: { maxTokens: 100, temperature: 0.2 },
+        }),
+      );
+      const toolConfig = {
+        tools: [{ toolSpec: { name: 'get_weather', description: WEATHER_TOOL.function.description, inputSchema: { json: WEATHER_TOOL.function.parameters } } }],
+      };
+      const question = { role: 'user', content: [{ text: QUESTION }] };
+      const first = await client.send(new ConverseCommand({ modelId, system: [{ text: SYSTEM }], messages: [question], toolConfig }));
+      const assistant = first.output.message;
+      const use = assistant.content.find((c: { toolUse?: { toolUseId: string } }) => c.toolUse).toolUse;
+      await client.send(
+        new ConverseCommand({
+          modelId,
+          system: [{ text: SYSTEM }],
+          toolConfig,
+          messages: [
+            question,
+            assistant,
+            { role: 'user', content: [{ toolResult: { toolUseId: use.toolUseId, content: [{ json: { city: 'Paris', temperature: 21 } }], status: 'success' } }] },
+          ],
+        }),
+      );
+      const body = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 100, system: SYSTEM, messages: [{ role: 'user', content: QUESTION }] };
+      await client.send(new InvokeModelCommand({ modelId, contentType: 'application/json', accept: 'application/json', body: JSON.stringify(body) }));
+    } finally {
+      instrumentation.disable();
+    }
+  });
+}

@@ -132,6 +132,31 @@ function geminiReply(r: GeminiRequest, stream: boolean, res: import('node:http')
   res.end();
 }
 
+type ConverseRequest = { messages: Array<{ role: string; content: Array<{ toolResult?: unknown }> }>; toolConfig?: { tools?: Array<{ toolSpec?: { name: string } }> } };
+
+/** Bedrock's Converse: a toolUse turn when tools are offered and no toolResult came back yet. */
+function converseReply(r: ConverseRequest, res: import('node:http').ServerResponse): void {
+  const answered = r.messages.some((m) => m.content.some((c) => c.toolResult));
+  const useTool = (r.toolConfig?.tools?.length ?? 0) > 0 && !answered;
+  const { id, name, input } = FAKE_ANTHROPIC.toolUse;
+  const content = useTool ? [{ text: 'Let me check.' }, { toolUse: { toolUseId: id, name, input } }] : [{ text: FAKE.reply }];
+  const { input_tokens, output_tokens, cache_read_input_tokens } = FAKE_ANTHROPIC.usage;
+  res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': 'req-converse-1' });
+  res.end(
+    JSON.stringify({
+      output: { message: { role: 'assistant', content } },
+      stopReason: useTool ? 'tool_use' : 'end_turn',
+      usage: {
+        inputTokens: input_tokens,
+        outputTokens: output_tokens,
+        totalTokens: input_tokens + output_tokens + cache_read_input_tokens,
+        cacheReadInputTokens: cache_read_input_tokens,
+      },
+      metrics: { latencyMs: 120 },
+    }),
+  );
+}
+
 type ResponsesItem = { type?: string; name?: string; call_id?: string };
 
 /**
@@ -206,6 +231,9 @@ export async function fakeOpenAI(): Promise<{ url: string; origin: string; agent
     req.on('end', () => {
       const r = body ? JSON.parse(body) : {};
       if (req.url?.endsWith('/messages')) return anthropicReply(r, res);
+      // Bedrock Runtime: Converse, and InvokeModel with an Anthropic model's own body.
+      if (/^\/model\/[^/]+\/converse$/.test(req.url ?? '')) return converseReply(r, res);
+      if (/^\/model\/[^/]+\/invoke$/.test(req.url ?? '')) return anthropicReply(r, res);
       const gemini = /:(generateContent|streamGenerateContent)(\?|$)/.exec(req.url ?? '');
       if (gemini) return geminiReply(r, gemini[1] === 'streamGenerateContent', res);
       if (req.url?.endsWith('/responses')) return responsesReply(r, res);
