@@ -349,3 +349,39 @@ export async function openInferenceBedrockSpans(): Promise<ReadableSpan[]> {
     }
   });
 }
+
+/**
+ * OpenLLMetry's MCP instrumentation: an MCP client and server in one process over the SDK's
+ * in-memory transport; the client lists the tools and calls get_weather.
+ */
+export async function mcpSpans(): Promise<ReadableSpan[]> {
+  const { McpInstrumentation } = await import('@traceloop/instrumentation-mcp');
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { Server } = await import('@modelcontextprotocol/sdk/server/index.js');
+  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
+  const { InMemoryTransport } = await import('@modelcontextprotocol/sdk/inMemory.js');
+  const { z } = await import('zod');
+  return withContext(() =>
+    withServer(async (_api, provider) => {
+      const instrumentation = new McpInstrumentation();
+      instrumentation.setTracerProvider(provider);
+      instrumentation.manuallyInstrument({ Client, Server });
+      try {
+        const server = new McpServer({ name: 'weather-server', version: '1.0.0' });
+        server.registerTool('get_weather', { description: WEATHER_TOOL.function.description, inputSchema: { city: z.string() } }, async ({ city }) => ({
+          content: [{ type: 'text', text: JSON.stringify({ city, temperature: 21, conditions: 'sunny' }) }],
+        }));
+        const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+        await server.connect(serverSide);
+        const client = new Client({ name: 'weather-client', version: '1.0.0' });
+        await client.connect(clientSide);
+        await client.listTools();
+        await client.callTool({ name: 'get_weather', arguments: { city: 'Paris' } });
+        await client.close();
+        await server.close();
+      } finally {
+        instrumentation.disable();
+      }
+    }),
+  );
+}
