@@ -385,3 +385,83 @@ export async function mcpSpans(): Promise<ReadableSpan[]> {
     }),
   );
 }
+
+/** OpenLLMetry's Bedrock instrumentation: InvokeModel with an Anthropic body (system, tool loop), and Converse. */
+export async function traceloopBedrockSpans(): Promise<ReadableSpan[]> {
+  const { BedrockInstrumentation } = await import('@traceloop/instrumentation-bedrock');
+  const BedrockModule = require('@aws-sdk/client-bedrock-runtime');
+  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+  return withServer(async (api, provider) => {
+    const instrumentation = new BedrockInstrumentation();
+    instrumentation.setTracerProvider(provider);
+    instrumentation.manuallyInstrument(BedrockModule);
+    try {
+      const { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } = BedrockModule;
+      const client = new BedrockRuntimeClient({
+        region: 'us-east-1',
+        endpoint: api.origin,
+        credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' },
+        requestHandler: new NodeHttpHandler(),
+        maxAttempts: 1,
+      });
+      const modelId = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
+      const invoke = async (body: object) => {
+        const out = await client.send(
+          new InvokeModelCommand({
+            modelId,
+            contentType: 'application/json',
+            accept: 'application/json',
+            body: JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 100, temperature: 0.2, ...body }),
+          }),
+        );
+        return JSON.parse(new TextDecoder().decode(out.body));
+      };
+      const tools = [{ name: 'get_weather', description: WEATHER_TOOL.function.description, input_schema: WEATHER_TOOL.function.parameters }];
+      const question = { role: 'user', content: QUESTION };
+      const first = await invoke({ system: SYSTEM, messages: [question], tools });
+      const use = first.content.find((c: { type: string }) => c.type === 'tool_use');
+      await invoke({
+        system: SYSTEM,
+        tools,
+        messages: [question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'sunny, 21°C' }] }],
+      });
+      await client.send(
+        new ConverseCommand({ modelId, system: [{ text: SYSTEM }], messages: [{ role: 'user', content: [{ text: QUESTION }] }], inferenceConfig: { maxTokens: 100 } }),
+      );
+    } finally {
+      instrumentation.disable();
+    }
+  });
+}
+
+/** OpenLLMetry's LangChain instrumentation: a chat model bound to a tool, the tool run, and the answer. */
+export async function traceloopLangchainSpans(): Promise<ReadableSpan[]> {
+  const { LangChainInstrumentation } = await import('@traceloop/instrumentation-langchain');
+  const CallbackManagerModule = await import('@langchain/core/callbacks/manager');
+  const { ChatOpenAI } = await import('@langchain/openai');
+  const { tool } = await import('@langchain/core/tools');
+  const { HumanMessage, SystemMessage } = await import('@langchain/core/messages');
+  const { z } = await import('zod');
+  return withContext(() =>
+    withServer(async (api, provider) => {
+      const instrumentation = new LangChainInstrumentation();
+      instrumentation.setTracerProvider(provider);
+      instrumentation.manuallyInstrument({ callbackManagerModule: CallbackManagerModule });
+      try {
+        const weather = tool(async ({ city }: { city: string }) => `It is sunny in ${city}.`, {
+          name: 'get_weather',
+          description: WEATHER_TOOL.function.description,
+          schema: z.object({ city: z.string() }),
+        });
+        const llm = new ChatOpenAI({ model: 'gpt-4o-mini', temperature: 0.2, apiKey: 'sk-test', configuration: { baseURL: api.url } });
+        const messages = [new SystemMessage(SYSTEM), new HumanMessage(QUESTION)];
+        const first = await llm.bindTools([weather]).invoke(messages);
+        const results = [];
+        for (const call of first.tool_calls ?? []) results.push(await weather.invoke(call));
+        await llm.invoke([...messages, first, ...results]);
+      } finally {
+        instrumentation.disable();
+      }
+    }),
+  );
+}
