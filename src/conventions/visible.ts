@@ -69,7 +69,8 @@ function leaves(v: unknown, out: Set<string>, key?: string): void {
       if (inner !== t) return leaves(inner, out);
     }
     if (t && !ISO_TIME.test(t)) out.add(t);
-  } else if (Array.isArray(v)) for (const x of v) leaves(x, out, key);
+  } else if (typeof v === 'number' && key !== undefined) out.add(String(v));
+  else if (Array.isArray(v)) for (const x of v) leaves(x, out, key);
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v as Obj)) leaves(x, out, k);
 }
 

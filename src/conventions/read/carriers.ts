@@ -25,21 +25,32 @@ export const OUTPUT_CARRIERS = [
   'gen_ai.completion',
 ];
 
+const partKey = (p: Part) => `${p.type}:${p.text ?? p.data ?? p.uri ?? p.fileId ?? ''}`;
+const callKey = (c: ToolCall) => `${c.name}:${c.arguments}`;
+
 const sameText = (a: Message, b: Message) => {
   const x = a.content?.trim() ?? '';
   const y = b.content?.trim() ?? '';
   return x === y || (x !== '' && y !== '' && (x.includes(y) || y.includes(x)));
 };
 
-/** The same turn: one role, and the same text (or the same tool call it answers). */
+const sameCall = (x: ToolCall, y: ToolCall) => (x.id !== undefined && y.id !== undefined ? x.id === y.id : x.name === y.name);
+
+/** The same turn: one role, and the same text, tool calls or answered call. */
 function sameMessage(a: Message, b: Message): boolean {
   if (a.role !== b.role) return false;
   if (a.toolCallId !== undefined && b.toolCallId !== undefined) return a.toolCallId === b.toolCallId;
+  const ca = a.toolCalls?.length ? a.toolCalls : undefined;
+  const cb = b.toolCalls?.length ? b.toolCalls : undefined;
+  if (ca && cb) return ca.some((x) => cb.some((y) => sameCall(x, y)));
+  if (!a.content?.trim() && !b.content?.trim()) {
+    // No text on either side: the same only when what they hold overlaps.
+    if (ca || cb) return false;
+    const pa = new Set((a.parts ?? []).map(partKey));
+    return (b.parts ?? []).some((p) => pa.has(partKey(p)));
+  }
   return sameText(a, b);
 }
-
-const partKey = (p: Part) => `${p.type}:${p.text ?? p.data ?? p.uri ?? p.fileId ?? ''}`;
-const callKey = (c: ToolCall) => `${c.name}:${c.arguments}`;
 
 /** Adds to `into` the parts and tool calls only `from` has. */
 function enrich(into: Message, from: Message): void {
@@ -52,7 +63,7 @@ function enrich(into: Message, from: Message): void {
     if (texts.length) into.content = texts.join('\n');
   }
   const calls = new Set((into.toolCalls ?? []).map(callKey));
-  for (const c of from.toolCalls ?? []) if (!calls.has(callKey(c))) (into.toolCalls ??= []).push(c);
+  for (const c of from.toolCalls ?? []) if (!calls.has(callKey(c)) && !into.toolCalls?.some((x) => sameCall(x, c))) (into.toolCalls ??= []).push(c);
   into.toolCallId ??= from.toolCallId;
   into.finishReason ??= from.finishReason;
 }

@@ -6,6 +6,7 @@ import { asNumber, asString, jsonAttr, parseJson } from '../attrs.js';
 import type { Message, ScalarField, SpanRole } from '../record.js';
 import type { ReadContext } from './context.js';
 import { readMessagesByShape, resultText } from './shapes.js';
+import { readSystemInstructions } from './messages.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -152,7 +153,9 @@ export function readMlflow(ctx: ReadContext): void {
     ctx.scalar('tool.name', typeof name === 'string' ? name : ctx.name || undefined, undefined);
   }
   io(ctx, 'input', mlflowValue(ctx, 'mlflow.spanInputs'));
-  io(ctx, 'output', mlflowValue(ctx, 'mlflow.spanOutputs'));
+  const output = mlflowValue(ctx, 'mlflow.spanOutputs');
+  if (ctx.call.role === 'llm' && isObj(output) && typeof output.model === 'string') ctx.scalar('responseModel', output.model, undefined);
+  io(ctx, 'output', output);
 }
 
 /** Google ADK: `gcp.vertex.agent.*` beside `gen_ai.*` (its gen_ai.system names ADK, not the provider). */
@@ -190,7 +193,9 @@ export function readPydanticAi(ctx: ReadContext): void {
     const model = asString(a.get('model_name'));
     if (model) ctx.scalar('requestModel', model, undefined);
     const all = readMessagesByShape(jsonAttr(a, 'pydantic_ai.all_messages'));
-    if (all) ctx.structured('input', all, [], false);
+    // Instructions (version 3) are not among the messages: the system prompt goes first.
+    const system = readSystemInstructions(jsonAttr(a, 'gen_ai.system_instructions') ?? asString(a.get('gen_ai.system_instructions')))?.value;
+    if (all) ctx.structured('input', system && !all.some((m) => m.role === 'system') ? [system, ...all] : all, [], false);
     const result = valueOf(a.get('final_result'));
     if (result !== undefined) ctx.structured('output', [{ role: 'assistant', content: text(result) }], [], false);
   }

@@ -57,6 +57,11 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings): Rea
   // Providers are compared lower-case everywhere (Langtrace's SDK writes "OpenAI").
   // "openai.chat", "anthropic.messages" (the AI SDK's provider ids, also in gen_ai.system beside it): the provider is before the dot.
   if (ctx.call.provider) ctx.call.provider = ctx.call.provider.toLowerCase().replace(API_SUFFIX, '');
+  // Strands names itself where the provider goes: no vendor, so no provider (the key stays).
+  if (ctx.call.provider === 'strands-agents') {
+    ctx.call.provider = undefined;
+    ctx.sources.delete('provider');
+  }
   if (convention !== undefined) {
     ctx.role(roleOf(ctx.call, asString(span.attributes.get('langtrace.service.type')) === 'framework' || isLoopCycle(span)));
     mergeCarriers(ctx);

@@ -245,6 +245,8 @@ export function readOtelMessages(v: unknown): Read<Message[]> | undefined {
     }
     if (typeof raw.finish_reason === 'string') m.finishReason = toOpenAiFinish(raw.finish_reason);
     if (raw.name !== undefined) lossless = false;
+    // A user turn holding nothing but a tool's answer (Strands) is that tool's message.
+    if (m.role === 'user' && m.toolCallId !== undefined && raw.parts.every((p) => isObj(p) && p.type === 'tool_call_response')) m.role = 'tool';
     out.push(m);
   }
   return { value: out, lossless };

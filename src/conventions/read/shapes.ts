@@ -73,7 +73,8 @@ function typedBlock(b: Obj): Block | undefined {
     case 'tool_call':
     case 'tool-call':
     case 'function_call': {
-      const id = str(b.id) ?? str(b.toolCallId) ?? str(b.toolUseId) ?? str(b.call_id) ?? str(b.tool_call_id);
+      // Responses items carry an item id beside the call id: the call id is the one answered.
+      const id = str(b.call_id) ?? str(b.id) ?? str(b.toolCallId) ?? str(b.toolUseId) ?? str(b.tool_call_id);
       const args = b.input ?? b.arguments ?? b.args;
       return { call: { ...(id ? { id } : {}), name: str(b.name) ?? str(b.toolName) ?? '', arguments: text(args ?? {}) } };
     }
@@ -81,7 +82,7 @@ function typedBlock(b: Obj): Block | undefined {
     case 'tool_call_response':
     case 'tool-result':
     case 'function_call_output': {
-      const id = str(b.tool_use_id) ?? str(b.id) ?? str(b.toolCallId) ?? str(b.call_id) ?? str(b.tool_call_id);
+      const id = str(b.call_id) ?? str(b.tool_use_id) ?? str(b.id) ?? str(b.toolCallId) ?? str(b.tool_call_id);
       const out = b.content ?? b.response ?? b.result ?? b.output;
       return { result: { ...(id ? { id } : {}), text: resultText(out) } };
     }
@@ -123,7 +124,9 @@ function keyedBlock(b: Obj): Block | undefined {
     const img = b.image;
     const src = isObj(img.source) ? img.source : {};
     const format = str(img.format);
-    return { part: media('image', format ? `image/${format}` : undefined, typeof src.bytes === 'string' ? src.bytes : undefined, undefined) ?? { type: 'image' } };
+    // Strands serialises bytes it cannot write as "<replaced>": there is no image left to show.
+    const bytes = typeof src.bytes === 'string' && src.bytes !== '<replaced>' ? src.bytes : undefined;
+    return bytes ? { part: media('image', format ? `image/${format}` : undefined, bytes, undefined) } : {};
   }
   if (isObj(b.reasoningContent)) {
     const rt = b.reasoningContent.reasoningText;

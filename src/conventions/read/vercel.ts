@@ -119,7 +119,7 @@ function readVercelTools(v: string[] | undefined): { value: ToolDefinition[]; lo
   return { value, lossless };
 }
 
-const OUTPUT_KEYS = ['ai.response.text', 'ai.response.object', 'ai.response.toolCalls'] as const;
+const OUTPUT_KEYS = ['ai.response.text', 'ai.response.object', 'ai.response.toolCalls', 'ai.response.reasoning'] as const;
 
 export function readVercel(ctx: ReadContext): void {
   const a = ctx.attrs;
@@ -147,7 +147,9 @@ export function readVercel(ctx: ReadContext): void {
   if (keys.length) {
     const m: Message = { role: 'assistant' };
     const content = asString(a.get('ai.response.text')) ?? asString(a.get('ai.response.object'));
-    if (content !== undefined && content !== '') m.content = content;
+    const reasoning = asString(a.get('ai.response.reasoning'));
+    if (reasoning) withParts(m, [{ type: 'reasoning', text: reasoning }, ...(content ? [{ type: 'text' as const, text: content }] : [])]);
+    else if (content !== undefined && content !== '') m.content = content;
     const calls = jsonAttr(a, 'ai.response.toolCalls');
     if (Array.isArray(calls) && calls.length)
       m.toolCalls = calls.filter(isObj).map((c) => ({
