@@ -280,9 +280,16 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
     const type = asString(ctx.attrs.get('llm.request.type'));
     if (type && LLM_REQUEST_TYPE[type]) ctx.scalar('operation', LLM_REQUEST_TYPE[type], 'llm.request.type');
     const kind = asString(ctx.attrs.get('traceloop.span.kind'));
-    if (kind) ctx.role(TRACELOOP_KIND_TO_ROLE[kind]);
+    // "task" is any unit of work: a named operation (execute_tool) says more.
+    if (kind && !(kind === 'task' && ctx.attrs.has('gen_ai.operation.name'))) ctx.role(TRACELOOP_KIND_TO_ROLE[kind]);
     const input = asString(ctx.attrs.get('traceloop.entity.input'));
     const output = asString(ctx.attrs.get('traceloop.entity.output'));
+    if (ctx.call.role === 'tool' || asString(ctx.attrs.get('gen_ai.operation.name')) === 'execute_tool') {
+      const name = asString(ctx.attrs.get('traceloop.entity.name'));
+      if (name) ctx.scalar('tool.name', name, undefined);
+      if (input !== undefined) ctx.scalar('tool.arguments', input, undefined);
+      if (output !== undefined) ctx.scalar('tool.result', output, undefined);
+    }
     if (input !== undefined && !ctx.has('input')) ctx.structured('inputValue', input, [], false);
     if (output !== undefined && !ctx.has('output')) ctx.structured('outputValue', output, [], false);
   },

@@ -63,7 +63,8 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings): Rea
     ctx.sources.delete('provider');
   }
   if (convention !== undefined) {
-    ctx.role(roleOf(ctx.call, asString(span.attributes.get('langtrace.service.type')) === 'framework' || isLoopCycle(span)));
+    const framework = asString(span.attributes.get('langtrace.service.type')) === 'framework' || isLoopCycle(span);
+    ctx.role(roleOf(ctx.call, framework, span.attributes.has('input.value') || span.attributes.has('output.value')));
     mergeCarriers(ctx);
   }
   // Empty text beside tool calls is no text: streamed calls carry "", others null.
@@ -91,7 +92,7 @@ const OPERATION_ROLE: Record<string, SpanRole> = {
 };
 
 /** A role no convention named: from the operation, else from what the span holds. */
-function roleOf(call: LlmCall, framework: boolean): SpanRole | undefined {
+function roleOf(call: LlmCall, framework: boolean, genericLlm: boolean): SpanRole | undefined {
   if (call.operation && OPERATION_ROLE[call.operation]) return OPERATION_ROLE[call.operation];
   if (call.tool?.name !== undefined || call.tool?.arguments !== undefined) return 'tool';
   if (call.agent?.name !== undefined) return 'agent';
@@ -99,7 +100,8 @@ function roleOf(call: LlmCall, framework: boolean): SpanRole | undefined {
   if (call.input || call.output || call.usage.input !== undefined || call.requestModel !== undefined || call.responseModel !== undefined) return 'llm';
   if (call.embeddings) return 'embedding';
   if (call.documents) return 'retriever';
-  // Generic input and output with nothing else (Weave's own OTel example is an LLM call written so).
-  if (call.inputValue !== undefined || call.outputValue !== undefined) return 'llm';
+  // OpenInference's generic input and output with nothing else (Weave's own OTel example is an
+  // LLM call written so); any other generic values (an MCP request, a task) are an application span.
+  if (call.inputValue !== undefined || call.outputValue !== undefined) return genericLlm ? 'llm' : 'chain';
   return undefined;
 }
