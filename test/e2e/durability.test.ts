@@ -114,7 +114,7 @@ t.test('permanent rejections go to the dead-letter folder; list, replay after th
   t.equal(weave.accepted[0].headers['wandb-api-key'], 'RIGHT');
   t.same(readdirSync(deadDir), [], 'and removed');
   writeFileSync(join(deadDir, 'x.batch'), 'junk');
-  const purge = await runCli(['deadletter', 'purge', '--data-dir', dataDir]);
+  const purge = await runCli(['deadletter', 'purge', '--yes', '--data-dir', dataDir]);
   t.match(purge.stdout.toString(), /purged 1 batches/);
 });
 
