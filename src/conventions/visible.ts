@@ -29,6 +29,7 @@ const LABELS = new Set([
   'tool_call_id',
   'toolCallId',
   'call_id',
+  'callId',
   'tool_use_id',
   'toolUseId',
   // Metadata beside the content: timings, provider details, usage (tokens are compared apart).
@@ -68,7 +69,8 @@ function leaves(v: unknown, out: Set<string>, key?: string): void {
       const inner = tryParse(t);
       if (inner !== t) return leaves(inner, out);
     }
-    if (t && !ISO_TIME.test(t)) out.add(t);
+    // "<replaced>": what Strands writes for bytes it could not serialise, no content.
+    if (t && !ISO_TIME.test(t) && t !== '<replaced>') out.add(t);
   } else if (typeof v === 'number' && key !== undefined) out.add(String(v));
   else if (Array.isArray(v)) for (const x of v) leaves(x, out, key);
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v as Obj)) leaves(x, out, k);

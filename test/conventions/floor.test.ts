@@ -33,7 +33,7 @@ function fixtures(): string[] {
 
 /** Labels and request settings, not what was said: a role, a type, an id, a timestamp, the tools offered. */
 const LABEL =
-  /^(role|type|id|index|object|model|finish_reason|stop_reason|status|format|mime_type|media_type|mediaType|modality|lc|tool_call_id|call_id|toolCallId|toolUseId|tool_use_id|timestamp|providerMetadata|usage|usage_metadata|created|logprobs|tools|tool_choice|toolChoice|tool_config|labels|finishReason|response_format|stream_options|parallel_tool_calls|response_metadata|additional_kwargs|system_fingerprint|service_tier|truncation|reasoning_effort|effort|model_name|model_version|modelVersion|thought_signature|signature|detail|metadata|generate_summary|modelId|stopReason|stop_sequence|requestId|anthropic_version|\$metadata|ResponseMetadata)$/;
+  /^(role|type|id|index|object|model|finish_reason|stop_reason|status|format|mime_type|media_type|mediaType|modality|lc|tool_call_id|call_id|callId|toolCallId|toolUseId|tool_use_id|timestamp|providerMetadata|usage|usage_metadata|created|logprobs|tools|tool_choice|toolChoice|tool_config|labels|finishReason|response_format|stream_options|parallel_tool_calls|response_metadata|additional_kwargs|system_fingerprint|service_tier|truncation|reasoning_effort|effort|model_name|model_version|modelVersion|thought_signature|signature|detail|metadata|generate_summary|modelId|stopReason|stop_sequence|requestId|anthropic_version|\$metadata|ResponseMetadata)$/;
 /** A response echoes its request's settings: the instructions it was given are not output. */
 const ECHO = /^(instructions|temperature|top_p|max_output_tokens|text)$/;
 
@@ -52,7 +52,7 @@ function pieces(v: unknown, out: string[] = [], key?: string, output = false): s
         /* text */
       }
     }
-    if (s && !/^\d{4}-\d\d-\d\dT\d\d:/.test(s)) out.push(s);
+    if (s && !/^\d{4}-\d\d-\d\dT\d\d:/.test(s) && s !== '<replaced>') out.push(s);
   } else if (Array.isArray(v)) for (const x of v) pieces(x, out, key, output);
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v as Obj)) pieces(x, out, k, output);
   return out;

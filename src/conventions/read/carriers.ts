@@ -7,7 +7,7 @@ import { covers, messageUnits } from '../visible.js';
 import type { ReadContext } from './context.js';
 import { readMessagesByShape } from './shapes.js';
 
-export const INPUT_CARRIERS = [
+const INPUT_CARRIERS = [
   'input.value',
   'langfuse.observation.input',
   'mlflow.spanInputs',
@@ -16,14 +16,7 @@ export const INPUT_CARRIERS = [
   'traceloop.entity.input',
   'gen_ai.prompt',
 ];
-export const OUTPUT_CARRIERS = [
-  'output.value',
-  'langfuse.observation.output',
-  'mlflow.spanOutputs',
-  'gcp.vertex.agent.llm_response',
-  'traceloop.entity.output',
-  'gen_ai.completion',
-];
+const OUTPUT_CARRIERS = ['output.value', 'langfuse.observation.output', 'mlflow.spanOutputs', 'gcp.vertex.agent.llm_response', 'traceloop.entity.output', 'gen_ai.completion'];
 
 const partKey = (p: Part) => `${p.type}:${p.text ?? p.data ?? p.uri ?? p.fileId ?? ''}`;
 const callKey = (c: ToolCall) => `${c.name}:${c.arguments}`;
@@ -69,7 +62,7 @@ function enrich(into: Message, from: Message): void {
 }
 
 /** One list holding what both say, in the order of the fuller one. */
-export function mergeMessages(a: Message[], b: Message[]): Message[] {
+function mergeMessages(a: Message[], b: Message[]): Message[] {
   const ua = messageUnits(a);
   const ub = messageUnits(b);
   if (covers(ua, ub)) return a;
@@ -109,9 +102,10 @@ export function mergeCarriers(ctx: ReadContext): void {
     ['output', OUTPUT_CARRIERS],
   ] as const) {
     const have = call[slot];
-    if (!have && !llm) continue;
     const found = fromCarriers(ctx, keys);
     if (!found) continue;
+    // An agent or chain keeps generic values that are not a conversation of its own.
+    if (!have && !llm && !found.some((m) => m.role === 'user' || m.role === 'assistant')) continue;
     if (!have) {
       call[slot] = found;
       ctx.sources.set(slot, []);

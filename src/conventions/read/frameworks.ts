@@ -243,7 +243,8 @@ export function readMessageEvents(ctx: ReadContext): void {
       const msgs = eventMessages('assistant', e.attributes.get('message'));
       const finish = asString(e.attributes.get('finish_reason'));
       if (finish && msgs.length) msgs[msgs.length - 1].finishReason = finish;
-      output.push(...msgs);
+      // A loop cycle's choice carries the results of the tools it ran.
+      output.push(...msgs, ...eventMessages('tool', e.attributes.get('tool.result')));
     }
   }
   if (input.length) ctx.structured('input', input, [], false);

@@ -74,15 +74,16 @@ function typedBlock(b: Obj): Block | undefined {
     case 'tool-call':
     case 'function_call': {
       // Responses items carry an item id beside the call id: the call id is the one answered.
-      const id = str(b.call_id) ?? str(b.id) ?? str(b.toolCallId) ?? str(b.toolUseId) ?? str(b.tool_call_id);
+      const id = str(b.call_id) ?? str(b.callId) ?? str(b.id) ?? str(b.toolCallId) ?? str(b.toolUseId) ?? str(b.tool_call_id);
       const args = b.input ?? b.arguments ?? b.args;
       return { call: { ...(id ? { id } : {}), name: str(b.name) ?? str(b.toolName) ?? '', arguments: text(args ?? {}) } };
     }
     case 'tool_result':
     case 'tool_call_response':
     case 'tool-result':
-    case 'function_call_output': {
-      const id = str(b.call_id) ?? str(b.tool_use_id) ?? str(b.id) ?? str(b.toolCallId) ?? str(b.tool_call_id);
+    case 'function_call_output':
+    case 'function_call_result': {
+      const id = str(b.call_id) ?? str(b.callId) ?? str(b.tool_use_id) ?? str(b.id) ?? str(b.toolCallId) ?? str(b.tool_call_id);
       const out = b.content ?? b.response ?? b.result ?? b.output;
       return { result: { ...(id ? { id } : {}), text: resultText(out) } };
     }
@@ -98,6 +99,7 @@ export function resultText(v: unknown): string {
   if (Array.isArray(v) && v.every((x) => isObj(x) && (typeof x.text === 'string' || isObj(x.json))))
     return v.map((x) => (typeof x.text === 'string' ? x.text : JSON.stringify(x.json))).join('\n');
   if (isObj(v) && v.type !== undefined && 'value' in v) return text(v.value);
+  if (isObj(v) && v.type === 'text' && typeof v.text === 'string') return v.text;
   return text(v);
 }
 
