@@ -2,7 +2,8 @@
 // would show — the tool for "why does my trace look empty".
 import { loadMappings } from '../conventions/mappings.js';
 import { translateSpan } from '../conventions/translate.js';
-import { readSpan } from '../conventions/read/index.js';
+import { readSpan, type ReadResult } from '../conventions/read/index.js';
+import type { Slot } from '../conventions/read/context.js';
 import type { Span } from '../model/batch.js';
 import { toPlain } from '../model/values.js';
 import { decodeFile } from '../wire/files.js';
@@ -65,6 +66,10 @@ export interface SpanReport {
   convention: string;
   /** Set when the span failed: its status message, as Weave shows it for the call's exception. */
   error?: string;
+  /** Where each field was read from: a key, a list of keys (`prefix.*`), or an event. */
+  from: Record<string, string>;
+  /** When nothing gave a prompt or a completion: the span's attribute keys and event names (never values). */
+  keys?: string[];
   weave: { kind?: string; model?: string; input: Array<{ role: string; content: string }>; output: Array<{ role: string; content: string }>; usage: Obj; tools: string[] };
   /** `type`: Langtrace's span type (only `llm` spans count tokens); a framework span shows its input and output attributes. */
   langtrace: {
@@ -78,6 +83,27 @@ export interface SpanReport {
   };
 }
 
+const FROM: Array<[string, Slot[]]> = [
+  ['model', ['responseModel', 'requestModel']],
+  ['input', ['input', 'inputValue', 'tool.arguments']],
+  ['output', ['output', 'outputValue', 'tool.result']],
+  ['tokens', ['usage.input', 'usage.output']],
+  ['tools', ['tools']],
+];
+
+/** For each shown field, the keys it came from. */
+function origins(read: ReadResult): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, slots] of FROM) {
+    const found = [...new Set(slots.map((s) => read.ctx.origins.get(s)).filter((o): o is string => o !== undefined))];
+    if (found.length) out[name] = found.join(', ');
+  }
+  return out;
+}
+
+/** The names a span carries, for a span that shows no prompt or completion. */
+const keysOf = (span: Span): string[] => [...span.attributes.keys(), ...span.events.map((e) => `event ${e.name}`)];
+
 export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanReport[] {
   const mappings = loadMappings();
   return spans.map(({ span, scope }) => {
@@ -85,7 +111,10 @@ export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanR
     const { convention } = read;
     const w = translateSpan(span, scope, 'weave', mappings, read).span;
     const l = translateSpan(span, scope, 'langtrace', mappings, read).span;
-    const wv = weaveView(plainAttrs(w));
+    const wv = weaveView(
+      plainAttrs(w),
+      w.events.map((e) => ({ name: e.name, attributes: Object.fromEntries([...e.attributes].map(([k, v]) => [k, toPlain(v)])) })),
+    );
     const lv = langtraceView(
       plainAttrs(l),
       l.events.map((e) => ({ name: e.name, attributes: Object.fromEntries([...e.attributes].map(([k, v]) => [k, toPlain(v)])) })),
@@ -98,6 +127,8 @@ export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanR
       spanId: span.spanId,
       convention: convention ?? 'none',
       ...(span.status.code === 2 ? { error: span.status.message } : {}),
+      from: origins(read),
+      ...(empty(read) ? { keys: keysOf(span) } : {}),
       weave: { kind: wv.kind, model: wv.model, input: messages(wv.input), output: messages(wv.output), usage: wv.usage, tools: toolNames(params.tools) },
       langtrace: {
         type: lv.type,
@@ -111,6 +142,12 @@ export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanR
     };
   });
 }
+
+/** Nothing read as its input or its output. */
+const empty = (read: ReadResult) => {
+  const c = read.ctx.call;
+  return !c.input && !c.inputValue && !c.tool?.arguments && !c.output && !c.outputValue && !c.tool?.result;
+};
 
 export const clip = (s: string, n = 100) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
@@ -134,6 +171,14 @@ function render(r: SpanReport): string {
     `  Langtrace: ${kind(l.type)}model ${one(l.model ?? '(none)')}; tokens ${usage(l.usage)}; vendor ${one(l.vendor ?? '(none)')}${tools(l.tools)}`,
     `    prompt:${msgs(l.prompt)}`,
     `    completion:${msgs(l.completion)}`,
+    ...(Object.keys(r.from).length
+      ? [
+          `  read from: ${Object.entries(r.from)
+            .map(([k, v]) => `${k} ← ${one(v)}`)
+            .join('; ')}`,
+        ]
+      : []),
+    ...(r.keys ? [`  no prompt or completion found; the span has: ${r.keys.map(one).join(', ') || '(no attributes)'}`] : []),
   ].join('\n');
 }
 

@@ -88,6 +88,8 @@ export async function statusOf(upstreams: Upstream[], activity: ProxyActivity): 
   const lastSpans = reports.map((r, i) => ({
     at: new Date(recent[i].at).toISOString(),
     ...r,
+    // Names only, never values, and not too many of them.
+    ...(r.keys ? { keys: r.keys.slice(0, 40).map((k) => clip(k, 80)) } : {}),
     weave: { ...r.weave, input: trim(r.weave.input), output: trim(r.weave.output) },
     langtrace: { ...r.langtrace, prompt: trim(r.langtrace.prompt), completion: trim(r.langtrace.completion) },
   }));
@@ -170,7 +172,7 @@ function render(s) {
     '<div class="span"><div><b>' + esc(r.name) + '</b> <span class="muted">' + esc(r.spanId) + ' · ' + esc(r.convention) + ' · ' + ago(r.at) + '</span></div><div class="cols">' +
     '<div><div class="muted">Weave: ' + esc(r.weave.kind ?? '') + ' · model ' + esc(r.weave.model ?? '(none)') + ' · ' + usage(r.weave.usage) + '</div>' + messages(r.weave.input) + messages(r.weave.output) + '</div>' +
     '<div><div class="muted">Langtrace: ' + esc(r.langtrace.type ?? '') + ' · model ' + esc(r.langtrace.model ?? '(none)') + ' · vendor ' + esc(r.langtrace.vendor ?? '(none)') + ' · ' + usage(r.langtrace.usage) + '</div>' + messages(r.langtrace.prompt) + messages(r.langtrace.completion) + '</div>' +
-    '</div></div>').join('') : '<div class="muted">no spans yet</div>';
+    '</div>' + (r.keys ? '<div class="keys muted">no prompt or completion found; the span has: <code>' + esc(r.keys.join(', ')) + '</code></div>' : '') + '</div>').join('') : '<div class="muted">no spans yet</div>';
   document.body.dataset.updated = s.now;
 }
 async function refresh() {

@@ -79,14 +79,17 @@ function mergeMessages(a: Message[], b: Message[]): Message[] {
   return out;
 }
 
-function fromCarriers(ctx: ReadContext, keys: string[]): Message[] | undefined {
+function fromCarriers(ctx: ReadContext, keys: string[]): { msgs: Message[]; from: string[] } | undefined {
   let merged: Message[] | undefined;
+  const from: string[] = [];
   for (const key of keys) {
     if (!ctx.attrs.has(key)) continue;
     const msgs = readMessagesByShape(jsonAttr(ctx.attrs, key));
-    if (msgs) merged = merged ? mergeMessages(merged, msgs) : msgs;
+    if (!msgs) continue;
+    merged = merged ? mergeMessages(merged, msgs) : msgs;
+    from.push(key);
   }
-  return merged;
+  return merged && { msgs: merged, from };
 }
 
 /**
@@ -102,13 +105,15 @@ export function mergeCarriers(ctx: ReadContext): void {
     ['output', OUTPUT_CARRIERS],
   ] as const) {
     const have = call[slot];
-    const found = fromCarriers(ctx, keys);
-    if (!found) continue;
+    const carried = fromCarriers(ctx, keys);
+    if (!carried) continue;
+    const found = carried.msgs;
     // An agent or chain keeps generic values that are not a conversation of its own.
     if (!have && !llm && !found.some((m) => m.role === 'user' || m.role === 'assistant')) continue;
-    if (!have) {
-      call[slot] = found;
-      ctx.sources.set(slot, []);
-    } else call[slot] = mergeMessages(have, found);
+    const merged = have ? mergeMessages(have, found) : found;
+    if (!have) ctx.sources.set(slot, []);
+    call[slot] = merged;
+    // Only a carrier that added something is named as a source.
+    if (merged !== have) for (const k of carried.from) ctx.from(slot, k);
   }
 }

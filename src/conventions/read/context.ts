@@ -14,6 +14,8 @@ export class ReadContext {
   /** Attribute keys whose whole meaning is in the record, per slot. */
   readonly sources = new Map<Slot, string[]>();
   readonly eventSources = new Map<Slot, SpanEvent[]>();
+  /** Where each field was read from (a key, a list of keys as `prefix.*`, or an event), for `inspect`. */
+  readonly origins = new Map<Slot, string>();
 
   private lists: Map<string, Map<number, Map<string, AnyValue>>> | undefined;
   private listKeys: Map<string, string[]> | undefined;
@@ -62,20 +64,29 @@ export class ReadContext {
     if (have === undefined) {
       setField(this.call, field, value);
       this.sources.set(field, key ? [key] : []);
+      if (key) this.origins.set(field, key);
     } else if (key && (have === value || (Array.isArray(have) && JSON.stringify(have) === JSON.stringify(value)))) {
       this.sources.get(field)?.push(key);
     }
   }
 
   /** Fills a structured slot unless already filled. Lossy readings leave the originals in place. */
-  structured<K extends Structured>(slot: K, value: unknown, keys: string[], lossless: boolean, events: SpanEvent[] = []): boolean {
+  structured<K extends Structured>(slot: K, value: unknown, keys: string[], lossless: boolean, events: SpanEvent[] = [], origin?: string): boolean {
     if (value === undefined || this.has(slot)) return false;
     (this.call as unknown as Record<string, unknown>)[slot] = value;
+    const from = origin ?? (keys.length ? listName(keys[0]) : events.length ? `events.${events[0].name}` : undefined);
+    if (from) this.origins.set(slot, from);
     if (lossless) {
       this.sources.set(slot, keys);
       if (events.length) this.eventSources.set(slot, events);
     }
     return true;
+  }
+
+  /** Notes a further source of a field (a merge, or a reader that fills a field without a key of its own). */
+  from(slot: Slot, origin: string): void {
+    const have = this.origins.get(slot);
+    if (have !== origin && !have?.split(' + ').includes(origin)) this.origins.set(slot, have ? `${have} + ${origin}` : origin);
   }
 
   /** What the span is: the first convention that says wins. */
@@ -86,6 +97,12 @@ export class ReadContext {
   has(slot: Structured): boolean {
     return (this.call as unknown as Record<string, unknown>)[slot] !== undefined;
   }
+}
+
+/** `llm.input_messages.0.message.role` → `llm.input_messages.*`; any other key as it is. */
+function listName(key: string): string {
+  const at = listPosition(key);
+  return at ? `${at.prefix}.*` : key;
 }
 
 /** The first all-digit segment splits a key into list prefix, index and rest (null: not a list key). */

@@ -3,7 +3,7 @@
 // record; the originals stay (these readings are never called lossless).
 import type { AnyValue, SpanEvent } from '../../model/batch.js';
 import { asNumber, asString, jsonAttr, parseJson } from '../attrs.js';
-import type { Message, ScalarField, SpanRole } from '../record.js';
+import { getField, type Message, type ScalarField, type SpanRole } from '../record.js';
 import type { ReadContext } from './context.js';
 import { readMessagesByShape, resultText } from './shapes.js';
 import { readSystemInstructions } from './messages.js';
@@ -21,16 +21,18 @@ function valueOf(v: AnyValue | undefined): unknown {
 }
 
 /** An input or output: messages when it holds them, else the generic value (a tool's arguments or result). */
-function io(ctx: ReadContext, slot: 'input' | 'output', raw: unknown): void {
+function io(ctx: ReadContext, slot: 'input' | 'output', raw: unknown, origin: string): void {
   if (raw === undefined || raw === null || raw === '') return;
   const role = ctx.call.role;
   if (role === 'tool') {
-    ctx.scalar(slot === 'input' ? 'tool.arguments' : 'tool.result', typeof raw === 'string' ? raw : resultText(raw), undefined);
+    const field = slot === 'input' ? 'tool.arguments' : 'tool.result';
+    ctx.scalar(field, typeof raw === 'string' ? raw : resultText(raw), undefined);
+    ctx.from(field, origin);
     return;
   }
   const msgs = readMessagesByShape(raw);
-  if (msgs) ctx.structured(slot, msgs, [], false);
-  else ctx.structured(slot === 'input' ? 'inputValue' : 'outputValue', text(raw), [], false);
+  if (msgs) ctx.structured(slot, msgs, [], false, [], origin);
+  else ctx.structured(slot === 'input' ? 'inputValue' : 'outputValue', text(raw), [], false, [], origin);
 }
 
 const USAGE: Record<string, ScalarField> = {
@@ -52,9 +54,13 @@ const USAGE: Record<string, ScalarField> = {
   thoughts_token_count: 'usage.reasoning',
 };
 
-function usage(ctx: ReadContext, v: unknown): void {
+function usage(ctx: ReadContext, v: unknown, origin: string): void {
   if (!isObj(v)) return;
-  for (const [k, n] of Object.entries(v)) if (USAGE[k] && typeof n === 'number' && Number.isInteger(n)) ctx.scalar(USAGE[k], n, undefined);
+  for (const [k, n] of Object.entries(v))
+    if (USAGE[k] && typeof n === 'number' && Number.isInteger(n) && getField(ctx.call, USAGE[k]) === undefined) {
+      ctx.scalar(USAGE[k], n, undefined);
+      ctx.from(USAGE[k], origin);
+    }
 }
 
 const PARAMS: Record<string, ScalarField> = {
@@ -97,14 +103,14 @@ export function readLangfuse(ctx: ReadContext): void {
   if (type) ctx.role(LANGFUSE_ROLE[type] ?? 'chain');
   const model = asString(a.get('langfuse.observation.model.name'));
   if (model) ctx.scalar('requestModel', model, undefined);
-  usage(ctx, jsonAttr(a, 'langfuse.observation.usage_details'));
+  usage(ctx, jsonAttr(a, 'langfuse.observation.usage_details'), 'langfuse.observation.usage_details');
   params(ctx, jsonAttr(a, 'langfuse.observation.model.parameters'));
   if (type === 'tool' || ctx.call.role === 'tool') {
     ctx.role('tool');
     if (!ctx.call.tool?.name && ctx.name) ctx.scalar('tool.name', ctx.name, undefined);
   }
-  io(ctx, 'input', valueOf(a.get('langfuse.observation.input')));
-  io(ctx, 'output', valueOf(a.get('langfuse.observation.output')));
+  io(ctx, 'input', valueOf(a.get('langfuse.observation.input')), 'langfuse.observation.input');
+  io(ctx, 'output', valueOf(a.get('langfuse.observation.output')), 'langfuse.observation.output');
   if (ctx.call.role === 'agent' && ctx.name) ctx.scalar('agent.name', ctx.name, undefined);
   for (const [k, f] of [
     ['langfuse.user.id', 'userId'],
@@ -142,20 +148,23 @@ export function readMlflow(ctx: ReadContext): void {
   const type = mlflowValue(ctx, 'mlflow.spanType');
   if (typeof type === 'string') ctx.role(MLFLOW_ROLE[type] ?? 'chain');
   const model = mlflowValue(ctx, 'mlflow.llm.model') ?? (ctx.call.role === 'llm' ? mlflowValue(ctx, 'model') : undefined);
-  if (typeof model === 'string') ctx.scalar('requestModel', model, undefined);
+  if (typeof model === 'string') {
+    ctx.scalar('requestModel', model, undefined);
+    ctx.from('requestModel', 'mlflow.llm.model');
+  }
   const provider = mlflowValue(ctx, 'mlflow.llm.provider');
   if (typeof provider === 'string') ctx.scalar('provider', provider, undefined);
-  usage(ctx, mlflowValue(ctx, 'mlflow.chat.tokenUsage'));
+  usage(ctx, mlflowValue(ctx, 'mlflow.chat.tokenUsage'), 'mlflow.chat.tokenUsage');
   const temperature = mlflowValue(ctx, 'temperature');
   if (ctx.call.role === 'llm' && typeof temperature === 'number') ctx.scalar('params.temperature', temperature, undefined);
   if (ctx.call.role === 'tool') {
     const name = mlflowValue(ctx, 'mlflow.spanFunctionName');
     ctx.scalar('tool.name', typeof name === 'string' ? name : ctx.name || undefined, undefined);
   }
-  io(ctx, 'input', mlflowValue(ctx, 'mlflow.spanInputs'));
+  io(ctx, 'input', mlflowValue(ctx, 'mlflow.spanInputs'), 'mlflow.spanInputs');
   const output = mlflowValue(ctx, 'mlflow.spanOutputs');
   if (ctx.call.role === 'llm' && isObj(output) && typeof output.model === 'string') ctx.scalar('responseModel', output.model, undefined);
-  io(ctx, 'output', output);
+  io(ctx, 'output', output, 'mlflow.spanOutputs');
 }
 
 /** Google ADK: `gcp.vertex.agent.*` beside `gen_ai.*` (its gen_ai.system names ADK, not the provider). */
@@ -173,14 +182,14 @@ export function readGoogleAdk(ctx: ReadContext): void {
     return isObj(v) && Object.keys(v).length === 0 ? undefined : v;
   };
   if (ctx.call.role === 'tool') {
-    io(ctx, 'input', nonEmpty('gcp.vertex.agent.tool_call_args'));
-    io(ctx, 'output', nonEmpty('gcp.vertex.agent.tool_response'));
+    io(ctx, 'input', nonEmpty('gcp.vertex.agent.tool_call_args'), 'gcp.vertex.agent.tool_call_args');
+    io(ctx, 'output', nonEmpty('gcp.vertex.agent.tool_response'), 'gcp.vertex.agent.tool_response');
     return;
   }
-  io(ctx, 'input', nonEmpty('gcp.vertex.agent.llm_request'));
+  io(ctx, 'input', nonEmpty('gcp.vertex.agent.llm_request'), 'gcp.vertex.agent.llm_request');
   const response = nonEmpty('gcp.vertex.agent.llm_response');
-  io(ctx, 'output', response);
-  if (isObj(response)) usage(ctx, response.usage_metadata);
+  io(ctx, 'output', response, 'gcp.vertex.agent.llm_response');
+  if (isObj(response)) usage(ctx, response.usage_metadata, 'gcp.vertex.agent.llm_response');
 }
 
 /** pydantic-ai: agent runs (`pydantic_ai.all_messages`, `final_result`) and tool runs (`tool_arguments` / `tool_response`). */
@@ -195,9 +204,9 @@ export function readPydanticAi(ctx: ReadContext): void {
     const all = readMessagesByShape(jsonAttr(a, 'pydantic_ai.all_messages'));
     // Instructions (version 3) are not among the messages: the system prompt goes first.
     const system = readSystemInstructions(jsonAttr(a, 'gen_ai.system_instructions') ?? asString(a.get('gen_ai.system_instructions')))?.value;
-    if (all) ctx.structured('input', system && !all.some((m) => m.role === 'system') ? [system, ...all] : all, [], false);
+    if (all) ctx.structured('input', system && !all.some((m) => m.role === 'system') ? [system, ...all] : all, [], false, [], 'pydantic_ai.all_messages');
     const result = valueOf(a.get('final_result'));
-    if (result !== undefined) ctx.structured('output', [{ role: 'assistant', content: text(result) }], [], false);
+    if (result !== undefined) ctx.structured('output', [{ role: 'assistant', content: text(result) }], [], false, [], 'final_result');
   }
   if (a.has('tool_arguments') || a.has('tool_response')) {
     ctx.role('tool');
@@ -247,8 +256,8 @@ export function readMessageEvents(ctx: ReadContext): void {
       output.push(...msgs, ...eventMessages('tool', e.attributes.get('tool.result')));
     }
   }
-  if (input.length) ctx.structured('input', input, [], false);
-  if (output.length) ctx.structured('output', output, [], false);
+  if (input.length) ctx.structured('input', input, [], false, [], 'events.gen_ai.*.message');
+  if (output.length) ctx.structured('output', output, [], false, [], 'events.gen_ai.choice');
 }
 
 function toolEvents(ctx: ReadContext, events: SpanEvent[]): void {
@@ -278,16 +287,16 @@ export function readMastra(ctx: ReadContext): void {
             : undefined;
   ctx.role(role);
   if (role === 'tool') {
-    io(ctx, 'input', valueOf(a.get('gen_ai.tool.input') ?? a.get('input')));
-    io(ctx, 'output', valueOf(a.get('gen_ai.tool.output') ?? a.get('output')));
+    io(ctx, 'input', valueOf(a.get('gen_ai.tool.input') ?? a.get('input')), 'gen_ai.tool.input');
+    io(ctx, 'output', valueOf(a.get('gen_ai.tool.output') ?? a.get('output')), 'gen_ai.tool.output');
     return;
   }
   if (role === 'agent') {
     const id = asString(a.get('agent.id'));
     if (id) ctx.scalar('agent.name', id, undefined);
   }
-  io(ctx, 'input', valueOf(a.get('input')));
-  io(ctx, 'output', valueOf(a.get('output')));
+  io(ctx, 'input', valueOf(a.get('input')), 'input');
+  io(ctx, 'output', valueOf(a.get('output')), 'output');
   const n = asNumber(a.get('gen_ai.usage.reasoning_tokens'));
   if (n !== undefined) ctx.scalar('usage.reasoning', n, undefined);
 }
