@@ -14,11 +14,16 @@ import { INPUT_FORMATS, parseFormat } from './wire/formats.js';
 import { inspect } from './commands/inspect.js';
 import { replay, type ReplaySummary } from './commands/replay.js';
 import { progressReporter } from './commands/progress.js';
-import { HELP, USAGE } from './commands/help.js';
+import { HELP as COMMAND_HELP, USAGE as COMMAND_USAGE } from './commands/help.js';
+import { runMigrate } from './commands/migrate-cli.js';
+import { MIGRATE_HELP } from './commands/migrate/help.js';
 import { UsageError } from './commands/usage.js';
 import { loadMappings, MappingError, PROFILES, type MappingOverrides } from './conventions/mappings.js';
 import { translateBatch } from './conventions/translate.js';
 import { VERSION } from './version.js';
+
+const HELP: Record<string, string> = { ...COMMAND_HELP, migrate: MIGRATE_HELP };
+const USAGE = COMMAND_USAGE.replace('  deadletter ', "  migrate      copy a project's history from Weave or Langtrace to another backend\n  deadletter ");
 
 /** Options each command takes (besides --help), for parseArgs. */
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
@@ -250,6 +255,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   deadletter: runDeadletter,
   inspect: runInspect,
   replay: runReplay,
+  migrate: (args) => runMigrate(args, { parse, out, line, help: MIGRATE_HELP }),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,7 @@
-// replay's checkpoint: for each destination, the spans of each source file it acknowledged.
-// Spans are named by their place in the file, so a resume with any --batch sends exactly the
-// rest; a file that changed (size or mtime) starts over.
+// replay's and migrate's checkpoint: for each destination, the spans of each source it acknowledged.
+// A file's spans are named by their place in it, so a resume with any --batch sends exactly the
+// rest; a file that changed (size or mtime) starts over. A backend's history (migrate) is named
+// by backend and project: a page cursor, and the ids of spans acknowledged past it.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UsageError } from './usage.js';
@@ -47,10 +48,28 @@ interface SourceRecord {
   rejected: Array<[number, number]>;
 }
 
+interface HistoryRecord {
+  /** Every span before this page (or offset) was acknowledged. */
+  cursor: number;
+  /** Spans acknowledged at or after the cursor, by id. */
+  acked: string[];
+}
+
+interface TargetRecord {
+  sources: Record<string, SourceRecord>;
+  histories?: Record<string, HistoryRecord>;
+}
+
 interface CheckpointFile {
   version: 2;
   /** Keyed by destination: target kind, URL and project. */
-  targets: Record<string, { sources: Record<string, SourceRecord> }>;
+  targets: Record<string, TargetRecord>;
+}
+
+/** A backend history's progress towards the destination (migrate). */
+export interface HistoryProgress {
+  cursor: number;
+  acked: Set<string>;
 }
 
 /** One source's progress towards the destination. */
@@ -75,6 +94,8 @@ async function readCheckpoint(path: string): Promise<CheckpointFile> {
 
 export class Checkpoint {
   private readonly sources: Record<string, SourceRecord>;
+  private readonly histories: Record<string, HistoryRecord>;
+  private readonly live = new Map<string, HistoryProgress>();
 
   private constructor(
     readonly path: string,
@@ -82,6 +103,7 @@ export class Checkpoint {
     file: CheckpointFile,
   ) {
     this.sources = file.targets[target]?.sources ?? {};
+    this.histories = file.targets[target]?.histories ?? {};
   }
 
   static async open(path: string, target: string): Promise<Checkpoint> {
@@ -95,10 +117,21 @@ export class Checkpoint {
     return { sent: new SpanSet(r.sent), rejected: new SpanSet(r.rejected) };
   }
 
+  /** A backend history's progress (backend, URL, project and window name it); changes are kept by save(). */
+  history(key: string): HistoryProgress {
+    let p = this.live.get(key);
+    if (!p) {
+      const r = this.histories[key];
+      this.live.set(key, (p = { cursor: r?.cursor ?? 0, acked: new Set(r?.acked ?? []) }));
+    }
+    return p;
+  }
+
   /** Writes this destination's record, keeping every other destination's as it is on disk now. */
   async save(): Promise<void> {
     const file = await readCheckpoint(this.path);
-    file.targets[this.target] = { sources: this.sources };
+    for (const [key, p] of this.live) this.histories[key] = { cursor: p.cursor, acked: [...p.acked] };
+    file.targets[this.target] = Object.keys(this.histories).length ? { sources: this.sources, histories: this.histories } : { sources: this.sources };
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(file), { mode: 0o600 });

@@ -1,4 +1,4 @@
-// replay's progress: a bar redrawn in place on a terminal, plain lines (at most every 2 s) in logs.
+// replay's and migrate's progress: a bar redrawn in place on a terminal, plain lines (at most every 2 s) in logs.
 
 export interface Progress {
   update(done: number, total: number, spansPerSec: number): void;
@@ -19,7 +19,7 @@ function progressText(done: number, total: number, rate: number): string {
 /** Erases the terminal line: the cursor back to its start, everything after it cleared. */
 const CLEAR = '\r\x1b[K';
 
-export function progressReporter(stream: NodeJS.WritableStream & { isTTY?: boolean }): Progress {
+export function progressReporter(stream: NodeJS.WritableStream & { isTTY?: boolean }, command = 'replay'): Progress {
   const tty = stream.isTTY === true;
   let last = 0;
   let drawn = false;
@@ -33,11 +33,11 @@ export function progressReporter(stream: NodeJS.WritableStream & { isTTY?: boole
         drawn = true;
       } else if (Date.now() - last >= 2000 || done === total) {
         last = Date.now();
-        stream.write(`replay: ${text}\n`);
+        stream.write(`${command}: ${text}\n`);
       }
     },
     note(line) {
-      stream.write(`${tty ? CLEAR : ''}replay: ${line}\n`);
+      stream.write(`${tty ? CLEAR : ''}${command}: ${line}\n`);
     },
     end() {
       // Also wipes the "^C" a terminal echoes on Ctrl-C.
