@@ -216,3 +216,18 @@ t.test('translateBatches gives each profile what translateBatch gives it alone, 
   t.same(translateBatches(batches[0], [], mappings, stats), [], 'no profile: nothing read');
   t.equal(stats.conventions.size, 0);
 });
+
+t.test('Weave shows the texts embedded and the documents retrieved, which it has no keys for', async (t) => {
+  const many = span({ 'ai.operationId': 'ai.embedMany', 'ai.model.id': 'text-embedding-3-small' });
+  many.attributes.set('ai.values', { type: 'array', value: ['"sunny Paris"', '"rainy Oslo"'].map((s) => ({ type: 'string', value: s }) as AnyValue) });
+  t.same(weaveView(to(many, 'weave')).input, ['sunny Paris', 'rainy Oslo'], 'embedMany: each value');
+  const oi = span({ 'openinference.span.kind': 'EMBEDDING', 'embedding.model_name': 'm', 'embedding.embeddings.0.embedding.text': 'hello' });
+  t.same(weaveView(to(oi, 'weave')).input, ['hello'], 'OpenInference embedding texts');
+  const ret = span({ 'openinference.span.kind': 'RETRIEVER', 'retrieval.documents.0.document.id': 'd1', 'retrieval.documents.0.document.content': 'Paris is sunny.' });
+  t.same(weaveView(to(ret, 'weave')).output, [{ id: 'd1', content: 'Paris is sunny.' }], 'OpenInference retrieved documents');
+});
+
+t.test('the AI SDK provider id beside OpenInference keys is the provider, not the API', async (t) => {
+  const s = span({ 'openinference.span.kind': 'LLM', 'llm.provider': 'anthropic.messages', 'ai.model.provider': 'anthropic.messages', 'llm.model_name': 'claude' });
+  t.equal(to(s, 'langtrace')['langtrace.service.name'], 'anthropic');
+});

@@ -84,8 +84,11 @@ export function fromRecord(c: LlmCall, backend: 'weave' | 'langtrace' = 'weave')
   const generic = (v?: string) => (v === undefined ? [] : [canon(v)]);
   const llmType = backend === 'langtrace' ? (c.role ? LANGTRACE_TYPE[c.role] : 'framework') === 'llm' : true;
   // Langtrace shows a generic LLM input as a user message; others keep their generic input and output.
-  const input = c.input ? t(c.input) : generic(c.tool?.arguments ?? c.inputValue);
-  const output = c.output ? t(c.output) : generic(c.tool?.result ?? c.outputValue);
+  // Weave shows the texts embedded and the documents found as the input and output.
+  const embedded = backend === 'weave' && c.embeddings?.texts ? JSON.stringify(c.embeddings.texts) : undefined;
+  const found = backend === 'weave' && c.documents ? JSON.stringify(c.documents) : undefined;
+  const input = c.input ? t(c.input) : generic(c.tool?.arguments ?? c.inputValue ?? embedded);
+  const output = c.output ? t(c.output) : generic(c.tool?.result ?? c.outputValue ?? found);
   const usage =
     c.usage.input === undefined && c.usage.output === undefined
       ? {}

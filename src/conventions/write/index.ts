@@ -29,6 +29,9 @@ const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
     if (call.output) set(out, 'output', 'gen_ai.completion', json(writeOpenAiMessages(call.output)));
     if (call.tools) set(out, 'tools', 'gen_ai.request.tools', json(writeToolsOpenAi(call.tools)));
     writeGenericIo(call, out);
+    // Weave reads no embedding or retrieval keys: the texts embedded and the documents found are its input and output.
+    if (call.embeddings?.texts && !out.attrs.has('input.value') && !call.input) out.attrs.set('input.value', json(call.embeddings.texts));
+    if (call.documents && !out.attrs.has('output.value') && !call.output) out.attrs.set('output.value', json(call.documents));
     if (call.role) out.attrs.set('weave.span.kind', str(call.role));
     if (call.documents) set(out, 'documents', 'gen_ai.retrieval.documents', json(call.documents));
   },
