@@ -13,6 +13,8 @@ import { unique } from './history.js';
 
 const NO_KEYS = { WANDB_API_KEY: '', LANGTRACE_API_KEY: '', TRACEBRIDGE_WEAVE_PROJECT: '' };
 const data = () => join(mkdtempSync(join(tmpdir(), 'tb-migrate-')), 'data');
+
+t.setTimeout(120_000);
 const byName = (spans: Span[], name: string) => spans.filter((s) => s.name === name);
 const attr = (s: Span, k: string) => s.attributes.get(k);
 
