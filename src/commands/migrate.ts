@@ -14,7 +14,7 @@ import { destinationKeyFix, destinationName, pacer, upstreamOf, type Destination
 import { SourceError, type HistorySource } from './migrate/source.js';
 import type { UpstreamConfig } from '../config/schema.js';
 
-export interface MigrateOptions extends DestinationOptions {
+interface MigrateOptions extends DestinationOptions {
   source: HistorySource;
   rate?: number;
   batchSpans?: number;

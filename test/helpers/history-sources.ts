@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 
 type Obj = Record<string, unknown>;
 
-export interface HistoryServer {
+interface HistoryServer {
   url: string;
   /** Every query, with its status and parsed body. */
   queries: Array<{ status: number; body: Obj }>;

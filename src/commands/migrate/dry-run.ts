@@ -9,7 +9,7 @@ import { destinationName, upstreamOf, type DestinationOptions } from './destinat
 
 const SAMPLE = 5;
 
-export interface DryRunCounts {
+interface DryRunCounts {
   spans: number;
   traces: number;
   errors: number;

@@ -34,7 +34,7 @@ export class SourceError extends Error {
 const TRIES = 4;
 
 /** The first bytes of a reply, safe to print. */
-export const replyText = (body: string) => escapeControl(body.trim().slice(0, 300));
+const replyText = (body: string) => escapeControl(body.trim().slice(0, 300));
 
 /**
  * POSTs a JSON query and returns the reply's text. Connection failures and 5xx are tried again a
