@@ -179,3 +179,16 @@ t.test('a refused source key stops at the first query, with the reply and the fi
   t.equal(right.code, 0, right.stderr);
   t.equal(unique(langtrace.spans()), 480, 'after the fix, everything');
 });
+
+t.test('--help says which variable serves the source and which the destination', async (t) => {
+  for (const args of [
+    ['migrate', '--help'],
+    ['help', 'migrate'],
+  ]) {
+    const r = await runCli(args);
+    t.equal(r.code, 0);
+    t.match(r.stdout.toString(), /--from-key KEY\s+the key to read with \(default WANDB_API_KEY for weave,\s+LANGTRACE_API_KEY for langtrace/);
+    t.match(r.stdout.toString(), /--key KEY\s+the key to send with/);
+  }
+  t.match((await runCli(['--help'])).stdout.toString(), /\n {2}migrate {6}copy a project's history/);
+});
