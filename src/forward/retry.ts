@@ -23,6 +23,8 @@ const LOCAL = new Set([
   'ERR_INVALID_ARG_VALUE',
   'ERR_INVALID_URL',
   'ERR_UNESCAPED_CHARACTERS',
+  // undici's: a header name or value it refuses to send.
+  'UND_ERR_INVALID_ARG',
 ]);
 
 function isLocalError(err: Error | undefined): boolean {

@@ -2,14 +2,13 @@
 // in turn; a retry resends only what has not been accepted yet.
 import { setMaxListeners } from 'node:events';
 import { setTimeout } from 'node:timers/promises';
-import { Agent as HttpAgent, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { appendFile, chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import got from 'got';
+import type { Dispatcher } from 'undici';
 import type { UpstreamConfig } from '../config/schema.js';
 import { backoff, classify, parseRetryAfter, withinBudget } from './retry.js';
 import { configuredHeaders, endpointUrl, type Delivery } from './prepare.js';
+import { dispatcherFor } from './dispatcher.js';
 import { authHeaders, resolveStored } from '../auth/strategies.js';
 import { partialSuccessOf, type PartialSuccess } from '../wire/export-response.js';
 import { inflateAnswer } from '../wire/compression.js';
@@ -55,73 +54,87 @@ interface Answer {
   text: string;
 }
 
-type Client = ReturnType<typeof got.extend>;
-
 function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/**
- * Posts one request and reads at most ANSWER_BYTES of the answer; then the stream is abandoned
- * (its connection closed). Once the status is in, a body that breaks off is only a shorter
- * body: a 2xx is delivered whatever follows. Rejects only when no answer came.
- */
-function post(client: Client, url: string, body: Buffer, headers: Record<string, string>, signal: AbortSignal): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const stream = client.stream.post(url, { body, headers, signal });
-    let head: IncomingMessage | undefined;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const finish = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      if (!head) return reject(err ?? new Error('the connection closed before an answer'));
-      const raw = Buffer.concat(chunks);
-      const inflated = inflateAnswer(raw, first(head.headers['content-encoding']), ANSWER_BYTES);
-      const text = inflated ? inflated.toString('utf8', 0, 2000) : `(an answer of ${size} bytes or more that does not inflate within ${ANSWER_BYTES} bytes)`;
-      resolve({
-        status: head.statusCode!,
-        contentType: first(head.headers['content-type']),
-        retryAfter: first(head.headers['retry-after']),
-        body: inflated ?? Buffer.alloc(0),
-        text,
-      });
-    };
-    stream.once('response', (res: IncomingMessage) => (head = res));
-    stream.on('data', (c: Buffer) => {
+/** The upstream's URL split as undici takes it, and the connections it is reached through. */
+interface Target {
+  dispatcher: Dispatcher;
+  origin: string;
+  path: string;
+  timeoutMs: number;
+}
+
+class RequestTimeout extends Error {
+  override name = 'TimeoutError';
+  readonly code = 'ETIMEDOUT';
+}
+
+/** Reads at most ANSWER_BYTES of a body; a body that breaks off is only a shorter body. */
+async function readBounded(body: Dispatcher.ResponseData['body']): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of body as AsyncIterable<Buffer>) {
       const room = ANSWER_BYTES - size;
       chunks.push(c.length > room ? c.subarray(0, room) : c);
       size += Math.min(c.length, room);
-      if (size >= ANSWER_BYTES) {
-        finish();
-        stream.destroy();
-      }
-    });
-    stream.once('end', () => finish());
-    stream.on('error', (err: Error) => finish(err));
-    stream.once('close', () => finish());
-  });
+      // Leaving the loop destroys the stream (and its connection): the rest is never read.
+      if (size >= ANSWER_BYTES) break;
+    }
+  } catch {
+    // The status is in: a 2xx is delivered whatever follows.
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Posts one request and reads at most ANSWER_BYTES of the answer, all within the upstream's
+ * timeoutMs. Rejects only when no answer came.
+ */
+async function post(target: Target, body: Buffer, headers: Record<string, string>, stop: AbortSignal): Promise<Answer> {
+  // One signal for both the timeout and a stop: cheaper per request than AbortSignal.any.
+  const abort = new AbortController();
+  const onStop = () => abort.abort(stop.reason);
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
+  const timer = globalThis.setTimeout(() => abort.abort(new RequestTimeout(`timed out: no answer within ${target.timeoutMs} ms (timeoutMs)`)), target.timeoutMs);
+  try {
+    const res = await target.dispatcher.request({ origin: target.origin, path: target.path, method: 'POST', body, headers, signal: abort.signal });
+    const raw = await readBounded(res.body);
+    const inflated = inflateAnswer(raw, first(res.headers['content-encoding']), ANSWER_BYTES);
+    return {
+      status: res.statusCode,
+      contentType: first(res.headers['content-type']),
+      retryAfter: first(res.headers['retry-after']),
+      body: inflated ?? Buffer.alloc(0),
+      text: inflated ? inflated.toString('utf8', 0, 2000) : `(an answer of ${raw.length} bytes or more that does not inflate within ${ANSWER_BYTES} bytes)`,
+    };
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
+  }
 }
 
 /** Waits, or stops waiting when the signal aborts (its listener goes with the timer). */
 const sleep = (ms: number, signal: AbortSignal) => setTimeout(ms, undefined, { signal }).catch(() => undefined);
 
 export function httpSender(u: UpstreamConfig): Sender {
-  const url = endpointUrl(u);
+  const url = new URL(endpointUrl(u));
   const configured = configuredHeaders(u);
-  const agent = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+  const target: Target = { dispatcher: dispatcherFor(u, url), origin: url.origin, path: url.pathname + url.search, timeoutMs: u.timeoutMs };
   const stopper = new AbortController();
   const noRetry = new AbortController();
   // Every request in flight listens on these: many at once is normal, not a leak.
   setMaxListeners(0, stopper.signal, noRetry.signal);
-  // Answers are read raw and inflated here, within ANSWER_BYTES (see post).
-  const client = got.extend({ retry: { limit: 0 }, throwHttpErrors: false, decompress: false, agent, timeout: { request: u.timeoutMs }, followRedirect: false });
   return {
     stopRetrying: () => noRetry.abort(),
     stop: () => {
       noRetry.abort();
       stopper.abort();
+      // Idle connections go too; a request sent after this fails (and is not retried).
+      void target.dispatcher.destroy().catch(() => undefined);
     },
     async send(d, hooks) {
       const started = Date.now();
@@ -142,7 +155,7 @@ export function httpSender(u: UpstreamConfig): Sender {
         let answer: Answer | undefined;
         let error: Error | undefined;
         try {
-          answer = await post(client, url, req.body, headers, stopper.signal);
+          answer = await post(target, req.body, headers, stopper.signal);
         } catch (err) {
           error = err as Error;
         }
