@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { convert } from './commands/convert.js';
-import { serve } from './commands/serve.js';
+import { serve, SERVE_HELP } from './commands/serve.js';
+import { validate, VALIDATE_HELP } from './commands/validate.js';
 import { deadletter } from './commands/deadletter.js';
 import { ConfigError, dataDirFrom, type Flags } from './config/load.js';
 import { DiskError } from './forward/disk.js';
@@ -22,8 +23,11 @@ import { loadMappings, MappingError, PROFILES, type MappingOverrides } from './c
 import { translateBatch } from './conventions/translate.js';
 import { VERSION } from './version.js';
 
-const HELP: Record<string, string> = { ...COMMAND_HELP, migrate: MIGRATE_HELP };
-const USAGE = COMMAND_USAGE.replace('  deadletter ', "  migrate      copy a project's history from Weave or Langtrace to another backend\n  deadletter ");
+const HELP: Record<string, string> = { ...COMMAND_HELP, migrate: MIGRATE_HELP, serve: SERVE_HELP, validate: VALIDATE_HELP };
+const USAGE = COMMAND_USAGE.replace('  deadletter ', "  migrate      copy a project's history from Weave or Langtrace to another backend\n  deadletter ").replace(
+  '  convert ',
+  '  validate     check the configuration serve would run with, without starting it\n  convert ',
+);
 
 /** Options each command takes (besides --help), for parseArgs. */
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
@@ -115,19 +119,43 @@ async function runConvert(args: string[]): Promise<number> {
   return 0;
 }
 
+/** serve's options; validate takes the same, to check what serve would run with. */
+const SERVE_OPTIONS = {
+  ...CONFIG_OPTIONS,
+  listen: { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  'otlp-traces-url': { type: 'string' },
+  ack: { type: 'string' },
+  workers: { type: 'string' },
+  'grpc-listen': { type: 'string' },
+} as const satisfies Options;
+
+function serveFlags(values: Record<string, string | undefined>): Flags {
+  const { listen, ack, workers } = values;
+  return {
+    ...configFlags(values),
+    listen,
+    ack,
+    workers,
+    logLevel: values['log-level'],
+    logFormat: values['log-format'],
+    otlpTracesUrl: values['otlp-traces-url'],
+    grpcListen: values['grpc-listen'],
+  };
+}
+
 async function runServe(args: string[]): Promise<number> {
-  const { values: v } = parse('serve', args, {
-    ...CONFIG_OPTIONS,
-    listen: { type: 'string' },
-    'log-level': { type: 'string' },
-    ack: { type: 'string' },
-    workers: { type: 'string' },
-    'grpc-listen': { type: 'string' },
-  });
+  const { values: v } = parse('serve', args, SERVE_OPTIONS);
   if (v.help) return (out(HELP.serve), 0);
-  const values = v as Record<string, string | undefined>;
-  await serve({ ...configFlags(values), listen: values.listen, logLevel: values['log-level'], ack: values.ack, workers: values.workers, grpcListen: values['grpc-listen'] });
+  await serve(serveFlags(v as Record<string, string | undefined>));
   return -1;
+}
+
+async function runValidate(args: string[]): Promise<number> {
+  const { values: v } = parse('validate', args, SERVE_OPTIONS);
+  if (v.help) return (out(HELP.validate), 0);
+  return validate(serveFlags(v as Record<string, string | undefined>), out, (s) => process.stderr.write(s));
 }
 
 const DEADLETTER_ACTIONS = ['list', 'replay', 'purge'];
@@ -252,6 +280,7 @@ async function runReplay(args: string[]): Promise<number> {
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   convert: runConvert,
   serve: runServe,
+  validate: runValidate,
   deadletter: runDeadletter,
   inspect: runInspect,
   replay: runReplay,

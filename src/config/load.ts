@@ -2,12 +2,19 @@
 // environment, the environment over the file, the file over defaults.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { ZodError } from 'zod';
 import { loadMappings, MappingError } from '../conventions/mappings.js';
 import { configSchema, type Config } from './schema.js';
+import { zodProblems } from './problems.js';
 
+/** One or more problems, each a line of its own. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly problems: string[];
+  constructor(problems: string | string[]) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.join('\n'));
+    this.problems = list;
+  }
 }
 
 export interface Flags {
@@ -16,9 +23,12 @@ export interface Flags {
   weave?: string;
   langtrace?: string;
   otlp?: string;
+  /** An exact OTLP traces URL (no /v1/traces added). */
+  otlpTracesUrl?: string;
   weaveProject?: string;
   dataDir?: string;
   logLevel?: string;
+  logFormat?: string;
   ack?: string;
   workers?: string;
   grpcListen?: string;
@@ -73,10 +83,6 @@ function shortcut(ups: RawUpstream[], type: 'weave' | 'langtrace' | 'otlp', url:
   else ups.push({ name: type, type, url });
 }
 
-function formatZod(err: ZodError): string {
-  return err.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(config)'}: ${i.message}`).join('\n');
-}
-
 /** Just the data dir, for commands that only read it (no credentials needed). */
 export function dataDirFrom(flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): string {
   const file = flags.config ?? env.TRACEBRIDGE_CONFIG;
@@ -98,6 +104,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   pick(flags.listen, 'TRACEBRIDGE_LISTEN', 'listen');
   pick(flags.dataDir, 'TRACEBRIDGE_DATA_DIR', 'dataDir');
   pick(flags.logLevel, 'TRACEBRIDGE_LOG_LEVEL', 'logLevel');
+  pick(flags.logFormat, 'TRACEBRIDGE_LOG_FORMAT', 'logFormat');
   pick(flags.ack, 'TRACEBRIDGE_ACK', 'ack');
   pick(flags.grpcListen, 'TRACEBRIDGE_GRPC_LISTEN', 'grpcListen');
   const workers = flags.workers ?? env.TRACEBRIDGE_WORKERS;
@@ -109,7 +116,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
 
   shortcut(ups, 'weave', flags.weave ?? env.TRACEBRIDGE_WEAVE_URL);
   shortcut(ups, 'langtrace', flags.langtrace ?? env.TRACEBRIDGE_LANGTRACE_URL);
-  shortcut(ups, 'otlp', flags.otlp ?? env.TRACEBRIDGE_OTLP_URL ?? otelEndpoint(env));
+  otlpShortcut(ups, flags, env);
   otelSettings(ups, env);
   const project = flags.weaveProject ?? env.TRACEBRIDGE_WEAVE_PROJECT;
   for (const u of ups) {
@@ -119,10 +126,14 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
     if (own && !(u.auth && u.auth.key)) u.auth = { ...(u.auth ?? {}), key: own };
   }
   raw.upstreams = ups.length ? ups : [{ name: 'local', type: 'sink' }];
+  const grpcGiven = raw.grpcListen;
 
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`invalid configuration${file ? ` (${file})` : ''}:\n${formatZod(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(zodProblems(configSchema, parsed.error).map((p) => `config${file ? ` (${file})` : ''}: ${p}`));
   const config = parsed.data;
+  // gRPC follows --listen's host when only that is given (--listen 127.0.0.1:… opens nothing wider).
+  if (grpcGiven === undefined) config.grpcListen = { host: config.listen.host, port: 4317 };
+  for (const u of config.upstreams) if (u.type === 'otlp') u.url = u.tracesUrl ?? (u.url && withTracesPath(u.url));
   checkCredentials(config);
   try {
     loadMappings(config.mappings);
@@ -133,12 +144,39 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   return config;
 }
 
-/** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces (as the OTel SDKs read them). */
-function otelEndpoint(env: NodeJS.ProcessEnv): string | undefined {
-  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  if (traces) return traces;
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  return base ? base.replace(/\/+$/, '') + '/v1/traces' : undefined;
+/**
+ * The one rule for an OTLP base URL, wherever it comes from (--otlp, TRACEBRIDGE_OTLP_URL,
+ * OTEL_EXPORTER_OTLP_ENDPOINT, the YAML's url), as the OTel SDKs read a base endpoint: a path
+ * that does not end in /v1/traces gets it. Not a URL: left for the schema to name.
+ */
+export function withTracesPath(base: string): string {
+  if (!URL.canParse(base)) return base;
+  const u = new URL(base);
+  if (!/\/v1\/traces\/?$/.test(u.pathname)) u.pathname = u.pathname.replace(/\/+$/, '') + '/v1/traces';
+  return u.toString();
+}
+
+/**
+ * The otlp upstream of the flags and the environment: an exact traces URL (--otlp-traces-url,
+ * TRACEBRIDGE_OTLP_TRACES_URL, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) or a base URL (--otlp,
+ * TRACEBRIDGE_OTLP_URL, OTEL_EXPORTER_OTLP_ENDPOINT); a flag beats every variable.
+ */
+function otlpShortcut(ups: RawUpstream[], flags: Flags, env: NodeJS.ProcessEnv): void {
+  const candidates: Array<['tracesUrl' | 'url', string | undefined]> = [
+    ['tracesUrl', flags.otlpTracesUrl],
+    ['url', flags.otlp],
+    ['tracesUrl', env.TRACEBRIDGE_OTLP_TRACES_URL],
+    ['url', env.TRACEBRIDGE_OTLP_URL],
+    ['tracesUrl', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT],
+    ['url', env.OTEL_EXPORTER_OTLP_ENDPOINT],
+  ];
+  const found = candidates.find(([, v]) => v !== undefined && v !== '');
+  if (!found) return;
+  shortcut(ups, 'otlp', found[1]);
+  const u = ups.find((x) => x.name === 'otlp') ?? ups.find((x) => x.type === 'otlp')!;
+  delete u.url;
+  delete u.tracesUrl;
+  u[found[0]] = found[1];
 }
 
 /** `k1=v1,k2=v2`, keys and values percent-decoded (the OTel SDKs' rule). */
@@ -180,25 +218,27 @@ function otelSettings(ups: RawUpstream[], env: NodeJS.ProcessEnv): void {
 /** Keys left as the example had them: every batch would be refused with 401. */
 const PLACEHOLDER = /^(replace[-_ ]?me|change[-_ ]?me|changeit|your[-_ ].*|xxx+|todo|placeholder|<.*>|\.\.\.|…|secret|example|key)$/i;
 
-function checkPlaceholder(key: string | undefined, where: string): void {
-  if (key !== undefined && PLACEHOLDER.test(key.trim())) throw new ConfigError(`${where} is "${key.length > 20 ? key.slice(0, 20) + '…' : key}", a placeholder: set the real key`);
+function placeholder(key: string | undefined, where: string): string[] {
+  // A placeholder is shown (it is no secret); a real key never is.
+  return key !== undefined && PLACEHOLDER.test(key.trim()) ? [`${where} is "${key.length > 20 ? key.slice(0, 20) + '…' : key}", a placeholder: set the real key`] : [];
 }
 
 /** Credentials must be decidable at start-up: a missing key is a config error, not a surprise later. */
 function checkCredentials(config: Config): void {
   const senders = config.upstreams.filter((u) => u.type !== 'sink');
-  for (const k of config.inboundKeys) checkPlaceholder(k, 'an inbound key');
+  const problems = config.inboundKeys.flatMap((k) => placeholder(k, 'an inbound key'));
   for (const u of senders) {
     const a = u.auth;
-    checkPlaceholder(a.key, `upstream "${u.name}": auth.key`);
-    for (const [k, e] of Object.entries(a.keys ?? {})) checkPlaceholder(e.key, `upstream "${u.name}": auth.keys["${k.slice(0, 4)}…"].key`);
+    problems.push(...placeholder(a.key, `upstream "${u.name}": auth.key`));
+    for (const [k, e] of Object.entries(a.keys ?? {})) problems.push(...placeholder(e.key, `upstream "${u.name}": auth.keys["${k.slice(0, 4)}…"].key`));
     const envName = u.type === 'weave' ? 'WANDB_API_KEY' : u.type === 'langtrace' ? 'LANGTRACE_API_KEY' : undefined;
-    if (a.mode === 'static' && !a.key) throw new ConfigError(`upstream "${u.name}": auth.mode static needs auth.key${envName ? ` (or ${envName})` : ''}`);
-    if (a.mode === 'map' && !a.keys) throw new ConfigError(`upstream "${u.name}": auth.mode map needs auth.keys`);
+    if (a.mode === 'static' && !a.key) problems.push(`upstream "${u.name}": auth.mode static needs auth.key${envName ? ` (or ${envName})` : ''}`);
+    if (a.mode === 'map' && !a.keys) problems.push(`upstream "${u.name}": auth.mode map needs auth.keys`);
     if (a.mode === 'auto' && senders.length > 1 && !a.key && u.type !== 'otlp')
-      throw new ConfigError(
+      problems.push(
         `upstream "${u.name}" has no key of its own: set ${envName} or its auth.key. ` +
           `With several upstreams the inbound key is not passed on unless you say so (auth.mode: passthrough).`,
       );
   }
+  if (problems.length) throw new ConfigError(problems);
 }

@@ -1,6 +1,6 @@
 // The one validated config object, and its schema. Defaults live here, nowhere else.
 import { z } from 'zod';
-import { PROFILES } from '../conventions/mappings.js';
+import { PROFILES, type Profile } from '../conventions/mappings.js';
 import { DEFAULT_MAX_BODY } from '../wire/compression.js';
 
 const hostPort = z
@@ -14,10 +14,8 @@ const hostPort = z
     return { host, port };
   });
 
-const url = z
-  .string()
-  .url()
-  .refine((u) => /^https?:/.test(u), 'expected an http(s) URL');
+/** One check, so a bad URL is one problem, not two. */
+const url = z.string().refine((u) => /^https?:\/\/[^/\s]/i.test(u) && URL.canParse(u), 'expected an http(s) URL, e.g. https://trace.wandb.ai');
 
 const retry = z
   .object({
@@ -29,6 +27,9 @@ const retry = z
   })
   .strict()
   .default({});
+
+/** Backends' names for the profile each reads best. */
+const PROFILE_ALIASES = { phoenix: 'openinference', langfuse: 'otel-genai' } as const satisfies Record<string, Profile>;
 
 /** A Weave project: ENTITY/PROJECT, one slash, no blanks. */
 export const WEAVE_PROJECT = /^[^/\s]+\/[^/\s]+$/;
@@ -55,8 +56,16 @@ export const upstreamSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
     type: z.enum(['weave', 'langtrace', 'otlp', 'sink']),
     url: url.optional(),
-    /** The convention profile spans are rewritten to; "none" forwards attributes unchanged. */
-    convention: z.enum([...PROFILES, 'none']).optional(),
+    /** otlp only: the exact traces URL, used as given (`url` is a base: `/v1/traces` is added unless its path ends so). */
+    tracesUrl: url.optional(),
+    /**
+     * The convention profile spans are rewritten to; "none" forwards attributes unchanged. Backend
+     * names are accepted for the profile they read: phoenix (OpenInference), langfuse (OTel GenAI).
+     */
+    convention: z
+      .enum([...PROFILES, 'none', ...(Object.keys(PROFILE_ALIASES) as Array<keyof typeof PROFILE_ALIASES>)])
+      .transform((c) => (c in PROFILE_ALIASES ? PROFILE_ALIASES[c as keyof typeof PROFILE_ALIASES] : (c as Profile | 'none')))
+      .optional(),
     /** langtrace only: its native span array (best fidelity) or its OTLP/JSON mode. */
     format: z.enum(['native', 'otlp-json']).default('native'),
     /** weave only: ENTITY/PROJECT. */
@@ -102,17 +111,25 @@ export const upstreamSchema = z
   })
   .strict()
   .superRefine((u, ctx) => {
-    if (u.type !== 'sink' && !u.url) ctx.addIssue({ code: 'custom', message: `upstream "${u.name}" (${u.type}) needs a url` });
+    if (u.type !== 'sink' && !u.url && !u.tracesUrl) ctx.addIssue({ code: 'custom', message: `upstream "${u.name}" (${u.type}) needs a url` });
+    if (u.tracesUrl && u.type !== 'otlp') ctx.addIssue({ code: 'custom', path: ['tracesUrl'], message: `only an otlp upstream takes tracesUrl (use url)` });
   });
 
 export const configSchema = z
   .object({
-    listen: hostPort.default('0.0.0.0:4318'),
-    /** OTLP/gRPC beside HTTP (the OTel default port 4317); "off" for none. */
-    grpcListen: z.union([z.literal('off'), hostPort]).default('0.0.0.0:4317'),
+    /** Loopback unless told otherwise, as the Collector (the container images set 0.0.0.0). */
+    listen: hostPort.default('127.0.0.1:4318'),
+    /** OTLP/gRPC beside HTTP (the OTel default port 4317, on listen's host unless given); "off" for none. */
+    grpcListen: z.union([z.literal('off'), hostPort]).default('127.0.0.1:4317'),
     /** How long a request waits for the backlog of answered requests past saturation before a 503. */
     admitTimeoutMs: z.number().int().positive().default(5_000),
     dataDir: z.string().min(1).default('./tracebridge-data'),
+    /** The local sink's files (no upstream configured): each is rotated to one `.1` past this size. */
+    sinkMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(100 * 1024 * 1024),
     maxBodyBytes: z.number().int().positive().default(DEFAULT_MAX_BODY),
     /** Bytes of request bodies being read or waiting, across all requests; past it new ones get 503. */
     maxBodyBytesInFlight: z
@@ -145,6 +162,8 @@ export const configSchema = z
     /** Keys clients must present to the proxy itself (none: open). */
     inboundKeys: z.array(z.string().min(1)).default([]),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** json: one JSON object a line (for log pipelines); text: one readable line per event. */
+    logFormat: z.enum(['json', 'text']).default('json'),
     upstreams: z.array(upstreamSchema).default([]),
     mappings: z
       .object({

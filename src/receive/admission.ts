@@ -6,6 +6,7 @@ import { LRUCache } from 'lru-cache';
 import { extractInbound, isInboundKey, type InboundCredentials } from '../auth/inbound.js';
 import { keyId } from '../auth/strategies.js';
 import type { Config, UpstreamConfig } from '../config/schema.js';
+import { cameBack, HOP_HEADER } from '../config/loops.js';
 import type { Upstream } from '../forward/upstream.js';
 import type { Result } from '../forward/sender.js';
 
@@ -191,6 +192,7 @@ export class Admission {
 
   /** What can be refused before the body is read: the proxy's key, credentials that cannot be sent, a key refused lately, no room anywhere. */
   beforeBody(headers: IncomingHttpHeaders): InboundCredentials {
+    if (cameBack(headers)) throw new HttpError(508, `this request was sent by this tracebridge and came back to it (${HOP_HEADER}): an upstream leads back here`, {}, 'loop');
     const inbound = authorize(this.config.inboundKeys, extractInbound(headers));
     checkSendable(inbound);
     this.keyStatus(inbound, this.upstreams);

@@ -38,6 +38,8 @@ export interface Proxy {
   upstreams: Upstream[];
   metrics: Metrics;
   log: Logger;
+  /** New key tables (a configuration reload); worker threads keep theirs until a restart. */
+  setMappings(overrides: Config['mappings']): void;
   listen(): Promise<{ host: string; port: number; url: string }>;
   close(graceMs?: number): Promise<void>;
 }
@@ -84,7 +86,7 @@ const LOOPBACK = /^(127\.|::1$|localhost$|\[::1\]$)/;
 export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   const log = opts.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
-  const mappings: Mappings = loadMappings(config.mappings);
+  let mappings: Mappings = loadMappings(config.mappings);
   const upstreams = config.upstreams.map((u) => new Upstream(u, config.dataDir, log, metrics));
   const byName = new Map(upstreams.map((u) => [u.name, u]));
   const pool = config.workers > 0 ? new WorkerPool(config, config.workers) : undefined;
@@ -512,6 +514,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     },
     metrics,
     log,
+    setMappings: (overrides) => void (mappings = loadMappings(overrides)),
     listen: async () => {
       await probeDataDir(config.dataDir);
       await Promise.all(upstreams.map((u) => u.open()));
@@ -520,9 +523,10 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       if (left.length) log.info({ requests: left.length }, 'translating requests answered before the last stop');
       for (const entry of left) backlog.add({ entry, spans: 0, skip: new Set(upstreams.filter((u) => u.holds(journal!.nameOf(entry))).map((u) => u.name)) });
       for (const u of upstreams) u.start();
-      if (!config.inboundKeys.length && !LOOPBACK.test(config.listen.host))
+      const open = [config.listen, config.grpcListen].filter((a) => a !== 'off' && !LOOPBACK.test(a.host)) as Array<Config['listen']>;
+      if (!config.inboundKeys.length && open.length)
         log.warn(
-          { listen: `${config.listen.host}:${config.listen.port}` },
+          { listen: open.map((a) => `${a.host}:${a.port}`) },
           'no inbound keys: anyone who can reach this port can send traces' +
             (admission.passesCallerKeys ? ', and have them sent on with the key they bring' : '') +
             ' (set TRACEBRIDGE_INBOUND_KEYS)',

@@ -49,7 +49,7 @@ t.test('start-up errors are clear and exit 2', async (t) => {
   writeFileSync(file, 'upstreams:\n  - name: w\n    type: weave\n    url: not a url\n');
   const r = await runCli(['serve', '--config', file]);
   t.equal(r.code, 2);
-  t.match(r.stderr, /upstreams\.0\.url: Invalid url/);
+  t.match(r.stderr, /upstreams\.0\.url: expected an http\(s\) URL/);
   const dual = await runCli(['serve', '--weave', 'http://127.0.0.1:9', '--langtrace', 'http://127.0.0.1:9', '--weave-project', 'a/b'], undefined, { WANDB_API_KEY: 'w' });
   t.equal(dual.code, 2);
   t.match(dual.stderr, /upstream "langtrace" has no key of its own: set LANGTRACE_API_KEY/);
