@@ -141,6 +141,10 @@ export const configSchema = z
     maxConnections: z.number().int().positive().default(1024),
     /** A request must arrive whole (headers and body) within this time, or its connection is closed. */
     requestTimeoutMs: z.number().int().positive().default(30_000),
+    /** Spans in one request at most; past it 413 (found before the request is decoded). */
+    maxSpansPerRequest: z.number().int().positive().default(100_000),
+    /** Attributes on one span (event, link, resource, scope) at most; past it 400. */
+    maxAttributesPerSpan: z.number().int().positive().default(2_048),
     /** /metrics asks for an inbound key like every other path (when keys are configured); false opens it to scrapers. */
     metricsRequireKey: z.boolean().default(true),
     /**

@@ -26,7 +26,7 @@ export function translateSpan(
   const { convention, ctx } = read;
   if (convention === undefined) return { span, convention };
   const w = writeCall(profile, ctx.call, mappings, span);
-  if (profile === 'weave') keepWeaveFloor(span, ctx.call, w);
+  if (profile === 'weave') keepWeaveFloor(span, ctx, w);
   const remove = new Set<string>();
   const removeEvents = new Set<SpanEvent>();
   for (const slot of w.written) {

@@ -9,6 +9,8 @@ import type { Config, UpstreamConfig } from '../config/schema.js';
 import { cameBack, HOP_HEADER } from '../config/loops.js';
 import type { Upstream } from '../forward/upstream.js';
 import type { Result } from '../forward/sender.js';
+import { decodedBytes } from './measure.js';
+import type { ProcessInput } from './process.js';
 
 export class HttpError extends Error {
   constructor(
@@ -173,6 +175,16 @@ export class Admission {
   ) {
     this.bodies = new BodyBudget(config.maxBodyBytesInFlight);
     this.senders = upstreams.filter((u) => u.config.type !== 'sink').length;
+  }
+
+  /**
+   * Takes from the budget what decoding the request will hold (see decodedBytes); a request that
+   * does not fit now gets 503 with Retry-After. Returns the release.
+   */
+  chargeDecoded(input: ProcessInput): () => void {
+    const cost = decodedBytes(this.config, input);
+    if (!this.bodies.take(cost)) throw this.bodies.busy();
+    return () => this.bodies.give(cost);
   }
 
   /** Whether this upstream is given the caller's own key (the drop-in swap, or passthrough). */

@@ -10,6 +10,7 @@ import { spanCount, type SpanBatch } from '../model/batch.js';
 import { decompress } from '../wire/compression.js';
 import { decode } from '../wire/formats.js';
 import { chooseFormat, type Dialect } from './routes.js';
+import { limitsOf } from './measure.js';
 
 export interface ProcessInput {
   raw: Uint8Array;
@@ -60,7 +61,7 @@ function senderCount(config: Config): number {
 function decodeRequest(config: Config, input: ProcessInput): Decoded {
   const body = decompress(input.raw, input.contentEncoding, config.maxBodyBytes);
   const format = chooseFormat(input.dialect, input.contentType, input.userAgent, body);
-  const { batch, rejected } = dropIdless(decode(format, body));
+  const { batch, rejected } = dropIdless(decode(format, body, limitsOf(config)));
   return { batch, spans: spanCount(batch), rejected, format };
 }
 

@@ -333,10 +333,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     const fp = config.dedupWindowMs ? fingerprint(path, headers, raw, inbound) : undefined;
     const done = (fp && seen.get(fp)) || new Set<string>();
     const todo = upstreams.filter((u) => !done.has(u.name));
-    if (todo.length === 0) {
-      log.debug({ path }, 'repeated request already taken; not queued again');
-      return { rejected: 0 };
-    }
+    if (todo.length === 0) return (log.debug({ path }, 'repeated request already taken; not queued again'), { rejected: 0 });
     const input: ProcessInput = {
       raw,
       dialect,
@@ -346,14 +343,20 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       inbound,
       upstreams: todo.map((u) => u.name),
     };
-    const { rejected } =
-      config.ack === 'upstream'
-        ? await forward(input, done, fp, path)
-        : admission.keyStatus(inbound, todo) === 'unproven'
-          ? await prove(input, todo, done, fp, path)
-          : await accept(input, todo, fp, path);
-    if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
-    return { rejected };
+    // Charged by what it will take once decoded, not its bytes on the wire; refused when over a limit.
+    const release = admission.chargeDecoded(input);
+    try {
+      const { rejected } =
+        config.ack === 'upstream'
+          ? await forward(input, done, fp, path)
+          : admission.keyStatus(inbound, todo) === 'unproven'
+            ? await prove(input, todo, done, fp, path)
+            : await accept(input, todo, fp, path);
+      if (rejected) metrics.spansRejectedInbound.inc({ reason: 'no_id' }, rejected);
+      return { rejected };
+    } finally {
+      release();
+    }
   }
 
   /** An error as the client hears it: its status (500 for the unexpected, logged), counted. */

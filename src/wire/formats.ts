@@ -1,6 +1,7 @@
 // The wire formats by name: one place that maps a format to its decoder and encoder.
 import type { SpanBatch } from '../model/batch.js';
 import { DecodeError } from './errors.js';
+import { decodedCost, type DecodeLimits } from './limits.js';
 import { decodeLangtraceNative, encodeLangtraceNative, encodeLangtraceOtlpJson } from './langtrace.js';
 import { decodeOtlpJson, encodeOtlpJson } from './otlp-json.js';
 import { decodeOtlpProto, encodeOtlpProto } from './otlp-proto.js';
@@ -10,14 +11,16 @@ export type InputFormat = (typeof INPUT_FORMATS)[number];
 export const OUTPUT_FORMATS = ['otlp-proto', 'otlp-json', 'langtrace', 'langtrace-otlp-json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-export function decode(format: InputFormat, body: Uint8Array): SpanBatch {
+/** `limits`: a body of more spans or attributes is refused (413, 400) before it is decoded. */
+export function decode(format: InputFormat, body: Uint8Array, limits?: DecodeLimits): SpanBatch {
   switch (format) {
     case 'otlp-proto':
+      if (limits) decodedCost(format, body, limits);
       return decodeOtlpProto(body);
     case 'otlp-json':
-      return decodeOtlpJson(body);
+      return decodeOtlpJson(body, limits);
     case 'langtrace':
-      return decodeLangtraceNative(body);
+      return decodeLangtraceNative(body, limits);
   }
 }
 

@@ -6,6 +6,7 @@
 import type { AnyValue, Attributes, ResourceSpans, Span, SpanBatch } from '../model/batch.js';
 import { fromPlain, normaliseId, ORIGINAL_ID_KEYS, toPlain, type IdKind } from '../model/values.js';
 import { DecodeError } from './errors.js';
+import { checkLangtraceNative, type DecodeLimits } from './limits.js';
 import { encodeOtlpJsonValue, parseJson } from './otlp-json.js';
 
 type Obj = Record<string, unknown>;
@@ -157,8 +158,11 @@ function decodeLangtraceNativeValue(doc: unknown): SpanBatch {
   return batch;
 }
 
-export function decodeLangtraceNative(body: Uint8Array | string): SpanBatch {
-  return decodeLangtraceNativeValue(parseJson(body, 'Langtrace native body'));
+/** `limits`: a request of more spans or attributes is refused before it is decoded. */
+export function decodeLangtraceNative(body: Uint8Array | string, limits?: DecodeLimits): SpanBatch {
+  const doc = parseJson(body, 'Langtrace native body');
+  if (limits) checkLangtraceNative(doc, limits);
+  return decodeLangtraceNativeValue(doc);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { AnyValue, Attributes, ResourceSpans, ScopeSpans, Span, SpanBatch }
 import { sharedKey, stringValue } from './shared-strings.js';
 import { MAX_DEPTH, normaliseId, ORIGINAL_ID_KEYS, type IdKind } from '../model/values.js';
 import { DecodeError } from './errors.js';
+import { checkOtlpJson, type DecodeLimits } from './limits.js';
 
 type Obj = Record<string, unknown>;
 
@@ -259,8 +260,11 @@ export function parseJson(body: Uint8Array | string, what: string): unknown {
   }
 }
 
-export function decodeOtlpJson(body: Uint8Array | string): SpanBatch {
-  return decodeOtlpJsonValue(parseJson(body, 'OTLP/JSON body'));
+/** `limits`: a request of more spans or attributes is refused before it is decoded. */
+export function decodeOtlpJson(body: Uint8Array | string, limits?: DecodeLimits): SpanBatch {
+  const doc = parseJson(body, 'OTLP/JSON body');
+  if (limits) checkOtlpJson(doc, limits);
+  return decodeOtlpJsonValue(doc);
 }
 
 // ---- encoding (strict OTLP/JSON) ----

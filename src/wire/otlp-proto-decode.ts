@@ -5,7 +5,7 @@ import protobuf from 'protobufjs';
 import { sharedKey, stringValue } from './shared-strings.js';
 import type { AnyValue, Attributes, ResourceSpans, Scope, ScopeSpans, Span, SpanBatch, SpanEvent, SpanLink } from '../model/batch.js';
 import { emptyScope, emptySpan } from '../model/batch.js';
-import { bytesToHex, bytesToId, MAX_DEPTH, ORIGINAL_ID_KEYS } from '../model/values.js';
+import { bytesToId, MAX_DEPTH, ORIGINAL_ID_KEYS } from '../model/values.js';
 
 type Reader = protobuf.Reader;
 
@@ -287,7 +287,7 @@ function span(r: Reader, end: number): Span {
     if (!raw) continue;
     const id = bytesToId(raw, kind);
     s[field] = id.id;
-    if (id.repaired) s.attributes.set(key, { type: 'string', value: bytesToHex(raw) });
+    if (id.repaired) s.attributes.set(key, { type: 'string', value: id.hex });
   }
   return s;
 }

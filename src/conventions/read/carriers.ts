@@ -113,7 +113,10 @@ export function mergeCarriers(ctx: ReadContext): void {
     const merged = have ? mergeMessages(have, found) : found;
     if (!have) ctx.sources.set(slot, []);
     call[slot] = merged;
-    // Only a carrier that added something is named as a source.
-    if (merged !== have) for (const k of carried.from) ctx.from(slot, k);
+    for (const k of carried.from) {
+      ctx.covered.add(`${slot}:${k}`);
+      // Only a carrier that added something is named as a source.
+      if (merged !== have) ctx.from(slot, k);
+    }
   }
 }

@@ -16,6 +16,8 @@ export class ReadContext {
   readonly eventSources = new Map<Slot, SpanEvent[]>();
   /** Where each field was read from (a key, a list of keys as `prefix.*`, or an event), for `inspect`. */
   readonly origins = new Map<Slot, string>();
+  /** `slot:key` for each key whose messages the slot is known to hold whole (merged from it). */
+  readonly covered = new Set<string>();
 
   private lists: Map<string, Map<number, Map<string, AnyValue>>> | undefined;
   private listKeys: Map<string, string[]> | undefined;

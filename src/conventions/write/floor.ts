@@ -4,7 +4,8 @@
 // messages that say less than the raw key would are not written, and the raw key stays.
 import type { Span } from '../../model/batch.js';
 import { toPlain } from '../../model/values.js';
-import type { LlmCall } from '../record.js';
+import type { ReadContext } from '../read/context.js';
+import { memoByKey } from '../memo.js';
 import { covers, messageUnits, valueUnits } from '../visible.js';
 import type { Written } from './index.js';
 
@@ -98,25 +99,57 @@ export function weaveShown(attrs: Obj, events: Array<{ name: string; attributes:
   return undefined;
 }
 
-function plain(span: Span): { attrs: Obj; events: Array<{ name: string; attributes: Obj }> } {
-  const attrs: Obj = {};
-  for (const [k, v] of span.attributes) attrs[k] = toPlain(v);
-  const events = span.events.map((e) => ({ name: e.name, attributes: Object.fromEntries([...e.attributes].map(([k, v]) => [k, toPlain(v)])) }));
-  return { attrs, events };
+/** The Weave keys a span's attribute key is a dotted child of (`input.value` → `input`), per distinct key. */
+const PARENTS = memoByKey((key: string): string[] => [...WEAVE_INPUT_KEYS, ...WEAVE_OUTPUT_KEYS].filter((w) => key.startsWith(w + '.')));
+
+/** The key Weave shows a field from for this span, and its value (made on demand), read straight from the span. */
+function shownOnSpan(span: Span, keys: string[]): { key: string; value: () => unknown } | undefined {
+  let parents: Set<string> | undefined;
+  for (const key of keys) {
+    if (key.startsWith('events.')) {
+      const e = span.events.find((x) => x.name === key.slice(7));
+      if (e && e.attributes.size) return { key, value: () => Object.fromEntries([...e.attributes].map(([k, v]) => [k, toPlain(v)])) };
+      continue;
+    }
+    const v = span.attributes.get(key);
+    if (v !== undefined) {
+      const plain = toPlain(v);
+      if (truthy(plain)) return { key, value: () => plain };
+      continue;
+    }
+    if (!parents) {
+      parents = new Set();
+      for (const k of span.attributes.keys()) for (const p of PARENTS(k)) parents.add(p);
+    }
+    if (parents.has(key))
+      return {
+        key,
+        value: () => {
+          const attrs: Obj = {};
+          for (const [k, x] of span.attributes) if (k.startsWith(key + '.')) attrs[k] = toPlain(x);
+          return children(attrs, key);
+        },
+      };
+  }
+  return undefined;
 }
 
 /** Drops written Weave messages that would show less than the raw span does. */
-export function keepWeaveFloor(span: Span, call: LlmCall, w: Written): void {
+export function keepWeaveFloor(span: Span, ctx: ReadContext, w: Written): void {
+  const call = ctx.call;
   const checks = [
     ['gen_ai.prompt', 'input', call.input, WEAVE_INPUT_KEYS],
     ['gen_ai.completion', 'output', call.output, WEAVE_OUTPUT_KEYS],
   ] as const;
-  let raw: ReturnType<typeof plain> | undefined;
   for (const [key, slot, msgs, order] of checks) {
     if (!w.attrs.has(key)) continue;
-    raw ??= plain(span);
-    const shown = weaveShown(raw.attrs, raw.events, order);
-    if (shown === undefined || covers(messageUnits(msgs), valueUnits(shown))) continue;
+    const shown = shownOnSpan(span, order);
+    if (shown === undefined) continue;
+    // Messages merged with the key Weave would show, or read from it (or its children) without loss, hold all of it.
+    if (ctx.covered.has(`${slot}:${shown.key}`)) continue;
+    const sources = ctx.sources.get(slot);
+    if (sources?.some((k) => k === shown.key || k.startsWith(shown.key + '.'))) continue;
+    if (covers(messageUnits(msgs), valueUnits(shown.value()))) continue;
     w.attrs.delete(key);
     w.written.delete(slot);
   }
