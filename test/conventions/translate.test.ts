@@ -231,3 +231,15 @@ t.test('the AI SDK provider id beside OpenInference keys is the provider, not th
   const s = span({ 'openinference.span.kind': 'LLM', 'llm.provider': 'anthropic.messages', 'ai.model.provider': 'anthropic.messages', 'llm.model_name': 'claude' });
   t.equal(to(s, 'langtrace')['langtrace.service.name'], 'anthropic');
 });
+
+t.test('empty attribute values are no tool call (the OpenInference Vercel processor writes them)', async (t) => {
+  const s = span({
+    'openinference.span.kind': 'LLM',
+    'llm.input_messages.0.message.role': 'user',
+    'llm.input_messages.0.message.content': 'hi',
+    'llm.input_messages.0.message.tool_calls.0.tool_call.function.name': '',
+    'llm.input_messages.0.message.tool_calls.0.tool_call.function.arguments': '',
+  });
+  t.same(JSON.parse(String(to(s, 'weave')['gen_ai.prompt'])), [{ role: 'user', content: 'hi' }], 'a user message, with no phantom call');
+  t.notMatch(String(to(s, 'langtrace')['llm.request.messages']), /"function"/);
+});

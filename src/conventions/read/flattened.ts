@@ -70,7 +70,9 @@ function read({ items, keys }: List, shape: Shape): (Read<Message[]> & { keys: s
       withParts(m, parts);
     }
     const calls = subIndexed(item, shape.toolCalls);
-    if (calls.length) m.toolCalls = calls.map(shape.toolCall);
+    // Empty values (the OpenInference Vercel processor writes them) are no tool call.
+    const real = calls.map(shape.toolCall).filter((c) => c.name !== '' || c.arguments !== '' || c.id);
+    if (real.length) m.toolCalls = real;
     for (const c of calls) for (const k of c.keys()) if (!shape.toolCallKeys.has(k)) lossless = false;
     const id = asString(item.get(shape.toolCallId));
     if (id !== undefined) m.toolCallId = id;
