@@ -57,7 +57,7 @@ export const MAX_DEPTH = 32;
 
 const HEX = /^[0-9a-fA-F]*$/;
 
-export function bytesToHex(b: Uint8Array): string {
+function bytesToHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 

@@ -11,9 +11,6 @@ export interface DecodeLimits {
   maxAttributes: number;
 }
 
-export const DEFAULT_MAX_SPANS = 100_000;
-export const DEFAULT_MAX_ATTRIBUTES = 2_048;
-
 /**
  * Heap bytes a decoded item takes besides its strings (measured: a span with no attributes
  * about 500 B, a KeyValue with its AnyValue about 100 B; a JSON object about 60 B more while
@@ -24,11 +21,11 @@ const KV_BYTES = 96;
 const EVENT_BYTES = 160;
 const JSON_OBJECT_BYTES = 160;
 
-export function tooManySpans(max: number): DecodeError {
+function tooManySpans(max: number): DecodeError {
   return new DecodeError(`the request holds more than ${max} spans (maxSpansPerRequest); send it in smaller batches`, 413);
 }
 
-export function tooManyAttributes(what: string, max: number): DecodeError {
+function tooManyAttributes(what: string, max: number): DecodeError {
   return new DecodeError(`${what} holds more than ${max} attributes (maxAttributesPerSpan)`, 400);
 }
 
