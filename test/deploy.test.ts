@@ -41,6 +41,21 @@ t.test('Dockerfile', async (t) => {
   t.match(ins.find((i) => i.kw === 'HEALTHCHECK')!.args.join(' '), /\/healthz/);
   t.match(ins.find((i) => i.kw === 'HEALTHCHECK')!.args.join(' '), /TRACEBRIDGE_LISTEN/, 'the health check follows the listen address');
   t.match(ins.filter((i) => i.kw === 'FROM')[1].args[0], new RegExp(`^node:${readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim()}-`), 'the Node of .nvmrc');
+  // Both receivers on every interface in the container (tracebridge's own default is 127.0.0.1), on the ports exposed.
+  const env = Object.fromEntries([...text.matchAll(/(TRACEBRIDGE_[A-Z_]+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+  const inImage = loadConfig({}, env);
+  t.same(inImage.listen, { host: '0.0.0.0', port: 4318 }, 'OTLP/HTTP on 0.0.0.0');
+  t.same(inImage.grpcListen, { host: '0.0.0.0', port: 4317 }, 'OTLP/gRPC on 0.0.0.0');
+  t.same(
+    ins
+      .filter((i) => i.kw === 'EXPOSE')
+      .flatMap((i) => i.args)
+      .map(Number)
+      .sort(),
+    [4317, 4318],
+    'the ports exposed are the ports listened on',
+  );
+  t.same(loadConfig({}, {}).listen.host, '127.0.0.1', 'outside the image, loopback');
   const entry = JSON.parse(text.match(/^ENTRYPOINT (.*)$/m)![1]) as string[];
   t.same(entry.slice(0, 2), ['node', 'dist/src/cli.js']);
   const help = await runCli(['help']);
@@ -73,6 +88,9 @@ t.test('Kubernetes manifests', async (t) => {
   t.throws(() => loadConfig({ config: join(dir, 'tracebridge.yaml') }, secret.stringData), /has no key of its own/, 'the Secret as shipped does not start: keys must be filled in');
   t.throws(() => loadConfig({ config: join(dir, 'tracebridge.yaml') }, { WANDB_API_KEY: 'replace-me', LANGTRACE_API_KEY: 'y' }), /a placeholder/);
   t.notMatch(c.image, /:latest$|^[^:]+$/, 'a pinned image, not latest');
+  const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+  t.equal(c.image.split(':').pop(), version, "the image tag is the package's version");
+  t.same(config.listen.host, '0.0.0.0', 'the manifest sets 0.0.0.0 explicitly');
   t.same(
     c.securityContext,
     { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
@@ -84,4 +102,17 @@ t.test('Kubernetes manifests', async (t) => {
   t.equal(config.grpcListen !== 'off' && config.grpcListen.port, c.ports.find((p: { name: string }) => p.name === 'otlp-grpc').containerPort, 'gRPC on its container port');
   const pdb = docs.find((d) => d.kind === 'PodDisruptionBudget');
   t.same(pdb.spec.selector.matchLabels, sts.spec.selector.matchLabels, 'a disruption budget for these pods');
+});
+
+t.test('the README agrees with BENCHMARKS.md on worker threads', async (t) => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const bench = readFileSync(join(ROOT, 'BENCHMARKS.md'), 'utf8');
+  const row = readme.split('\n').find((l) => l.startsWith('| `--workers N`'))!;
+  const performance = readme.slice(readme.indexOf('## Performance'), readme.indexOf('## ', readme.indexOf('## Performance') + 3));
+  const figures = (s: string) => [...s.matchAll(/(\d+(?:–\d+)?)(%| MiB)/g)].map((m) => m[0]);
+  t.ok(figures(row).length >= 2, `the configuration table gives figures: ${row}`);
+  for (const f of figures(row)) {
+    t.ok(bench.includes(f), `${f} is in BENCHMARKS.md`);
+    t.ok(performance.includes(f), `${f} is in the Performance section`);
+  }
 });

@@ -199,3 +199,23 @@ t.test('start-up says where batches go without an upstream, and the sink is rota
   }
   t.ok(existsSync(`${sink}.1`), 'rotated to .1 past sinkMaxBytes');
 });
+
+t.test('serve --help names every flag with its environment variable, and every variable read', async (t) => {
+  const help = (await runCli(['serve', '--help'])).stdout.toString();
+  const flags = ['config', 'listen', 'grpc-listen', 'weave', 'weave-project', 'langtrace', 'otlp', 'otlp-traces-url', 'data-dir', 'ack', 'workers', 'log-level', 'log-format'];
+  for (const f of flags) {
+    const line = help.split('\n').find((l) => l.trimStart().startsWith(`--${f} `));
+    t.ok(line, `--${f} listed`);
+    t.match(
+      help.slice(help.indexOf(line!)),
+      new RegExp(`^[^\\n]*(\\n {30,}[^\\n]*)?\\[[^\\]]*TRACEBRIDGE_${f.toUpperCase().replace(/-/g, '_')}`),
+      `--${f} with TRACEBRIDGE_${f.toUpperCase().replace(/-/g, '_')}`,
+    );
+    const v = await runCli(['validate', `--${f}`, '']);
+    t.notMatch(v.stderr, /unknown option/, `--${f} is taken by serve's options`);
+  }
+  // Every variable the configuration reads is in the help.
+  const source = readFileSync(new URL('../../src/config/load.ts', import.meta.url), 'utf8');
+  const read = new Set([...source.matchAll(/\b((?:TRACEBRIDGE|OTEL_EXPORTER_OTLP)_[A-Z_]+|WANDB_API_KEY|LANGTRACE_API_KEY)\b/g)].map((m) => m[1]));
+  for (const name of read) t.ok(help.includes(name) || help.includes(name.replace('OTEL_EXPORTER_OTLP_TRACES_', '…_TRACES_')), `${name} in the help`);
+});
