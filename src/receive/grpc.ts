@@ -5,6 +5,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { encodeExportResponseProto } from '../wire/otlp-proto.js';
 import { encodeRetryStatus } from '../wire/proto.js';
+import { budgetInterceptor } from './grpc-budget.js';
+import { RETRY_AFTER_S } from './admission.js';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
@@ -33,7 +35,16 @@ interface GrpcReceiver {
   close(): Promise<void>;
 }
 
-export function grpcReceiver(ingest: Ingest, maxBytes: number, onError: (err: Error) => void): GrpcReceiver {
+/** How a receiver is bounded: the largest message, and the budget it is charged to before it is read. */
+interface GrpcLimits {
+  maxMessageBytes: number;
+  budget: { take(n: number): boolean; give(n: number): void };
+}
+
+/** Concurrent calls on one connection at most (each also needs room in the budget). */
+const MAX_STREAMS = 16;
+
+export function grpcReceiver(ingest: Ingest, limits: GrpcLimits, onError: (err: Error) => void): GrpcReceiver {
   // Messages arrive as bytes (grpc-js inflates gzip): decoded by the same code as OTLP/HTTP protobuf.
   const service: grpc.ServiceDefinition = {
     Export: {
@@ -47,7 +58,11 @@ export function grpcReceiver(ingest: Ingest, maxBytes: number, onError: (err: Er
       originalName: 'export',
     },
   };
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': limits.maxMessageBytes,
+    'grpc.max_concurrent_streams': MAX_STREAMS,
+    interceptors: [budgetInterceptor(limits.budget, limits.maxMessageBytes, Number(RETRY_AFTER_S))],
+  });
   server.addService(service, {
     Export: (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
       ingest(headersOf(call.metadata), call.request, EXPORT_PATH).then(

@@ -9,7 +9,7 @@ import { extractInbound, isInboundKey, type InboundCredentials } from '../auth/i
 import { CredentialError } from '../auth/strategies.js';
 import { loadMappings, type Mappings } from '../conventions/mappings.js';
 import { createLogger, type Logger } from '../observe/log.js';
-import { createMetrics, type Metrics } from '../observe/metrics.js';
+import { countRedactions, createMetrics, type Metrics } from '../observe/metrics.js';
 import { endpointUrl, PrepareError, type Delivery } from '../forward/prepare.js';
 import { Upstream } from '../forward/upstream.js';
 import { bodyBytes, type SpoolEntry, type Staged } from '../forward/spool.js';
@@ -168,6 +168,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
       if (!a.input) ({ input: a.input, spans } = await journal!.load(a.entry));
       if (a.batch) out = prepareAll(config, mappings, a.input, a.batch);
       else out = pool ? await pool.run(a.input) : processRequest(config, mappings, a.input);
+      countRedactions(metrics, out.deliveries);
     } catch (err) {
       if (shuttingDown) return; // the pool is going away: the request stays journalled for the next start
       const e = err as Error;
@@ -277,6 +278,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
    */
   async function deliverFirst(input: ProcessInput, done: Set<string>, fp: string | undefined, learn: boolean) {
     const out = pool ? await pool.run(input) : processRequest(config, mappings, input);
+    countRedactions(metrics, out.deliveries);
     if (out.spans === 0) return { out, results: undefined };
     const results = await deliverNow(
       out.deliveries.map((d) => [byName.get(d.upstream)!, d] as [Upstream, Delivery]),
@@ -413,24 +415,21 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     }
   }
 
-  /** OTLP/gRPC: the message is in hand (grpc-js read and inflated it); the same admission and ingest. */
+  /**
+   * OTLP/gRPC: the message is in hand (grpc-js read and inflated it), its room in the body budget
+   * held by the receiver (grpc-budget.ts) until the answer; the same admission and ingest.
+   */
   async function handleGrpc(headers: IncomingHttpHeaders, raw: Buffer, path: string): Promise<{ rejected: number }> {
     const finish = track(path);
-    let held = 0;
     try {
       if (shuttingDown) throw CLOSING();
-      const inbound = admission.beforeBody(headers);
-      if (!admission.bodies.take(raw.length)) throw admission.bodies.busy();
-      held = raw.length;
-      const out = await ingest(headers, inbound, raw, 'otlp', path);
+      const out = await ingest(headers, admission.beforeBody(headers), raw, 'otlp', path);
       finish(200);
       return out;
     } catch (err) {
       const r = refusal(err, path);
       finish(r.status);
       throw r;
-    } finally {
-      admission.bodies.give(held);
     }
   }
 
@@ -506,7 +505,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     },
   );
   server.keepAliveTimeout = 65_000;
-  const grpc = config.grpcListen === 'off' ? undefined : grpcReceiver(handleGrpc, config.maxBodyBytes, (err) => log.error({ err: err.message }, 'OTLP/gRPC request failed'));
+  const grpc = config.grpcListen === 'off' ? undefined : grpcReceiver(handleGrpc, { maxMessageBytes: Math.min(config.grpcMaxMessageBytes, config.maxBodyBytes), budget: admission.bodies }, (err) => log.error({ err: err.message }, 'OTLP/gRPC request failed'));
   server.maxConnections = config.maxConnections;
 
   const proxyObject: Proxy = {

@@ -59,7 +59,7 @@ const { loadConfig } = await import(${src('config/load.ts')});
 const { createProxy } = await import(${src('receive/server.ts')});
 const proxy = createProxy(loadConfig({ config: process.env.TB_CONFIG }, {}));
 const { url } = await proxy.listen();
-process.stdout.write('tracebridge listening on ' + url + '\\n');
+process.stdout.write('tracebridge listening on ' + url + (proxy.grpcPort ? ' grpc ' + proxy.grpcPort : '') + '\\n');
 process.on('SIGTERM', () => proxy.close(500).then(() => process.exit(0)));
 `;
 
@@ -90,5 +90,6 @@ export async function spawnProxy(config: Record<string, unknown>) {
   };
   /** Peak resident memory (VmHWM) in MiB. */
   const peakMiB = () => Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)![1]) / 1024;
-  return { url, child, stop, peakMiB, output: () => out };
+  const grpcPort = Number(out.match(/ grpc (\d+)/)?.[1] ?? 0) || undefined;
+  return { url, grpcPort, child, stop, peakMiB, output: () => out };
 }
