@@ -26,7 +26,7 @@ function upstreamLine(u: UpstreamConfig, config: Config): string {
 }
 
 /** What `serve` would run with, one line per setting that matters to an operator. */
-export function describeConfig(config: Config): string[] {
+function describeConfig(config: Config): string[] {
   return [
     `listen ${address(config.listen)} (OTLP/HTTP)`,
     `grpcListen ${config.grpcListen === 'off' ? 'off' : `${address(config.grpcListen)} (OTLP/gRPC)`}`,

@@ -10,7 +10,7 @@ import type { Config } from './schema.js';
 export const HOP_HEADER = 'x-tracebridge-hop';
 
 /** This process's id in the hop header (a new one per start). */
-export const INSTANCE_ID = randomUUID();
+const INSTANCE_ID = randomUUID();
 
 /** Adds this process's id to what every sending upstream sends (configured headers go out at send time). */
 export function addHopHeader(config: Config): void {

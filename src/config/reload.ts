@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Config, UpstreamConfig } from './schema.js';
 
-export interface ReloadPlan {
+interface ReloadPlan {
   /** What the new configuration changes in place. */
   changed: string[];
   /** What it changes that only a restart applies (kept as it was). */

@@ -145,12 +145,6 @@ export const configSchema = z
     maxSpansPerRequest: z.number().int().positive().default(100_000),
     /** Attributes on one span (event, link, resource, scope) at most; past it 400. */
     maxAttributesPerSpan: z.number().int().positive().default(2_048),
-    /** OTLP/gRPC: a message's size at most (gRPC's own default, 4 MiB); each is charged maxBodyBytesInFlight before it is read. */
-    grpcMaxMessageBytes: z
-      .number()
-      .int()
-      .positive()
-      .default(4 * 1024 * 1024),
     /** /metrics asks for an inbound key like every other path (when keys are configured); false opens it to scrapers. */
     metricsRequireKey: z.boolean().default(true),
     /**

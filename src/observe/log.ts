@@ -9,9 +9,9 @@ export type { Logger };
 
 const SECRET_PATHS = ['authorization', 'x-api-key', 'wandb-api-key', 'proxy-authorization', 'cookie', 'key', 'apiKey'];
 
-export type LogFormat = 'json' | 'text';
+type LogFormat = 'json' | 'text';
 
-export interface LogOptions {
+interface LogOptions {
   format?: LogFormat;
   /** How long an upstream's repeated warning or error is counted before its summary line (default 30 s). */
   summaryMs?: number;
