@@ -1,4 +1,5 @@
 // The one validated config object, and its schema. Defaults live here, nowhere else.
+import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
 import { PROFILES, type Profile } from '../conventions/mappings.js';
 import { DEFAULT_MAX_BODY } from '../wire/compression.js';
@@ -51,6 +52,38 @@ const auth = z
   .strict()
   .default({});
 
+/** TLS to an upstream: PEM files, read at start. */
+const upstreamTls = z
+  .object({
+    /** The CA bundle the upstream's certificate must chain to, instead of Node's built-in roots. */
+    ca: z.string().min(1).optional(),
+    /** A client certificate and its key, for an upstream that asks for one (mTLS). */
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    /** The name the certificate is checked against (and sent as SNI), when not the URL's host. */
+    serverName: z.string().min(1).optional(),
+    /** Accepts any certificate: for tests only, it lets anyone on the path read the keys. */
+    insecureSkipVerify: z.boolean().default(false),
+  })
+  .strict()
+  .refine((t) => !t.cert === !t.key, 'tls.cert and tls.key go together')
+  .superRefine((t, ctx) => {
+    for (const field of ['ca', 'cert', 'key'] as const) {
+      const path = t[field];
+      if (path && !readableFile(path)) ctx.addIssue({ code: 'custom', path: [field], message: `cannot read the file ${path}` });
+    }
+  })
+  .optional();
+
+function readableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export const upstreamSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
@@ -73,6 +106,9 @@ export const upstreamSchema = z
     gzip: z.boolean().optional(),
     timeoutMs: z.number().int().positive().default(30_000),
     headers: z.record(z.string()).default({}),
+    tls: upstreamTls,
+    /** An HTTP proxy (CONNECT) for this upstream; without it HTTPS_PROXY / HTTP_PROXY and NO_PROXY apply. */
+    proxyUrl: url.optional(),
     auth,
     retry,
     queue: z
@@ -145,6 +181,12 @@ export const configSchema = z
     maxSpansPerRequest: z.number().int().positive().default(100_000),
     /** Attributes on one span (event, link, resource, scope) at most; past it 400. */
     maxAttributesPerSpan: z.number().int().positive().default(2_048),
+    /** OTLP/gRPC: a message's size at most (gRPC's own default, 4 MiB); each is charged maxBodyBytesInFlight before it is read. */
+    grpcMaxMessageBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024),
     /** /metrics asks for an inbound key like every other path (when keys are configured); false opens it to scrapers. */
     metricsRequireKey: z.boolean().default(true),
     /**

@@ -138,7 +138,7 @@ t.test('TLS is verified: a self-signed upstream is refused, nothing sent', async
 t.test('answers are read within 64 KiB, inflated within 64 KiB', async (t) => {
   const big = Buffer.alloc(4 * 1024 * 1024, 'x');
   const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
-  let answer = (res: ServerResponse) => res.end();
+  let answer: (res: ServerResponse) => void = (res) => void res.end();
   const server = await listen(answering((_req, res) => answer(res)));
   t.teardown(() => server.close());
   const sender = httpSender(upstream(server.url));
