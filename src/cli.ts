@@ -174,10 +174,11 @@ async function runDeadletter(args: string[]): Promise<number> {
 }
 
 async function runInspect(args: string[]): Promise<number> {
-  const { values, positionals } = parse('inspect', args, { from: { type: 'string' }, json: { type: 'boolean' } }, true);
+  const { values, positionals } = parse('inspect', args, { from: { type: 'string' }, json: { type: 'boolean' }, redact: { type: 'string' } }, true);
   if (values.help) return (out(HELP.inspect), 0);
   const from = values.from ? parseFormat(values.from as string, INPUT_FORMATS, '--from format') : undefined;
-  await inspect({ inputs: positionals, from, json: values.json as boolean | undefined }, line);
+  const redact = typeof values.redact === 'string' ? { patterns: values.redact.split(',').filter(Boolean) } : undefined;
+  await inspect({ inputs: positionals, from, json: values.json as boolean | undefined, redact }, line);
   return 0;
 }
 

@@ -47,6 +47,10 @@ no file is given; folders are read whole.
 options:
   --from otlp-proto|otlp-json|langtrace   input format (guessed when omitted)
   --json                                  the same as JSON
+  --redact PATTERNS                       what each backend would show with these patterns
+                                          redacted (comma-separated: email, card, phone,
+                                          api-key, or regular expressions), as an
+                                          upstream's redact.patterns would
   -h, --help                              this help
 `,
   replay: `usage: tracebridge replay --to weave|langtrace|otlp URL [options] FILE_OR_DIR...

@@ -4,6 +4,8 @@ import { loadMappings } from '../conventions/mappings.js';
 import { translateSpan } from '../conventions/translate.js';
 import { readSpan, type ReadResult } from '../conventions/read/index.js';
 import type { Slot } from '../conventions/read/context.js';
+import { compileRules, type RedactRules, type Redactor } from '../conventions/redact.js';
+import { UsageError } from './usage.js';
 import type { Span } from '../model/batch.js';
 import { toPlain } from '../model/values.js';
 import { decodeFile } from '../wire/files.js';
@@ -104,13 +106,14 @@ function origins(read: ReadResult): Record<string, string> {
 /** The names a span carries, for a span that shows no prompt or completion. */
 const keysOf = (span: Span): string[] => [...span.attributes.keys(), ...span.events.map((e) => `event ${e.name}`)];
 
-export function inspectSpans(spans: Array<{ span: Span; scope: string }>): SpanReport[] {
+export function inspectSpans(spans: Array<{ span: Span; scope: string }>, redactor?: Redactor): SpanReport[] {
   const mappings = loadMappings();
+  const redacted = (s: Span) => (redactor ? redactor.span(s, new Map()) : s);
   return spans.map(({ span, scope }) => {
     const read = readSpan(span, scope, mappings);
     const { convention } = read;
-    const w = translateSpan(span, scope, 'weave', mappings, read).span;
-    const l = translateSpan(span, scope, 'langtrace', mappings, read).span;
+    const w = redacted(translateSpan(span, scope, 'weave', mappings, read).span);
+    const l = redacted(translateSpan(span, scope, 'langtrace', mappings, read).span);
     const wv = weaveView(
       plainAttrs(w),
       w.events.map((e) => ({ name: e.name, attributes: Object.fromEntries([...e.attributes].map(([k, v]) => [k, toPlain(v)])) })),
@@ -202,9 +205,19 @@ async function readAll(inputs: string[], from: InputFormat | undefined): Promise
   return out;
 }
 
-export async function inspect(opts: { inputs: string[]; from?: InputFormat; json?: boolean }, out: (s: string) => void): Promise<void> {
+/** A bad pattern is the caller's mistake: one line, exit 2. */
+function rules(r: RedactRules): Redactor {
+  try {
+    return compileRules(r);
+  } catch (err) {
+    throw new UsageError(`--redact: ${(err as Error).message.replace(/^redact\.patterns: /, '')}`);
+  }
+}
+
+export async function inspect(opts: { inputs: string[]; from?: InputFormat; json?: boolean; redact?: RedactRules }, out: (s: string) => void): Promise<void> {
+  const redactor = opts.redact ? rules(opts.redact) : undefined;
   const files = await readAll(opts.inputs, opts.from);
-  const sections = files.map((f) => ({ file: f.file, reports: inspectSpans(f.spans) }));
+  const sections = files.map((f) => ({ file: f.file, reports: inspectSpans(f.spans, redactor) }));
   const reports = sections.flatMap((s) => s.reports);
   if (opts.json) return out(escapeJson(JSON.stringify(reports, null, 2)));
   // Several files: each one's spans under its name.

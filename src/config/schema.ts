@@ -3,6 +3,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
 import { PROFILES, type Profile } from '../conventions/mappings.js';
 import { DEFAULT_MAX_BODY } from '../wire/compression.js';
+import { compileRules } from '../conventions/redact.js';
 
 const hostPort = z
   .string()
@@ -109,6 +110,22 @@ export const upstreamSchema = z
     tls: upstreamTls,
     /** An HTTP proxy (CONNECT) for this upstream; without it HTTPS_PROXY / HTTP_PROXY and NO_PROXY apply. */
     proxyUrl: url.optional(),
+    /** What this upstream never sees: attributes dropped or hashed, patterns redacted inside every value (message texts, tool arguments and results). */
+    redact: z
+      .object({
+        drop: z.array(z.string().min(1)).optional(),
+        hash: z.array(z.string().min(1)).optional(),
+        patterns: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .superRefine((r, ctx) => {
+        try {
+          compileRules(r);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: ['patterns'], message: (err as Error).message });
+        }
+      })
+      .optional(),
     auth,
     retry,
     queue: z

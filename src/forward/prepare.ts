@@ -12,6 +12,7 @@ import { distinctResources, encodeLangtraceNative, encodeLangtraceNativeSpans, e
 import { encodeOtlpJson } from '../wire/otlp-json.js';
 import { VERSION } from '../version.js';
 import { bodies, jsonArrayBody } from './bodies.js';
+import { compileRules, type RedactCounts, type Redactor } from '../conventions/redact.js';
 
 const take = (n: number) => bodies.take(n);
 
@@ -26,6 +27,8 @@ export interface Delivery {
   /** Headers without the credential: the sender adds it at send time from this reference. */
   requests: OutRequest[];
   credential?: StoredCredential;
+  /** How often each redaction rule fired on this copy (counted in /metrics by the receiving thread). */
+  redactions?: Record<string, number>;
 }
 
 const DEFAULT_PATH = { weave: '/otel/v1/traces', langtrace: '/api/trace', otlp: '/v1/traces', sink: '' } as const;
@@ -119,6 +122,16 @@ export function configuredHeaders(u: UpstreamConfig): Record<string, string> {
   return out;
 }
 
+const redactors = new WeakMap<UpstreamConfig, Redactor>();
+/** An upstream's redaction rules, compiled once (the schema already checked them). */
+function redactorOf(u: UpstreamConfig): Redactor {
+  let r = redactors.get(u);
+  if (!r) redactors.set(u, (r = compileRules(u.redact ?? {})));
+  return r;
+}
+
+const redacted = (counts: RedactCounts) => (counts.size ? { redactions: Object.fromEntries(counts) } : {});
+
 /** `translations`: made for every upstream of the batch at once; without it, for this one alone. */
 export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials, mappings: Mappings, translations?: Translations): Delivery {
   // The same rules as before the answer, for the requests delivered before it.
@@ -127,6 +140,9 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
   const translated = translations ?? translationsFor(batch, profiles, mappings);
   // A sink's copies are made below; the others have at most one profile.
   let out = u.type === 'sink' || profiles.length === 0 ? batch : translated(profiles[0]);
+  // Redaction comes last, on what this upstream would receive: it sees nothing the rules remove.
+  const redactions: RedactCounts = new Map();
+  if (u.redact) out = redactorOf(u).batch(out, redactions);
   const credential = storedCredential(creds);
   // The upstream's configured headers are added at send time (they may hold a key): see configuredHeaders.
   const base = { 'user-agent': `tracebridge/${VERSION}` };
@@ -144,24 +160,26 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
         body = gzip(raw);
         bodies.give(raw);
       }
-      return { upstream: u.name, spans, credential, requests: [{ body, headers }] };
+      return { upstream: u.name, spans, credential, ...redacted(redactions), requests: [{ body, headers }] };
     }
     case 'langtrace': {
       // Langtrace picks the body shape by User-Agent, and never takes Content-Encoding.
       if (u.format === 'otlp-json') {
         const headers = { ...base, 'user-agent': `tracebridge/${VERSION} (OTel-OTLP-Exporter-JavaScript)`, 'content-type': 'application/json' };
-        return { upstream: u.name, spans, credential, requests: encodeLangtraceOtlpJson(out).map((b) => ({ body: Buffer.from(b), headers })) };
+        return { upstream: u.name, spans, credential, ...redacted(redactions), requests: encodeLangtraceOtlpJson(out).map((b) => ({ body: Buffer.from(b), headers })) };
       }
       const headers = { ...base, 'content-type': 'application/json' };
-      return { upstream: u.name, spans, credential, requests: [{ body: jsonArrayBody(encodeLangtraceNativeSpans(out)), headers }] };
+      return { upstream: u.name, spans, credential, ...redacted(redactions), requests: [{ body: jsonArrayBody(encodeLangtraceNativeSpans(out)), headers }] };
     }
     case 'sink': {
       // What each backend would receive, readable: Weave's OTLP as JSON, Langtrace's native array.
-      const weave = encodeOtlpJson(translated('weave'));
-      const langtrace = encodeLangtraceNative(translated('langtrace'));
+      const seen = (p: Profile) => (u.redact ? redactorOf(u).batch(translated(p), redactions) : translated(p));
+      const weave = encodeOtlpJson(seen('weave'));
+      const langtrace = encodeLangtraceNative(seen('langtrace'));
       return {
         upstream: u.name,
         spans,
+        ...redacted(redactions),
         requests: [
           { body: Buffer.from(weave), headers: { 'x-sink-file': 'weave.jsonl' } },
           { body: Buffer.from(langtrace), headers: { 'x-sink-file': 'langtrace.jsonl' } },

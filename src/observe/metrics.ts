@@ -35,6 +35,12 @@ export function createMetrics() {
       registers: [registry],
     }),
     retries: new Counter({ name: 'tracebridge_retries_total', help: 'Upstream request retries.', labelNames: ['upstream'], registers: [registry] }),
+    redactions: new Counter({
+      name: 'tracebridge_redactions_total',
+      help: "Values redacted before an upstream saw them, by rule (drop, hash, or a pattern's name).",
+      labelNames: ['upstream', 'rule'],
+      registers: [registry],
+    }),
     batchesWritten: new Counter({
       name: 'tracebridge_queue_writes_total',
       help: 'Batches written to an upstream queue on disk (the rest were sent from memory, the journal holding them).',
@@ -67,3 +73,8 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Each copy's redaction counts, as made in whichever thread prepared it. */
+export function countRedactions(metrics: Metrics, deliveries: Array<{ upstream: string; redactions?: Record<string, number> }>): void {
+  for (const d of deliveries) if (d.redactions) for (const [rule, n] of Object.entries(d.redactions)) metrics.redactions.inc({ upstream: d.upstream, rule }, n);
+}

@@ -505,7 +505,12 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     },
   );
   server.keepAliveTimeout = 65_000;
-  const grpc = config.grpcListen === 'off' ? undefined : grpcReceiver(handleGrpc, { maxMessageBytes: Math.min(config.grpcMaxMessageBytes, config.maxBodyBytes), budget: admission.bodies }, (err) => log.error({ err: err.message }, 'OTLP/gRPC request failed'));
+  const grpc =
+    config.grpcListen === 'off'
+      ? undefined
+      : grpcReceiver(handleGrpc, { maxMessageBytes: Math.min(config.grpcMaxMessageBytes, config.maxBodyBytes), budget: admission.bodies }, (err) =>
+          log.error({ err: err.message }, 'OTLP/gRPC request failed'),
+        );
   server.maxConnections = config.maxConnections;
 
   const proxyObject: Proxy = {

@@ -28,3 +28,16 @@ t.test('a span with no prompt or completion lists its keys, never their values',
   t.same(agent.keys, ['gen_ai.operation.name', 'gen_ai.agent.description', 'gen_ai.agent.name', 'gen_ai.conversation.id']);
   t.notMatch(JSON.stringify(agent.keys), /Answers weather questions/, 'no value among them');
 });
+
+t.test('inspect --redact shows what each backend would see with the patterns redacted', async (t) => {
+  const { inspect } = await import('../../src/commands/inspect.js');
+  const file = new URL('../fixtures/frameworks/mlflow.json', import.meta.url).pathname;
+  let text = '';
+  await inspect({ inputs: [file], redact: { patterns: ['Paris'] } }, (s) => (text += s));
+  t.notMatch(text, /Paris/, 'the pattern nowhere in either view');
+  t.match(text, /\[REDACTED:custom\]/);
+  await t.rejects(
+    inspect({ inputs: [file], redact: { patterns: ['(x'] } }, () => undefined),
+    { name: 'UsageError', message: /^--redact: "\(x" is neither/ },
+  );
+});
