@@ -243,3 +243,38 @@ t.test('empty attribute values are no tool call (the OpenInference Vercel proces
   t.same(JSON.parse(String(to(s, 'weave')['gen_ai.prompt'])), [{ role: 'user', content: 'hi' }], 'a user message, with no phantom call');
   t.notMatch(String(to(s, 'langtrace')['llm.request.messages']), /"function"/);
 });
+
+t.test("Mastra 1.x's per-type keys: a model step's request body and answer, an agent run's input and output", async (t) => {
+  const step = span({
+    'mastra.span.type': 'model_step',
+    'mastra.model_step.input': JSON.stringify({
+      body: {
+        model: 'gpt-4o-mini',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Weather in Paris?' },
+        ],
+      },
+    }),
+    'mastra.model_step.output': JSON.stringify({ text: 'Sunny.', toolCalls: [] }),
+  });
+  const w = weaveView(to(step, 'weave'));
+  t.same(
+    w.input,
+    [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Weather in Paris?' },
+    ],
+    'the request body read as messages',
+  );
+  t.same(w.output, [{ role: 'assistant', content: 'Sunny.' }]);
+  t.equal(to(step, 'langtrace')['langtrace.service.type'], 'framework', 'a step: its tokens are its generation’s');
+  const run = span({
+    'mastra.span.type': 'agent_run',
+    'agent.id': 'weather',
+    'mastra.agent_run.input': 'Weather in Paris?',
+    'mastra.agent_run.output': JSON.stringify({ text: 'Sunny.' }),
+  });
+  const r = weaveView(to(run, 'weave'));
+  t.same([r.kind, r.input, r.output], ['agent', 'Weather in Paris?', [{ role: 'assistant', content: 'Sunny.' }]]);
+});

@@ -271,6 +271,9 @@ function toolEvents(ctx: ReadContext, events: SpanEvent[]): void {
   }
 }
 
+const MASTRA_INPUT = ['mastra.agent_run.input', 'mastra.model_step.input', 'mastra.input', 'input'];
+const MASTRA_OUTPUT = ['mastra.agent_run.output', 'mastra.model_step.output', 'mastra.model_chunk.output', 'mastra.output', 'output'];
+
 /** Mastra's OTel exporter: `mastra.span.type` types the span; input and output are generic. */
 export function readMastra(ctx: ReadContext): void {
   const a = ctx.attrs;
@@ -295,8 +298,11 @@ export function readMastra(ctx: ReadContext): void {
     const id = asString(a.get('agent.id'));
     if (id) ctx.scalar('agent.name', id, undefined);
   }
-  io(ctx, 'input', valueOf(a.get('input')), 'input');
-  io(ctx, 'output', valueOf(a.get('output')), 'output');
+  // Mastra 1.x names them per span type; 0.x used plain `input` / `output`.
+  const inKey = MASTRA_INPUT.find((k) => a.has(k));
+  const outKey = MASTRA_OUTPUT.find((k) => a.has(k));
+  if (inKey) io(ctx, 'input', valueOf(a.get(inKey)), inKey);
+  if (outKey) io(ctx, 'output', valueOf(a.get(outKey)), outKey);
   const n = asNumber(a.get('gen_ai.usage.reasoning_tokens'));
   if (n !== undefined) ctx.scalar('usage.reasoning', n, undefined);
 }

@@ -238,6 +238,8 @@ function system(v: unknown): Message | undefined {
 
 /** A request or response object that holds messages: the messages, its system prompt first. */
 function envelope(v: Obj): Message[] | undefined {
+  // A recorded HTTP request (Mastra's model steps): `{body: {model, messages, …}}`.
+  if (isObj(v.body) && Object.keys(v).length <= 2) return envelope(v.body);
   const sys = system(
     v.system ?? v.system_instruction ?? v.systemInstruction ?? (isObj(v.config) ? (v.config.system_instruction ?? v.config.systemInstruction) : undefined) ?? v.instructions,
   );
