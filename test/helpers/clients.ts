@@ -465,3 +465,70 @@ export async function traceloopLangchainSpans(): Promise<ReadableSpan[]> {
     }),
   );
 }
+
+/**
+ * OpenLLMetry's Vertex AI instrumentation with `@google-cloud/vertexai` pointed at the fake
+ * server's Gemini endpoints: generateContent with a system instruction, a streamed turn with an
+ * inline image and a file URI, and a function-call turn followed by the functionResponse turn.
+ * The SDK always builds `https://<apiEndpoint>/…` and takes a Google access token: the token comes
+ * from a stub auth client, and for the capture fetch is swapped for one that sends the SDK's
+ * loopback requests over plain HTTP and refuses anything else (nothing leaves the machine).
+ */
+export async function traceloopVertexSpans(): Promise<ReadableSpan[]> {
+  const { VertexAIInstrumentation } = await import('@traceloop/instrumentation-vertexai');
+  const VertexModule = require('@google-cloud/vertexai');
+  return withServer(async (api, provider) => {
+    const instrumentation = new VertexAIInstrumentation();
+    instrumentation.setTracerProvider(provider);
+    instrumentation.manuallyInstrument(VertexModule);
+    const host = new URL(api.origin).host;
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.host !== host) return Promise.reject(new Error(`capture: refused ${url.origin}`));
+      url.protocol = 'http:';
+      return realFetch(url, init);
+    };
+    try {
+      const authClient = { getAccessToken: async () => ({ token: 'ya29.fake-token' }), getRequestHeaders: async () => ({}) };
+      const vertex = new VertexModule.VertexAI({ project: 'capture-project', location: 'us-central1', apiEndpoint: host, googleAuthOptions: { authClient } });
+      const model = vertex.getGenerativeModel({ model: 'gemini-2.5-flash', systemInstruction: SYSTEM, generationConfig: { temperature: 0.2, maxOutputTokens: 50 } });
+      const question = { role: 'user', parts: [{ text: QUESTION }] };
+      await model.generateContent({ contents: [question] });
+      const stream = await model.generateContentStream({
+        contents: [
+          {
+            role: 'user',
+            parts: [
+              { text: 'What is in these pictures?' },
+              { inlineData: { mimeType: 'image/png', data: IMAGE_BASE64 } },
+              { fileData: { mimeType: 'image/png', fileUri: IMAGE_URL } },
+            ],
+          },
+        ],
+      });
+      for await (const _ of stream.stream) void _;
+      await stream.response;
+      const tools = [
+        {
+          functionDeclarations: [
+            { name: 'get_weather', description: WEATHER_TOOL.function.description, parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] } },
+          ],
+        },
+      ];
+      const withTools = vertex.getGenerativeModel({ model: 'gemini-2.5-flash', systemInstruction: SYSTEM, tools });
+      const first = await withTools.generateContent({ contents: [question] });
+      const call = first.response.candidates[0].content.parts.find((p: { functionCall?: unknown }) => p.functionCall).functionCall;
+      await withTools.generateContent({
+        contents: [
+          question,
+          { role: 'model', parts: [{ functionCall: call }] },
+          { role: 'user', parts: [{ functionResponse: { name: call.name, response: { city: 'Paris', temperature: 21, conditions: 'sunny' } } }] },
+        ],
+      });
+    } finally {
+      globalThis.fetch = realFetch;
+      instrumentation.disable();
+    }
+  });
+}
