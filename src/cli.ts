@@ -281,10 +281,10 @@ async function runReplay(args: string[]): Promise<number> {
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   convert: runConvert,
   serve: runServe,
-  validate: runValidate,
   deadletter: runDeadletter,
   inspect: runInspect,
   replay: runReplay,
+  validate: runValidate,
   migrate: (args) => runMigrate(args, { parse, out, line, help: MIGRATE_HELP }),
 };
 
