@@ -31,7 +31,7 @@ const retry = z
   .default({});
 
 /** Backends' names for the profile each reads best. */
-const PROFILE_ALIASES = { phoenix: 'openinference', langfuse: 'otel-genai' } as const satisfies Record<string, Profile>;
+const PROFILE_ALIASES = { phoenix: 'openinference', langfuse: 'otel-genai-additive' } as const satisfies Record<string, Profile>;
 
 /** A Weave project: ENTITY/PROJECT, one slash, no blanks. */
 export const WEAVE_PROJECT = /^[^/\s]+\/[^/\s]+$/;

@@ -21,7 +21,8 @@ export const CONVENTIONS = [
 ] as const;
 export type Convention = (typeof CONVENTIONS)[number];
 
-export const PROFILES = ['weave', 'langtrace', 'otel-genai', 'openinference'] as const;
+/** `otel-genai-additive`: OTel GenAI's keys written beside every original, none replaced (any other OTLP backend). */
+export const PROFILES = ['weave', 'langtrace', 'otel-genai', 'openinference', 'otel-genai-additive'] as const;
 export type Profile = (typeof PROFILES)[number];
 
 export interface Mappings {
@@ -79,6 +80,8 @@ function compile(readRaw: Record<string, unknown>, writeRaw: Record<string, unkn
       write[p].push([field, keys]);
     }
   }
+  // The additive profile writes OTel GenAI's keys: its table unless one is given for it.
+  if (!Object.hasOwn(writeRaw, 'otel-genai-additive')) write['otel-genai-additive'] = write['otel-genai'];
   const byKey: Mappings['byKey'] = new Map();
   for (const c of CONVENTIONS)
     read[c].forEach(([key, fields], rank) => {

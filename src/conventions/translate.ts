@@ -29,12 +29,14 @@ export function translateSpan(
   if (profile === 'weave') keepWeaveFloor(span, ctx, w);
   const remove = new Set<string>();
   const removeEvents = new Set<SpanEvent>();
-  for (const slot of w.written) {
-    const keys = ctx.sources.get(slot);
-    if (keys) for (const k of keys) remove.add(k);
-    const events = ctx.eventSources.size ? ctx.eventSources.get(slot) : undefined;
-    if (events) for (const e of events) removeEvents.add(e);
-  }
+  // The additive profile keeps every original beside what it writes.
+  if (profile !== 'otel-genai-additive')
+    for (const slot of w.written) {
+      const keys = ctx.sources.get(slot);
+      if (keys) for (const k of keys) remove.add(k);
+      const events = ctx.eventSources.size ? ctx.eventSources.get(slot) : undefined;
+      if (events) for (const e of events) removeEvents.add(e);
+    }
   const clash = clashChecker(profile, w.attrs, mappings);
   // The written map becomes the span's: the originals kept are decided against the written keys
   // alone (the clash check reads them), then added after them.

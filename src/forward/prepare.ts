@@ -40,7 +40,8 @@ export function endpointUrl(u: UpstreamConfig): string {
   return url.toString();
 }
 
-const DEFAULT_CONVENTION = { weave: 'weave', langtrace: 'langtrace', otlp: 'otel-genai', sink: 'none' } as const;
+// Any other OTLP backend gets OTel GenAI's keys beside everything that came (Phoenix reads OpenInference's, Langfuse its own).
+const DEFAULT_CONVENTION = { weave: 'weave', langtrace: 'langtrace', otlp: 'otel-genai-additive', sink: 'none' } as const;
 
 /** The profiles an upstream's copy is translated to (a sink shows both backends' copies). */
 export function profilesOf(u: UpstreamConfig): Profile[] {

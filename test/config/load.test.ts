@@ -108,7 +108,7 @@ t.test('profile names: phoenix and langfuse accepted', async (t) => {
   );
   t.same(
     c.upstreams.map((u) => u.convention),
-    ['openinference', 'otel-genai'],
+    ['openinference', 'otel-genai-additive'],
   );
   t.throws(() => loadConfig({ config: file('upstreams:\n  - { name: p, type: otlp, url: "http://p:6006", convention: pheonix }\n') }, {}), /did you mean phoenix\?/);
 });

@@ -278,3 +278,23 @@ t.test("Mastra 1.x's per-type keys: a model step's request body and answer, an a
   const r = weaveView(to(run, 'weave'));
   t.same([r.kind, r.input, r.output], ['agent', 'Weather in Paris?', [{ role: 'assistant', content: 'Sunny.' }]]);
 });
+
+t.test('otel-genai-additive (the default for other OTLP backends): OTel GenAI keys beside every original', async (t) => {
+  const s = span({
+    'openinference.span.kind': 'LLM',
+    'llm.model_name': 'gpt-4o-mini',
+    'llm.input_messages.0.message.role': 'user',
+    'llm.input_messages.0.message.content': 'hi',
+    'llm.token_count.prompt': 3,
+  });
+  const add = to(s, 'otel-genai-additive');
+  t.same(JSON.parse(String(add['gen_ai.input.messages'])), [{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }], 'OTel GenAI messages added');
+  t.equal(add['gen_ai.usage.input_tokens'], 3);
+  t.same(
+    [add['llm.input_messages.0.message.content'], add['llm.model_name'], add['llm.token_count.prompt']],
+    ['hi', 'gpt-4o-mini', 3],
+    "and OpenInference's keys kept, which Phoenix reads",
+  );
+  const replace = to(s, 'otel-genai');
+  t.equal(replace['llm.input_messages.0.message.content'], undefined, 'otel-genai still replaces them');
+});

@@ -82,7 +82,7 @@ function check(batch: SpanBatch): boolean {
   const want = Buffer.from(straightforwardNative(translateBatch(batch, 'langtrace', mappings)));
   const w = prepare(weave, batch, creds, mappings);
   const p = prepare(plainOtlp, batch, creds, mappings);
-  const otlp = encodeRequest(translateBatch(batch, 'otel-genai', mappings));
+  const otlp = encodeRequest(translateBatch(batch, 'otel-genai-additive', mappings));
   const ok =
     lt.requests[0].body.equals(want) &&
     encodeLangtraceNative(translateBatch(batch, 'langtrace', mappings)) === want.toString() &&

@@ -22,6 +22,15 @@ const LANGTRACE_TYPE: Record<SpanRole, string> = { llm: 'llm', embedding: 'llm',
 
 const OTEL_OPERATION: Partial<Record<SpanRole, string>> = { tool: 'execute_tool', agent: 'invoke_agent' };
 
+function writeOtelGenai(call: LlmCall, out: Written): void {
+  if (call.input) set(out, 'input', 'gen_ai.input.messages', json(writeOtelMessages(call.input, false)));
+  if (call.output) set(out, 'output', 'gen_ai.output.messages', json(writeOtelMessages(call.output, true)));
+  if (call.tools) set(out, 'tools', 'gen_ai.tool.definitions', json(writeToolsOtel(call.tools)));
+  if (call.documents) set(out, 'documents', 'gen_ai.retrieval.documents', json(call.documents));
+  const op = call.operation ?? (call.role ? OTEL_OPERATION[call.role] : undefined);
+  if (op !== undefined && !out.attrs.has('gen_ai.operation.name')) out.attrs.set('gen_ai.operation.name', str(op));
+}
+
 const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
   weave(call, out) {
     // One form per key: JSON strings only, never dotted sub-keys beside them.
@@ -70,14 +79,8 @@ const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
       if (path) out.attrs.set('llm.path', str(path));
     }
   },
-  'otel-genai'(call, out) {
-    if (call.input) set(out, 'input', 'gen_ai.input.messages', json(writeOtelMessages(call.input, false)));
-    if (call.output) set(out, 'output', 'gen_ai.output.messages', json(writeOtelMessages(call.output, true)));
-    if (call.tools) set(out, 'tools', 'gen_ai.tool.definitions', json(writeToolsOtel(call.tools)));
-    if (call.documents) set(out, 'documents', 'gen_ai.retrieval.documents', json(call.documents));
-    const op = call.operation ?? (call.role ? OTEL_OPERATION[call.role] : undefined);
-    if (op !== undefined && !out.attrs.has('gen_ai.operation.name')) out.attrs.set('gen_ai.operation.name', str(op));
-  },
+  'otel-genai': writeOtelGenai,
+  'otel-genai-additive': writeOtelGenai,
   openinference: writeOpenInference,
 };
 
