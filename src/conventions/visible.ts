@@ -61,19 +61,19 @@ const LABELS = new Set([
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
 
 /** String leaves of a JSON value, outside label keys. */
-function leaves(v: unknown, out: Set<string>, key?: string): void {
+function leaves(v: unknown, out: Set<string>, key?: string, numbers = true): void {
   if (key !== undefined && LABELS.has(key)) return;
   if (typeof v === 'string') {
     const t = v.trim();
     if (/^[[{]/.test(t)) {
       const inner = tryParse(t);
-      if (inner !== t) return leaves(inner, out);
+      if (inner !== t) return leaves(inner, out, undefined, numbers);
     }
     // "<replaced>": what Strands writes for bytes it could not serialise, no content.
     if (t && !ISO_TIME.test(t) && t !== '<replaced>') out.add(t);
-  } else if (typeof v === 'number' && key !== undefined) out.add(String(v));
-  else if (Array.isArray(v)) for (const x of v) leaves(x, out, key);
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v as Obj)) leaves(x, out, k);
+  } else if (numbers && typeof v === 'number' && key !== undefined) out.add(String(v));
+  else if (Array.isArray(v)) for (const x of v) leaves(x, out, key, numbers);
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v as Obj)) leaves(x, out, k, numbers);
 }
 
 /** A tool call's arguments: the string leaves of their JSON, or the text itself. */
@@ -109,10 +109,103 @@ export function messageUnits(msgs: Message[] | undefined, out = new Set<string>(
 export function valueUnits(v: unknown): Set<string> {
   const parsed = typeof v === 'string' && /^\s*[[{]/.test(v) ? tryParse(v) : v;
   const msgs = readMessagesByShape(parsed);
-  if (msgs) return messageUnits(msgs);
-  const out = new Set<string>();
-  leaves(parsed, out);
+  if (!msgs) {
+    const out = new Set<string>();
+    leaves(parsed, out);
+    return out;
+  }
+  const out = messageUnits(msgs);
+  for (const u of extraUnits(parsed)) out.add(u);
   return out;
+}
+
+/** Where a request or response holds its messages (or its system prompt). */
+const MESSAGE_FIELDS = new Set([
+  'messages',
+  'contents',
+  'input',
+  'history',
+  'all_messages',
+  'choices',
+  'candidates',
+  'output',
+  'generations',
+  'message',
+  'content',
+  'parts',
+  'system',
+  'system_instruction',
+  'systemInstruction',
+  'instructions',
+  'body',
+  'text',
+  'toolCalls',
+  'reasoning',
+]);
+
+/** A request's or response's settings and bookkeeping: not what was said. */
+const SETTINGS = new Set([
+  'temperature',
+  'top_p',
+  'top_k',
+  'topP',
+  'topK',
+  'max_tokens',
+  'max_completion_tokens',
+  'max_output_tokens',
+  'maxTokens',
+  'stream',
+  'stream_options',
+  'n',
+  'seed',
+  'stop',
+  'stop_sequences',
+  'presence_penalty',
+  'frequency_penalty',
+  'logit_bias',
+  'user',
+  'store',
+  'thinking',
+  'reasoning_effort',
+  'response_format',
+  'parallel_tool_calls',
+  'toolConfig',
+  'inferenceConfig',
+  'additionalModelRequestFields',
+  'generationConfig',
+  'generation_config',
+  'safety_settings',
+  'safetySettings',
+  'config',
+  'created_at',
+  'incomplete_details',
+  'previous_response_id',
+  'prompt_feedback',
+  'promptFeedback',
+  'responseId',
+  'createTime',
+  'anthropic_version',
+  'modelId',
+  'stopReason',
+  'stop_sequence',
+  'raw',
+  '$metadata',
+  'ResponseMetadata',
+  'labels',
+]);
+
+/** What an object holding messages also shows beside them (retrieved sources, say), outside its settings. */
+function extraUnits(v: unknown): Set<string> {
+  const out = new Set<string>();
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return out;
+  // Numbers beside messages are metrics (latency, token counts), compared apart.
+  for (const [k, x] of Object.entries(v as Obj)) if (!MESSAGE_FIELDS.has(k) && !SETTINGS.has(k)) leaves(x, out, k, false);
+  return out;
+}
+
+/** True when a value holds nothing a user reads beyond its messages. */
+export function onlyMessages(v: unknown): boolean {
+  return extraUnits(v).size === 0;
 }
 
 function tryParse(s: string): unknown {

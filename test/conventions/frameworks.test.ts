@@ -242,3 +242,12 @@ for (const file of ['test/fixtures/frameworks/strands-python.json', 'test/fixtur
     { span: 'execute_tool get_weather', weaveKind: 'tool', langtraceType: 'framework', io: { output: PY_RESULT } },
     { span: 'invoke_agent weather_agent', weaveKind: 'agent', langtraceType: 'framework', output: [PY_A] },
   ]);
+
+check(t, 'examples/traces/openllmetry-vertexai.json', [
+  { span: 'vertexai.completion', model: 'gemini-2.5-flash', langtraceType: 'llm', input: ['You are a weather bot.', Q], output: [A], tokens: { input: 12, output: 8 } },
+]);
+check(t, 'examples/traces/openllmetry-llamaindex.json', [
+  { span: 'chat gpt-4o-mini', model: 'gpt-4o-mini', langtraceType: 'llm', input: ['You are a weather bot.', Q], output: [A], tokens: { input: 11, output: 7 } },
+  { span: 'vector_index_retriever.retrieve', langtraceType: 'framework' },
+  { span: 'retriever_query_engine.query', langtraceType: 'framework', output: [A] },
+]);

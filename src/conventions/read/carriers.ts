@@ -3,7 +3,7 @@
 // Bedrock put the system prompt, images and tool results only in input.value), the two are merged.
 import { jsonAttr } from '../attrs.js';
 import type { Message, Part, ToolCall } from '../record.js';
-import { covers, messageUnits } from '../visible.js';
+import { covers, messageUnits, onlyMessages } from '../visible.js';
 import type { ReadContext } from './context.js';
 import { readMessagesByShape } from './shapes.js';
 
@@ -79,17 +79,20 @@ function mergeMessages(a: Message[], b: Message[]): Message[] {
   return out;
 }
 
-function fromCarriers(ctx: ReadContext, keys: string[]): { msgs: Message[]; from: string[] } | undefined {
+function fromCarriers(ctx: ReadContext, keys: string[]): { msgs: Message[]; from: string[]; whole: string[] } | undefined {
   let merged: Message[] | undefined;
   const from: string[] = [];
+  const whole: string[] = [];
   for (const key of keys) {
     if (!ctx.attrs.has(key)) continue;
-    const msgs = readMessagesByShape(jsonAttr(ctx.attrs, key));
+    const value = jsonAttr(ctx.attrs, key);
+    const msgs = readMessagesByShape(value);
     if (!msgs) continue;
     merged = merged ? mergeMessages(merged, msgs) : msgs;
     from.push(key);
+    if (onlyMessages(value)) whole.push(key);
   }
-  return merged && { msgs: merged, from };
+  return merged && { msgs: merged, from, whole };
 }
 
 /**
@@ -108,15 +111,15 @@ export function mergeCarriers(ctx: ReadContext): void {
     const carried = fromCarriers(ctx, keys);
     if (!carried) continue;
     const found = carried.msgs;
-    // An agent or chain keeps generic values that are not a conversation of its own.
-    if (!have && !llm && !found.some((m) => m.role === 'user' || m.role === 'assistant')) continue;
+    // An agent or chain keeps generic values that are not a conversation of its own, or that
+    // hold more than messages (a query engine's answer with its sources).
+    if (!have && !llm && (carried.whole.length < carried.from.length || !found.some((m) => m.role === 'user' || m.role === 'assistant'))) continue;
     const merged = have ? mergeMessages(have, found) : found;
     if (!have) ctx.sources.set(slot, []);
     call[slot] = merged;
-    for (const k of carried.from) {
-      ctx.covered.add(`${slot}:${k}`);
-      // Only a carrier that added something is named as a source.
-      if (merged !== have) ctx.from(slot, k);
-    }
+    // A carrier whose value is all messages is held whole now; one with more beside them (sources, say) is not.
+    for (const k of carried.whole) ctx.covered.add(`${slot}:${k}`);
+    // Only a carrier that added something is named as a source.
+    if (merged !== have) for (const k of carried.from) ctx.from(slot, k);
   }
 }

@@ -67,8 +67,14 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings): Rea
     ctx.role(roleOf(ctx.call, framework, span.attributes.has('input.value') || span.attributes.has('output.value')));
     mergeCarriers(ctx);
   }
-  // Empty text beside tool calls is no text: streamed calls carry "", others null.
-  for (const list of [ctx.call.input, ctx.call.output]) if (list) for (const m of list) if (m.toolCalls && m.content === '' && !m.parts) delete m.content;
+  // Empty text beside tool calls is no text: streamed calls carry "", others null. Gemini's
+  // "model" turn (OpenLLMetry's Vertex AI keeps it) is the assistant's.
+  for (const list of [ctx.call.input, ctx.call.output])
+    if (list)
+      for (const m of list) {
+        if (m.toolCalls && m.content === '' && !m.parts) delete m.content;
+        if (m.role === 'model') m.role = 'assistant';
+      }
   return { convention, ctx };
 }
 
