@@ -24,6 +24,8 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 8);
 const LIGHT_SECONDS = LATENCY_SECONDS * 2;
 const DOWN_URL = 'http://127.0.0.1:9'; // nothing listens on the discard port here: connections are refused
 const QUICK = process.env.BENCH_QUICK === '1';
+/** The tracebridge to measure: a folder holding dist/src/cli.js (another build, for before/after). */
+const BUILD = process.env.BENCH_BUILD ?? ROOT;
 /** Extra node flags for the tracebridge process, e.g. --cpu-prof to profile it. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -55,9 +57,27 @@ async function sink(): Promise<Sink> {
   return s;
 }
 
+/** Spans tracebridge delivered, all upstreams together: upstream requests may carry several batches. */
+async function forwarded(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let n = 0;
+  for (const m of text.matchAll(/^tracebridge_spans_forwarded_total\{[^}]*\} (\d+)/gm)) n += Number(m[1]);
+  return n;
+}
+
+/** Polls until tracebridge has delivered `spans` more than `from`, or `ms` passed. */
+async function untilForwarded(url: string, from: number, spans: number, ms: number): Promise<void> {
+  const deadline = performance.now() + ms;
+  while ((await forwarded(url)) - from < spans && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
 // ---- processes under test ----
 function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    cwd: args.includes('serve') ? BUILD : ROOT,
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('did not start: ' + out)), 15_000);
@@ -274,7 +294,7 @@ async function main() {
     // tracebridge
     const tb = await startProcess([...NODE_ARGS, 'dist/src/cli.js', 'serve', '--config', config]);
     const before = sinks.requests;
-    await saturate(tb.url + sc.path, make, headers, 1);
+    const warm = await saturate(tb.url + sc.path, make, headers, 1);
     const sat0 = procStats(tb.child.pid!);
     const satCpu0 = sat0.cpuSeconds;
     const ts = await saturate(tb.url + sc.path, make, headers, SECONDS);
@@ -283,7 +303,7 @@ async function main() {
     // let the queues drain (every accepted batch delivered), then the fixed-rate run with CPU measured
     const drainStart = performance.now();
     const live = sc.upstreams.filter((u) => u !== sc.down).length;
-    while (sinks.requests - before < acceptedBatches * live && performance.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 50));
+    await untilForwarded(tb.url, 0, (warm.ok + acceptedBatches) * sc.batch * live, 120_000);
     const drainSecs = (performance.now() - drainStart) / 1000;
     // CPU of the saturation run and its drain: what the accepted spans cost, whatever else ran on the machine.
     const sat1 = procStats(tb.child.pid!);
@@ -296,15 +316,14 @@ async function main() {
     let pl: number[] = [];
     let secs = 0;
     let cpu1 = cpu0;
-    const fixedReceived = sinks.requests;
+    const fixedFrom = await forwarded(tb.url);
     const instr = await instructions(tb.child.pid!, async () => {
       // The passthrough's fixed-rate run goes at the same time, so both see the same machine.
       [tl, pl] = await fixedRate([tb.url + sc.path, pass.url + sc.path], make, headers, RATE / sc.batch, LATENCY_SECONDS);
       secs = (performance.now() - t0) / 1000;
       cpu1 = procStats(tb.child.pid!);
       // Until everything taken is delivered, so the count covers the whole path of every span.
-      const deadline = performance.now() + 60_000;
-      while (sinks.requests - fixedReceived < tl.length * live && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await untilForwarded(tb.url, fixedFrom, tl.length * sc.batch * live, 60_000);
     });
     await stop(pass.child);
     passSink.server.close();

@@ -108,6 +108,14 @@ export const upstreamSchema = z
     timeoutMs: z.number().int().positive().default(30_000),
     headers: z.record(z.string()).default({}),
     tls: upstreamTls,
+    /** Small queued copies sent together, as the Collector's batch processor does: up to maxSpans, waiting up to timeoutMs for more. */
+    batch: z
+      .object({
+        maxSpans: z.number().int().positive().default(512),
+        timeoutMs: z.number().int().nonnegative().default(200),
+      })
+      .strict()
+      .default({}),
     /** An HTTP proxy (CONNECT) for this upstream; without it HTTPS_PROXY / HTTP_PROXY and NO_PROXY apply. */
     proxyUrl: url.optional(),
     /** What this upstream never sees: attributes dropped or hashed, patterns redacted inside every value (message texts, tool arguments and results). */

@@ -320,6 +320,20 @@ export class Spool {
     return this.index.splice(0, n);
   }
 
+  /**
+   * Takes the waiting batches whose copy is in memory and that `fits` accepts (asked in queue
+   * order), leaving the rest where they are; batches only on disk are not read for this.
+   */
+  takeWhere(fits: (d: Delivery & { createdAt: number }) => boolean): Entry[] {
+    const out: Entry[] = [];
+    this.index = this.index.filter((e) => {
+      if (!e.kept || !fits(e.kept)) return true;
+      out.push(e);
+      return false;
+    });
+    return out;
+  }
+
   /** Puts a committed entry on the waiting list. */
   publish(e: Entry): void {
     if (e.stage !== 'unpublished') return;

@@ -10,6 +10,7 @@ import { bodyBytes, folderBytes, Spool, writeDeadLetter, type Backing, type Spoo
 import { DeliveredLog } from './delivered.js';
 import { SPILL_NOTE, Spills } from './spills.js';
 import { releaseBodies } from './bodies.js';
+import { coalesceKey, MAX_COALESCED_BYTES, merge, sizeOf } from './coalesce.js';
 import { UpstreamActivity } from '../observe/activity.js';
 import type { PartialSuccess } from '../wire/export-response.js';
 
@@ -22,6 +23,14 @@ const SPILL_AFTER_MS = 1000;
 
 /** Room kept for a dead letter's note beside its batch. */
 const NOTE_BYTES = 1024;
+
+type Loaded = Delivery & { createdAt: number };
+
+/** A batch taken from the queue and read, and the entry it leaves by. */
+interface Taken {
+  entry: SpoolEntry;
+  d: Loaded;
+}
 
 export function queueDir(dataDir: string, upstream: string): string {
   return join(dataDir, 'queue', upstream);
@@ -59,6 +68,10 @@ export class Upstream {
   private refilling = false;
   /** Whether the last attempt delivered: spills are fed back only then. */
   private keepingUp = true;
+  /** Batches taken beyond the first of each send (coalesced): being sent, they count too. */
+  private alsoTaken = 0;
+  /** A worker is waiting for more batches to join its request: the others leave new ones to it. */
+  private collecting = false;
 
   constructor(
     readonly config: UpstreamConfig,
@@ -80,18 +93,18 @@ export class Upstream {
 
   /** Batches waiting or being sent. */
   get depth(): number {
-    return this.spool.depth + this.inFlight.size;
+    return this.spool.depth + this.inFlight.size + this.alsoTaken;
   }
 
   hasRoom(bytes: number): boolean {
     // Batches being sent count against queue.maxBatches until they are done.
-    return !this.stopped && this.spool.hasRoom(bytes + this.deadBytes + this.typical + NOTE_BYTES, this.inFlight.size);
+    return !this.stopped && this.spool.hasRoom(bytes + this.deadBytes + this.typical + NOTE_BYTES, this.inFlight.size + this.alsoTaken);
   }
 
   /** Why no more can be taken: the queue is full, or dead letters have used the disk budget (undefined: there is room). */
   get full(): 'queue full' | 'dead letters use the disk budget' | undefined {
     if (this.hasRoom(0)) return undefined;
-    return this.spool.hasRoom(0, this.inFlight.size) && this.deadBytes > 0 ? 'dead letters use the disk budget' : 'queue full';
+    return this.spool.hasRoom(0, this.inFlight.size + this.alsoTaken) && this.deadBytes > 0 ? 'dead letters use the disk budget' : 'queue full';
   }
 
   /** The dead-letter folder (tracebridge deadletter reads it too). */
@@ -250,15 +263,9 @@ export class Upstream {
 
   private async work(): Promise<void> {
     while (!this.stopped) {
-      const [entry] = this.spool.take(1);
+      const [entry] = this.collecting ? [] : this.spool.take(1);
       if (!entry) {
-        await new Promise<void>((resolve) => {
-          const prev = this.wake;
-          this.wake = () => {
-            prev?.();
-            resolve();
-          };
-        });
+        await this.waitForWork();
         continue;
       }
       // A failure here is a disk failure (the dead-letter folder, say): the batch stays on disk
@@ -274,28 +281,101 @@ export class Upstream {
     }
   }
 
-  private async process(entry: SpoolEntry): Promise<void> {
-    let d: Delivery & { createdAt: number };
+  /** Resolves at the next notify, or after `ms`. */
+  private waitForWork(ms?: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const prev = this.wake;
+      const timer = ms === undefined ? undefined : setTimeout(resolve, Math.max(0, ms));
+      this.wake = () => {
+        prev?.();
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Reads a taken batch; one that cannot be read or is too old goes to the dead letters instead (undefined). */
+  private async loadForSending(entry: SpoolEntry): Promise<Loaded | undefined> {
+    let d: Loaded;
     try {
       d = await this.spool.load(this.name, entry);
     } catch (err) {
       this.log.error({ upstream: this.name, file: entry.file, err: (err as Error).message }, 'unreadable queue file moved to the dead-letter folder');
       await this.keepDead(entry, 0, { reason: 'unreadable', error: (err as Error).message });
-      return;
+      return undefined;
     }
     if (Date.now() - d.createdAt > this.config.queue.maxAgeMs) {
       this.metrics.spansRejected.inc({ upstream: this.name, reason: 'expired' }, d.spans);
       this.log.error({ upstream: this.name, spans: d.spans }, 'batch older than queue.maxAgeMs moved to the dead-letter folder');
       await this.keepDead(entry, d.spans, { reason: 'expired', spans: d.spans });
-      return;
+      return undefined;
     }
-    // A held batch that fails once is written to the queue while the retries go on.
-    const result = await this.send(d, undefined, entry.backing ? () => void this.spillNow(entry) : undefined);
+    return d;
+  }
+
+  /**
+   * Adds the batches waiting in memory that can share the first one's request (same credential
+   * and headers), up to batch.maxSpans, waiting for more until batch.timeoutMs after the first
+   * arrived: one worker at a time waits, so what arrives meanwhile joins its request.
+   */
+  private async gather(first: Taken): Promise<Taken[]> {
+    const group = [first];
+    const key = coalesceKey(first.d);
+    const { maxSpans, timeoutMs } = this.config.batch;
+    if (key === undefined || first.d.spans >= maxSpans) return group;
+    let spans = first.d.spans;
+    let bytes = sizeOf(first.d);
+    const fits = (d: Loaded) => {
+      if (spans + d.spans > maxSpans || bytes + sizeOf(d) > MAX_COALESCED_BYTES || coalesceKey(d) !== key) return false;
+      if (Date.now() - d.createdAt > this.config.queue.maxAgeMs) return false;
+      spans += d.spans;
+      bytes += sizeOf(d);
+      return true;
+    };
+    const deadline = first.d.createdAt + timeoutMs;
+    let waited = false;
+    for (;;) {
+      const taken = this.spool.takeWhere(fits);
+      // Counted as being sent from now (queue.maxBatches), until process is done with them.
+      this.alsoTaken += taken.length;
+      for (const entry of taken) group.push({ entry, d: await this.spool.load(this.name, entry) });
+      if (spans >= maxSpans || this.stopped || this.collecting || Date.now() >= deadline) break;
+      this.collecting = waited = true;
+      await this.waitForWork(deadline - Date.now());
+      this.collecting = false;
+    }
+    // What this worker left waiting is the others' again.
+    if (waited && this.spool.depth) this.notify();
+    return group;
+  }
+
+  private async process(entry: SpoolEntry): Promise<void> {
+    const d = await this.loadForSending(entry);
+    if (!d) return;
+    const group = await this.gather({ entry, d });
+    try {
+      const sending = group.length === 1 ? d : merge(group.map((g) => g.d));
+      // A held batch that fails once is written to the queue while the retries go on.
+      const held = group.filter((g) => g.entry.backing);
+      const result = await this.send(sending, undefined, held.length ? () => held.forEach((g) => void this.spillNow(g.entry)) : undefined);
+      if (result.kind === 'stopped') {
+        this.spool.giveBack(group.map((g) => g.entry)); // stays queued: on disk, or written there at stop if held
+        return;
+      }
+      // Every batch of the request recorded before any file goes: a crash now resends none of them.
+      if (result.kind === 'delivered') for (const g of group) this.recordDelivered(g.entry);
+      for (const g of group) await this.finish(g, result);
+    } finally {
+      this.alsoTaken -= group.length - 1;
+    }
+  }
+
+  /** A sent batch's way out of the queue: delivered, or to the dead letters with the request's outcome. */
+  private async finish({ entry, d }: Taken, result: Exclude<Result, { kind: 'stopped' }>): Promise<void> {
     // A spill fed back that runs out of retries is a spill again: the upstream never refused it.
-    const wasSpill = result.kind !== 'stopped' && this.spills.fed.delete(Spool.nameOf(entry));
+    const wasSpill = this.spills.fed.delete(Spool.nameOf(entry));
     switch (result.kind) {
       case 'delivered':
-        this.recordDelivered(entry);
         await this.spool.done(entry);
         break;
       case 'rejected':
@@ -310,9 +390,6 @@ export class Upstream {
         await this.keepDead(entry, d.spans, wasSpill ? { ...SPILL_NOTE, spans: d.spans, error: result.reason } : { reason: result.reason, spans: d.spans });
         if (wasSpill) this.spills.add(Spool.nameOf(entry));
         break;
-      case 'stopped':
-        this.spool.giveBack([entry]); // stays queued: on disk, or written there at stop if held
-        return;
     }
     // Finished: no send, spill or dead-letter write reads the bodies any more.
     releaseBodies(d);
