@@ -202,6 +202,14 @@ export const configSchema = z
     maxConnections: z.number().int().positive().default(1024),
     /** A request must arrive whole (headers and body) within this time, or its connection is closed. */
     requestTimeoutMs: z.number().int().positive().default(30_000),
+    /** A request head must arrive whole within this time of the connection opening (or of its first byte on a reused one), or the connection is closed. */
+    headersTimeoutMs: z.number().int().positive().default(10_000),
+    /** A keep-alive connection with no request for this long is closed. */
+    idleTimeoutMs: z.number().int().positive().default(5_000),
+    /** Open connections from one client address at most (0: no cap); past it new ones from that address are closed at once. */
+    maxConnectionsPerClient: z.number().int().nonnegative().default(64),
+    /** Caller's keys no upstream has answered yet, per client address a minute; past it 429 before any upstream is asked. */
+    unprovenKeysPerMinute: z.number().int().positive().default(30),
     /** Spans in one request at most; past it 413 (found before the request is decoded). */
     maxSpansPerRequest: z.number().int().positive().default(100_000),
     /** Attributes on one span (event, link, resource, scope) at most; past it 400. */

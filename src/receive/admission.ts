@@ -11,6 +11,7 @@ import type { Upstream } from '../forward/upstream.js';
 import type { Result } from '../forward/sender.js';
 import { decodedBytes } from './measure.js';
 import type { ProcessInput } from './process.js';
+import { UnprovenKeys } from './key-rate.js';
 
 export class HttpError extends Error {
   constructor(
@@ -96,9 +97,10 @@ export class ClientAborted extends Error {}
 
 /**
  * Reads a body up to `max` bytes within the shared budget; a declared length over either is
- * refused before a byte is read. Resolves with the body and the bytes to give back once done.
+ * refused before a byte is read; `ready` is called once it is not (a client waiting for 100 Continue
+ * is sent it then). Resolves with the body and the bytes to give back once done.
  */
-export function readBody(req: IncomingMessage, max: number, budget: BodyBudget): Promise<{ body: Buffer; held: number }> {
+export function readBody(req: IncomingMessage, max: number, budget: BodyBudget, ready?: () => void): Promise<{ body: Buffer; held: number }> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (declared > max) return reject(new HttpError(413, `request body of ${declared} bytes is over the ${max}-byte limit`));
@@ -116,6 +118,7 @@ export function readBody(req: IncomingMessage, max: number, budget: BodyBudget):
       reject(err);
     };
     if (declared > 0 && !grow(declared)) return fail(budget.busy());
+    ready?.();
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -167,6 +170,7 @@ export class KeyVerdicts {
 export class Admission {
   readonly bodies: BodyBudget;
   readonly verdicts = new KeyVerdicts();
+  private readonly unproven: UnprovenKeys;
   private readonly senders: number;
 
   constructor(
@@ -175,6 +179,7 @@ export class Admission {
   ) {
     this.bodies = new BodyBudget(config.maxBodyBytesInFlight);
     this.senders = upstreams.filter((u) => u.config.type !== 'sink').length;
+    this.unproven = new UnprovenKeys(config.unprovenKeysPerMinute);
   }
 
   /**
@@ -202,13 +207,18 @@ export class Admission {
     return u.config.queue.whenFull ?? (this.senders > 1 ? 'spill' : 'refuse');
   }
 
-  /** What can be refused before the body is read: the proxy's key, credentials that cannot be sent, a key refused lately, no room anywhere. */
-  beforeBody(headers: IncomingHttpHeaders): InboundCredentials {
+  /**
+   * What can be refused before the body is read: the proxy's key, credentials that cannot be sent,
+   * a key refused lately, no room anywhere, too many new keys from the client's address (ack: queue,
+   * where a proven key skips the upstream; with ack: upstream every request goes to it anyway).
+   */
+  beforeBody(headers: IncomingHttpHeaders, client?: string): InboundCredentials {
     if (cameBack(headers)) throw new HttpError(508, `this request was sent by this tracebridge and came back to it (${HOP_HEADER}): an upstream leads back here`, {}, 'loop');
     const inbound = authorize(this.config.inboundKeys, extractInbound(headers));
     checkSendable(inbound);
-    this.keyStatus(inbound, this.upstreams);
+    const status = this.keyStatus(inbound, this.upstreams);
     if (this.config.ack === 'queue') this.refuseIfFull(this.upstreams);
+    if (status === 'unproven' && client !== undefined && this.config.ack === 'queue') this.unproven.admit(client, inbound.key!);
     return inbound;
   }
 

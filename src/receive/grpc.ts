@@ -7,11 +7,12 @@ import { encodeExportResponseProto } from '../wire/otlp-proto.js';
 import { encodeRetryStatus } from '../wire/proto.js';
 import { budgetInterceptor } from './grpc-budget.js';
 import { RETRY_AFTER_S } from './admission.js';
+import { peerAddress } from './connections.js';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 /** What the ingest path answers: spans dropped for lack of ids, or an error with an HTTP status. */
-type Ingest = (headers: IncomingHttpHeaders, raw: Buffer, path: string) => Promise<{ rejected: number }>;
+type Ingest = (headers: IncomingHttpHeaders, raw: Buffer, path: string, client: string) => Promise<{ rejected: number }>;
 
 /** An HTTP status → the gRPC code OTLP gives it; retryable ones get RetryInfo. */
 function codeOf(status: number): grpc.status {
@@ -65,7 +66,7 @@ export function grpcReceiver(ingest: Ingest, limits: GrpcLimits, onError: (err: 
   });
   server.addService(service, {
     Export: (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
-      ingest(headersOf(call.metadata), call.request, EXPORT_PATH).then(
+      ingest(headersOf(call.metadata), call.request, EXPORT_PATH, peerAddress(call.getPeer())).then(
         ({ rejected }) => callback(null, encodeExportResponseProto(rejected, rejected ? `${rejected} spans had no trace or span id` : '')),
         (err: Error & { status?: number; headers?: Record<string, string> }) => {
           const status = err.status ?? 500;

@@ -24,15 +24,29 @@ export function sendSuccess(res: ServerResponse, dialect: Dialect, proto: boolea
   json(res, 200, rejected ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage } } : {});
 }
 
+/** An answer not yet written: its status, headers (with its length) and body. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** A refusal in the shape the client expects: google.rpc.Status (protobuf or JSON) for OTLP, `{ error }` otherwise. */
+export function errorAnswer(dialect: Dialect | undefined, proto: boolean, status: number, message: string, headers: Record<string, string> = {}): Answer {
+  if (dialect === 'otlp' && proto) return answer(status, 'application/x-protobuf', encodeStatusProto(GRPC_CODE[status] ?? 2, message), headers);
+  const body = dialect === 'otlp' ? { code: GRPC_CODE[status] ?? 2, message } : { error: message };
+  return answer(status, 'application/json', Buffer.from(JSON.stringify(body)), headers);
+}
+
+function answer(status: number, type: string, body: Uint8Array, headers: Record<string, string>): Answer {
+  return { status, headers: { 'content-type': type, ...headers, 'content-length': String(body.byteLength) }, body };
+}
+
 export function sendError(res: ServerResponse, dialect: Dialect | undefined, proto: boolean, status: number, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) return void res.end();
-  if (dialect === 'otlp' && proto) {
-    res.writeHead(status, { 'content-type': 'application/x-protobuf', ...headers });
-    res.end(encodeStatusProto(GRPC_CODE[status] ?? 2, message));
-    return;
-  }
-  if (dialect === 'otlp') return json(res, status, { code: GRPC_CODE[status] ?? 2, message }, headers);
-  json(res, status, { error: message }, headers);
+  const a = errorAnswer(dialect, proto, status, message, headers);
+  res.writeHead(a.status, a.headers);
+  res.end(a.body);
 }
 
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

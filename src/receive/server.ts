@@ -23,11 +23,13 @@ import { Journal, type JournalEntry } from './journal.js';
 import { Backlog } from './backlog.js';
 import type { SpanBatch } from '../model/batch.js';
 import { TaskError, WorkerPool } from './pool.js';
-import { json, sendError, sendSuccess } from './respond.js';
+import { errorAnswer, json, sendError, sendSuccess } from './respond.js';
 import { grpcReceiver } from './grpc.js';
 import { ProxyActivity } from '../observe/activity.js';
 import { STATUS_PAGE, statusOf } from '../observe/status.js';
 import { Admission, authorize, ClientAborted, fingerprint, HttpError, readBody, RETRY_AFTER_S } from './admission.js';
+import { clientAddress, guardConnections, serverOptions } from './connections.js';
+import { continueIfAsked, expectContinue, refuseUnread } from './early.js';
 
 export interface Proxy {
   server: Server;
@@ -392,8 +394,8 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     let bodyRead = false;
     try {
       if (shuttingDown) throw CLOSING();
-      const inbound = admission.beforeBody(req.headers);
-      const body = await readBody(req, config.maxBodyBytes, admission.bodies);
+      const inbound = admission.beforeBody(req.headers, clientAddress(req.socket));
+      const body = await readBody(req, config.maxBodyBytes, admission.bodies, () => continueIfAsked(req, res));
       bodyRead = true;
       held = body.held;
       const { rejected } = await ingest(req.headers, inbound, body.body, dialect, path);
@@ -407,8 +409,9 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
         return finish(499);
       }
       const r = refusal(err, path);
-      // Refused before its body was read: the connection is not reused, so the unread body is never parsed as a request.
-      sendError(res, dialect, proto, r.status, r.message, { ...r.headers, ...(bodyRead ? {} : { connection: 'close' }) });
+      // Refused before its body was read: answered with Connection: close and the upload drained a while (early.ts).
+      if (bodyRead) sendError(res, dialect, proto, r.status, r.message, r.headers);
+      else refuseUnread(req, res, errorAnswer(dialect, proto, r.status, r.message, r.headers));
       finish(r.status);
     } finally {
       admission.bodies.give(held);
@@ -419,11 +422,11 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
    * OTLP/gRPC: the message is in hand (grpc-js read and inflated it), its room in the body budget
    * held by the receiver (grpc-budget.ts) until the answer; the same admission and ingest.
    */
-  async function handleGrpc(headers: IncomingHttpHeaders, raw: Buffer, path: string): Promise<{ rejected: number }> {
+  async function handleGrpc(headers: IncomingHttpHeaders, raw: Buffer, path: string, client: string): Promise<{ rejected: number }> {
     const finish = track(path);
     try {
       if (shuttingDown) throw CLOSING();
-      const out = await ingest(headers, admission.beforeBody(headers), raw, 'otlp', path);
+      const out = await ingest(headers, admission.beforeBody(headers, client), raw, 'otlp', path);
       finish(200);
       return out;
     } catch (err) {
@@ -489,29 +492,20 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     });
   }
 
-  // Node checks these timeouts every connectionsCheckingInterval (30 s by default): often enough
-  // that a trickling upload is cut off near requestTimeoutMs, not up to 30 s later.
-  const server = createServer(
-    {
-      requestTimeout: config.requestTimeoutMs,
-      headersTimeout: Math.min(config.requestTimeoutMs, 10_000),
-      connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(config.requestTimeoutMs / 4))),
-    },
-    (req, res) => {
-      handle(req, res).catch((err) => {
-        log.error({ err: (err as Error).message }, 'request failed');
-        json(res, 500, { error: 'internal error' });
-      });
-    },
-  );
-  server.keepAliveTimeout = 65_000;
+  const server = createServer(serverOptions(config), (req, res) => {
+    handle(req, res).catch((err) => {
+      log.error({ err: (err as Error).message }, 'request failed');
+      json(res, 500, { error: 'internal error' });
+    });
+  });
+  guardConnections(server, config, log, metrics);
+  expectContinue(server, (req) => req.method === 'POST' && dialectOf((req.url ?? '/').split('?')[0]) !== undefined);
   const grpc =
     config.grpcListen === 'off'
       ? undefined
       : grpcReceiver(handleGrpc, { maxMessageBytes: Math.min(config.grpcMaxMessageBytes, config.maxBodyBytes), budget: admission.bodies }, (err) =>
           log.error({ err: err.message }, 'OTLP/gRPC request failed'),
         );
-  server.maxConnections = config.maxConnections;
 
   const proxyObject: Proxy = {
     server,
