@@ -9,6 +9,7 @@ import { applyReload } from '../config/reload.js';
 import type { Config } from '../config/schema.js';
 import { createProxy, type Proxy } from '../receive/server.js';
 import { endpointUrl } from '../forward/prepare.js';
+import { DiskError } from '../forward/disk.js';
 import { createLogger, type Logger } from '../observe/log.js';
 import { checkedConfig, reportProblems } from './validate.js';
 
@@ -143,7 +144,8 @@ export async function serve(flags: Flags): Promise<void> {
     ({ url } = await proxy.listen());
   } catch (err) {
     await proxy.close(0).catch(() => undefined);
-    fail(`cannot start: ${(err as Error).message}`, 1);
+    // A data dir that cannot hold the queue is the operator's setting to fix, like any bad value.
+    fail(`cannot start: ${(err as Error).message}`, err instanceof DiskError ? 2 : 1);
   }
   const stopRotating = config.upstreams.some((u) => u.type === 'sink') ? rotateSink(config, proxy.log) : () => undefined;
   startLines(config, proxy, url);
