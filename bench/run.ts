@@ -26,6 +26,8 @@ const DOWN_URL = 'http://127.0.0.1:9'; // nothing listens on the discard port he
 const QUICK = process.env.BENCH_QUICK === '1';
 /** The tracebridge to measure: a folder holding dist/src/cli.js (another build, for before/after). */
 const BUILD = process.env.BENCH_BUILD ?? ROOT;
+/** Upstreams' batch.maxSpans (1: no coalescing), for before/after; unset, the default. */
+const BATCH_MAX_SPANS = process.env.BENCH_BATCH_MAX_SPANS;
 /** Extra node flags for the tracebridge process, e.g. --cpu-prof to profile it. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -200,6 +202,10 @@ interface Scenario {
   down?: 'weave' | 'langtrace';
   ack: 'queue' | 'upstream';
   workers?: number;
+  /** Run only when BENCH_ONLY names it. */
+  optIn?: boolean;
+  /** Spans/s of the two fixed-rate runs, when not RATE and LIGHT (small requests cost more). */
+  rates?: [number, number];
 }
 
 interface Row {
@@ -244,6 +250,17 @@ async function main() {
     },
     { name: 'protobuf in → both, ack: upstream (no disk)', batch: 100, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'upstream' },
     { name: 'protobuf in → both (dual-write), durable queue', batch: 512, input: 'proto', path: '/v1/traces', upstreams: ['weave', 'langtrace'], ack: 'queue' },
+    // One span a request, as a client with SimpleSpanProcessor sends: what coalescing is for.
+    {
+      name: 'protobuf in → both (dual-write), durable queue, one span a request',
+      batch: 1,
+      input: 'proto',
+      path: '/v1/traces',
+      upstreams: ['weave', 'langtrace'],
+      ack: 'queue',
+      optIn: true,
+      rates: [500, 200],
+    },
     {
       name: 'protobuf in → both, durable queue, Langtrace down',
       batch: 100,
@@ -256,7 +273,7 @@ async function main() {
   ];
   const rows: Row[] = [];
   const only = process.env.BENCH_ONLY; // runs the scenarios whose name contains this text
-  const chosen = only ? scenarios.filter((sc) => `${sc.name}, batches of ${sc.batch}`.includes(only)) : QUICK ? scenarios.slice(2, 4) : scenarios;
+  const chosen = only ? scenarios.filter((sc) => `${sc.name}, batches of ${sc.batch}`.includes(only)) : QUICK ? scenarios.slice(2, 4) : scenarios.filter((sc) => !sc.optIn);
   for (const sc of chosen) {
     const batch = batchOf(source, sc.batch);
     const traceId = batch.resourceSpans[0].scopeSpans[0].spans[0].traceId;
@@ -281,6 +298,7 @@ async function main() {
           project: 'bench/bench',
           auth: { mode: 'static', key: 'k' },
           queue: { maxBatches: 2000, concurrency: 8 },
+          ...(BATCH_MAX_SPANS ? { batch: { maxSpans: Number(BATCH_MAX_SPANS) } } : {}),
         })),
       }),
     );
@@ -319,7 +337,7 @@ async function main() {
     const fixedFrom = await forwarded(tb.url);
     const instr = await instructions(tb.child.pid!, async () => {
       // The passthrough's fixed-rate run goes at the same time, so both see the same machine.
-      [tl, pl] = await fixedRate([tb.url + sc.path, pass.url + sc.path], make, headers, RATE / sc.batch, LATENCY_SECONDS);
+      [tl, pl] = await fixedRate([tb.url + sc.path, pass.url + sc.path], make, headers, (sc.rates?.[0] ?? RATE) / sc.batch, LATENCY_SECONDS);
       secs = (performance.now() - t0) / 1000;
       cpu1 = procStats(tb.child.pid!);
       // Until everything taken is delivered, so the count covers the whole path of every span.
@@ -327,7 +345,7 @@ async function main() {
     });
     await stop(pass.child);
     passSink.server.close();
-    const [light] = await fixedRate([tb.url + sc.path], make, headers, LIGHT / sc.batch, LIGHT_SECONDS);
+    const [light] = await fixedRate([tb.url + sc.path], make, headers, (sc.rates?.[1] ?? LIGHT) / sc.batch, LIGHT_SECONDS);
     // What each request took through tracebridge beyond what the same request took through the passthrough, sent at the same moment.
     const added = sorted(tl.map((t, i) => t - pl[i]));
     const [tbSorted, passSorted, lightSorted] = [sorted(tl), sorted(pl), sorted(light)];
@@ -352,7 +370,7 @@ async function main() {
       lightP99: pct(lightSorted, 99),
       peakRss: saturatedRss,
       peakRssOverall: stats.peakRssMiB,
-      cpuPer10k: (cpu1.cpuSeconds - cpu0.cpuSeconds) / secs / (RATE / 10_000),
+      cpuPer10k: (cpu1.cpuSeconds - cpu0.cpuSeconds) / secs / ((sc.rates?.[0] ?? RATE) / 10_000),
       instructionsPerSpan: instr === undefined ? undefined : instr / (tl.length * sc.batch),
       delivered: `${received} upstream requests for ${live} × accepted${sc.down ? ` (${sc.down} down)` : ''}; drained in ${drainSecs.toFixed(1)} s`,
     };
@@ -360,7 +378,7 @@ async function main() {
     console.log(
       `${row.scenario}\n  tracebridge ${row.spansPerSec.toLocaleString('en-US')} spans/s (${ts.other} refused), passthrough ${row.passSpansPerSec.toLocaleString('en-US')} spans/s, ratio ${(row.spansPerSec / row.passSpansPerSec).toFixed(2)}x\n` +
         `  per core (spans per CPU-second at saturation): tracebridge ${row.perCore.toLocaleString('en-US')}, passthrough ${row.passPerCore.toLocaleString('en-US')}, ratio ${(row.perCore / row.passPerCore).toFixed(3)}x (tracebridge's CPU ${Math.round(kernelShare * 100)}% in the kernel, ${Math.round(helperShare * 100)}% outside the main thread)\n` +
-        `  at ${RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}, sent at the same moments; added per request p50 ${row.addedP50.toFixed(2)}, p99 ${row.addedP99.toFixed(2)}); at ${LIGHT} spans/s: p50 ${row.lightP50.toFixed(2)} ms, p99 ${row.lightP99.toFixed(2)} ms; CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s${row.instructionsPerSpan ? `, ${Math.round(row.instructionsPerSpan / 1000)}k instructions per span` : ''}; peak RSS ${row.peakRss.toFixed(0)} MiB at saturation, ${row.peakRssOverall.toFixed(0)} MiB overall\n  ${row.delivered}`,
+        `  at ${sc.rates?.[0] ?? RATE} spans/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms (passthrough p50 ${row.passP50.toFixed(2)}, p99 ${row.passP99.toFixed(2)}, sent at the same moments; added per request p50 ${row.addedP50.toFixed(2)}, p99 ${row.addedP99.toFixed(2)}); at ${sc.rates?.[1] ?? LIGHT} spans/s: p50 ${row.lightP50.toFixed(2)} ms, p99 ${row.lightP99.toFixed(2)} ms; CPU ${(row.cpuPer10k * 100).toFixed(0)}% of a core per 10k spans/s${row.instructionsPerSpan ? `, ${Math.round(row.instructionsPerSpan / 1000)}k instructions per span` : ''}; peak RSS ${row.peakRss.toFixed(0)} MiB at saturation, ${row.peakRssOverall.toFixed(0)} MiB overall\n  ${row.delivered}`,
     );
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;

@@ -46,8 +46,12 @@ export interface Backing {
 
 /** Bytes of recently queued batches kept in memory too, per upstream (the disk copy is the truth). */
 const KEEP_BYTES = 4 * 1024 * 1024;
-/** Batches held in memory only, at most, per upstream: each keeps its journal entry alive. */
-const MAX_HELD = 64;
+/**
+ * Batches held in memory only, at most, per upstream: each keeps its journal entry alive. Room
+ * for a coalesced request's worth of one-span batches (batch.maxSpans, 512) gathering, so they
+ * are not written to the queue while they wait; KEEP_BYTES bounds their memory.
+ */
+const MAX_HELD = 1024;
 
 const SUFFIX = '.batch';
 const TMP = '.tmp';

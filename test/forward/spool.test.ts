@@ -150,8 +150,8 @@ t.test('a held batch past the memory budget is not held', async (t) => {
   t.equal(spool.canHold(30), false, 'over the 100-byte budget');
   t.equal(spool.canHold(20), true);
   t.equal(new Spool(dir, limits, 0).canHold(1), false, 'a budget of 0 holds nothing');
-  for (let i = 0; i < 63; i++) spool.hold(delivery(i, 0), `n${i}`, backing());
-  t.equal(spool.canHold(0), false, 'and at most 64 batches are held');
+  for (let i = 0; i < 1023; i++) spool.hold(delivery(i, 0), `n${i}`, backing());
+  t.equal(spool.canHold(0), false, 'and at most 1,024 batches are held');
 });
 
 t.test('spilling writes a held batch to the queue, then releases it; delivery then removes the file', async (t) => {
