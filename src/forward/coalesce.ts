@@ -4,7 +4,11 @@ import { gunzipSync } from 'node:zlib';
 import { gzip } from '../wire/compression.js';
 import type { Delivery } from './prepare.js';
 
-/** Bodies of one coalesced request at most, before compression (upstreams cap request sizes). */
+/**
+ * Only small copies are merged (uncompressed size), into requests of at most MAX_COALESCED_BYTES
+ * uncompressed: merging large ones saves little, and inflating them would cost the memory.
+ */
+export const SMALL_COPY_BYTES = 256 * 1024;
 export const MAX_COALESCED_BYTES = 4 * 1024 * 1024;
 
 type Shape = 'protobuf' | 'json-array';
@@ -31,8 +35,11 @@ export function coalesceKey(d: Delivery): string | undefined {
 /** Asked once per waiting batch each time a worker gathers: kept while the batch lives. */
 const keys = new WeakMap<Delivery, string | undefined>();
 
-/** The bytes a copy adds to a coalesced request, about (compressed bodies count as they are). */
-export const sizeOf = (d: Delivery) => d.requests[0].body.length;
+/** A copy's body uncompressed: for gzip, its trailer's size field (one member, as prepare writes it). */
+export function sizeOf(d: Delivery): number {
+  const { body, headers } = d.requests[0];
+  return headers['content-encoding'] === 'gzip' && body.length >= 18 ? body.readUInt32LE(body.length - 4) : body.length;
+}
 
 /**
  * One delivery carrying every span of `ds`, which share a coalesceKey: ExportTraceServiceRequest

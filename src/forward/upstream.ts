@@ -10,7 +10,7 @@ import { bodyBytes, folderBytes, Spool, writeDeadLetter, type Backing, type Spoo
 import { DeliveredLog } from './delivered.js';
 import { SPILL_NOTE, Spills } from './spills.js';
 import { releaseBodies } from './bodies.js';
-import { coalesceKey, MAX_COALESCED_BYTES, merge, sizeOf } from './coalesce.js';
+import { coalesceKey, MAX_COALESCED_BYTES, merge, sizeOf, SMALL_COPY_BYTES } from './coalesce.js';
 import { UpstreamActivity } from '../observe/activity.js';
 import type { PartialSuccess } from '../wire/export-response.js';
 
@@ -322,11 +322,11 @@ export class Upstream {
     const group = [first];
     const key = coalesceKey(first.d);
     const { maxSpans, timeoutMs } = this.config.batch;
-    if (key === undefined || first.d.spans >= maxSpans) return group;
+    if (key === undefined || first.d.spans >= maxSpans || sizeOf(first.d) > SMALL_COPY_BYTES) return group;
     let spans = first.d.spans;
     let bytes = sizeOf(first.d);
     const fits = (d: Loaded) => {
-      if (spans + d.spans > maxSpans || bytes + sizeOf(d) > MAX_COALESCED_BYTES || coalesceKey(d) !== key) return false;
+      if (spans + d.spans > maxSpans || sizeOf(d) > SMALL_COPY_BYTES || bytes + sizeOf(d) > MAX_COALESCED_BYTES || coalesceKey(d) !== key) return false;
       if (Date.now() - d.createdAt > this.config.queue.maxAgeMs) return false;
       spans += d.spans;
       bytes += sizeOf(d);

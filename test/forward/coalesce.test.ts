@@ -2,7 +2,7 @@
 // Langtrace's arrays join; what cannot be merged has no key, and keys part credentials and headers.
 import t from 'tap';
 import { gunzipSync } from 'node:zlib';
-import { coalesceKey, merge } from '../../src/forward/coalesce.js';
+import { coalesceKey, merge, sizeOf } from '../../src/forward/coalesce.js';
 import type { Delivery } from '../../src/forward/prepare.js';
 import { decodeOtlpProto, encodeOtlpProto } from '../../src/wire/otlp-proto.js';
 import { decodeOtlpJson } from '../../src/wire/otlp-json.js';
@@ -33,6 +33,7 @@ t.test('protobuf, gzipped: one message with every resource, in order', async (t)
   const m = merge(ds);
   t.equal(m.spans, 3);
   t.same(m.requests[0].headers, headers);
+  t.equal(sizeOf(ds[0]), encodeOtlpProto(batch(ids[0])).length, "a gzipped copy's size is its uncompressed size");
   const out = decodeOtlpProto(gunzipSync(m.requests[0].body));
   t.same(
     out.resourceSpans.map((rs) => rs.scopeSpans[0].spans[0].name),
