@@ -1,5 +1,6 @@
 // One upstream: its durable queue, its workers, its own retries. Nothing here waits on another
 // upstream. A batch leaves the queue only when delivered or moved to the dead-letter folder.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UpstreamConfig } from '../config/schema.js';
 import type { Logger } from '../observe/log.js';
@@ -233,9 +234,13 @@ export class Upstream {
     this.spool.publish(e);
   }
 
-  /** Whether a batch staged under this name is still waiting here, or an earlier run delivered it. */
+  /**
+   * Whether a batch staged under this name is still waiting here, an earlier run delivered it, or
+   * it went to the dead letters (spilled, to be sent from there, or refused): a restart's journal
+   * must not queue another copy of it.
+   */
   holds(name: string): boolean {
-    return this.spool.holds(name) || this.deliveredBefore.has(name);
+    return this.spool.holds(name) || this.deliveredBefore.has(name) || existsSync(join(this.deadDir, name + '.batch'));
   }
 
   /** Whether a batch of this size can be queued in memory only (see Spool.hold). */
