@@ -22,6 +22,7 @@ import { UsageError } from './commands/usage.js';
 import { loadMappings, MappingError, PROFILES, type MappingOverrides } from './conventions/mappings.js';
 import { translateBatch } from './conventions/translate.js';
 import { VERSION } from './version.js';
+import { nearest } from './config/problems.js';
 
 const HELP: Record<string, string> = { ...COMMAND_HELP, migrate: MIGRATE_HELP, serve: SERVE_HELP, validate: VALIDATE_HELP };
 const USAGE = COMMAND_USAGE.replace('  deadletter ', "  migrate      copy a project's history from Weave or Langtrace to another backend\n  deadletter ").replace(
@@ -74,28 +75,9 @@ function parse(command: string, args: string[], options: Options, positionals = 
     if (e.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(first, command);
     const flag = /'(-{1,2}[^'\s]+)'/.exec(e.message)?.[1] ?? '';
     const known = Object.keys(options ?? {}).map((k) => `--${k}`);
-    const hint = HINTS[flag] ?? closest(flag, known);
+    const hint = HINTS[flag] ?? nearest(flag, known);
     throw new UsageError(`unknown option ${flag} for ${command}${hint ? `; did you mean ${hint}?` : ''}`, command);
   }
-}
-
-/** The known option nearest by edit distance, if near enough to be a typo. */
-function closest(flag: string, known: string[]): string | undefined {
-  const d = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0];
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const cur = row[j];
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = cur;
-      }
-    }
-    return row[b.length];
-  };
-  const best = known.map((k) => [k, d(flag, k)] as const).sort((a, b) => a[1] - b[1])[0];
-  return best && best[1] <= 3 ? best[0] : undefined;
 }
 
 const out = (s: string) => process.stdout.write(s);
@@ -305,7 +287,7 @@ export async function main(argv: string[]): Promise<number> {
     case undefined:
       throw new UsageError(`no command given: ${Object.keys(COMMANDS).join(', ')}`);
     default: {
-      const near = closest(command, Object.keys(COMMANDS));
+      const near = nearest(command, Object.keys(COMMANDS));
       throw new UsageError(`unknown command "${command}"${near ? `; did you mean ${near}?` : ''}`);
     }
   }

@@ -19,7 +19,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The known name nearest to `word`, when near enough to be a typo of it. */
-function nearest(word: string, known: readonly string[]): string | undefined {
+export function nearest(word: string, known: readonly string[]): string | undefined {
   const scored = known.map((k) => [k, distance(word, k)] as const).sort((x, y) => x[1] - y[1]);
   const best = scored[0];
   return best && best[1] <= Math.max(2, Math.floor(word.length / 3)) ? best[0] : undefined;

@@ -4,6 +4,7 @@
 // no pattern matches a quote or a backslash, so the JSON stays whole). Never modifies its input.
 import { createHash } from 'node:crypto';
 import type { AnyValue, Attributes, Span, SpanBatch, SpanEvent } from '../model/batch.js';
+import { toPlain } from '../model/values.js';
 
 export interface RedactRules {
   /** Attribute keys removed; a trailing `*` matches a prefix (`user.*`). */
@@ -93,7 +94,7 @@ export class Redactor {
           value:
             'sha256:' +
             createHash('sha256')
-              .update(JSON.stringify(plainish(v)))
+              .update(JSON.stringify(toPlain(v)))
               .digest('hex')
               .slice(0, 16),
         });
@@ -129,24 +130,4 @@ export class Redactor {
 
 function bump(counts: RedactCounts, rule: string): void {
   counts.set(rule, (counts.get(rule) ?? 0) + 1);
-}
-
-/** A value as something JSON can hash the same way every time. */
-function plainish(v: AnyValue): unknown {
-  switch (v.type) {
-    case 'string':
-    case 'bool':
-    case 'double':
-      return v.value;
-    case 'int':
-      return v.value.toString();
-    case 'bytes':
-      return Buffer.from(v.value).toString('base64');
-    case 'array':
-      return v.value.map(plainish);
-    case 'kvlist':
-      return [...v.value].map(([k, x]) => [k, plainish(x)]);
-    case 'empty':
-      return null;
-  }
 }
