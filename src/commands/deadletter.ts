@@ -14,6 +14,7 @@ import { deserialise } from '../forward/spool.js';
 import { escapeControl } from '../inspect/escape.js';
 import { mergeDeliveries } from './merge.js';
 import { UsageError } from './usage.js';
+import { parseOrEmpty } from '../forward/spills.js';
 
 interface Dead {
   upstream: string;
@@ -30,7 +31,7 @@ async function listDead(dataDir: string, upstream?: string): Promise<Dead[]> {
     const files = (await readdir(join(root, u)).catch(() => [] as string[])).filter((f) => f.endsWith('.batch')).sort();
     for (const f of files) {
       const id = f.slice(0, -'.batch'.length);
-      const reason = JSON.parse(await readFile(join(root, u, id + '.json'), 'utf8').catch(() => '{}'));
+      const reason = parseOrEmpty(await readFile(join(root, u, id + '.json'), 'utf8').catch(() => '{}')) as Record<string, unknown>;
       out.push({ upstream: u, id, path: join(root, u, f), reason });
     }
   }

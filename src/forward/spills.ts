@@ -25,9 +25,12 @@ export class Spills {
   async open(): Promise<void> {
     const files = new Set(await readdir(this.deadDir).catch(() => [] as string[]));
     for (const f of files) {
+      // A batch half-written when the process died: never whole, so never taken as kept.
+      if (f.endsWith('.tmp')) await unlink(join(this.deadDir, f)).catch(() => undefined);
       if (!f.endsWith('.json')) continue;
       const name = f.slice(0, -'.json'.length);
-      const note = (await readFile(join(this.deadDir, f), 'utf8').then(JSON.parse, () => ({}))) as Record<string, unknown>;
+      // A note cut short by a crash is no spill note: its batch stays a dead letter for a person.
+      const note = (await readFile(join(this.deadDir, f), 'utf8').then(parseOrEmpty, () => ({}))) as Record<string, unknown>;
       if (!isSpill(note)) continue;
       if (files.has(name + '.batch')) this.names.push(name);
       else await unlink(join(this.deadDir, f)).catch(() => undefined);
@@ -60,5 +63,14 @@ export class Spills {
     );
     await unlink(path).catch(() => undefined);
     return size;
+  }
+}
+
+/** A note as JSON, or nothing when a crash cut it short. */
+export function parseOrEmpty(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return {};
   }
 }

@@ -438,7 +438,7 @@ export class Spool {
     await writeFile(join(deadDir, e.file.replace(SUFFIX, '.json')), note, { mode: 0o600 });
     const inMemory = await this.finish(e);
     if (inMemory) {
-      await writeSynced(join(deadDir, e.file), serialise(e.kept!, e.kept!.createdAt));
+      await writeWhole(join(deadDir, e.file), serialise(e.kept!, e.kept!.createdAt));
       this.release(e, 'file');
     } else await rename(join(this.dir, e.file), join(deadDir, e.file));
     e.kept = undefined;
@@ -453,13 +453,22 @@ export class Spool {
   }
 }
 
+/**
+ * A dead letter's batch, there whole or not at all: a restart takes a batch in the dead letters
+ * as kept (it is not queued again from the journal), so a half-written one would be lost.
+ */
+async function writeWhole(path: string, parts: Buffer[]): Promise<void> {
+  await writeSynced(path + TMP, parts);
+  await rename(path + TMP, path);
+}
+
 /** Writes a batch that never was queued (its queue was full) straight to a dead-letter folder. */
 export async function writeDeadLetter(d: Delivery, name: string, deadDir: string, reason: Record<string, unknown>): Promise<number> {
   await mkdir(deadDir, { recursive: true, mode: 0o700 });
   const parts = serialise(d);
   const note = JSON.stringify({ ...reason, at: new Date().toISOString() }, null, 2);
   await writeFile(join(deadDir, name + '.json'), note, { mode: 0o600 });
-  await writeSynced(join(deadDir, name + SUFFIX), parts);
+  await writeWhole(join(deadDir, name + SUFFIX), parts);
   return parts.reduce((n, p) => n + p.length, 0) + Buffer.byteLength(note);
 }
 

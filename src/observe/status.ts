@@ -8,6 +8,7 @@ import type { Upstream } from '../forward/upstream.js';
 import type { ProxyActivity } from './activity.js';
 import { clip, inspectSpans, type SpanReport } from '../commands/inspect.js';
 import { VERSION } from '../version.js';
+import { parseOrEmpty } from '../forward/spills.js';
 
 interface UpstreamStatus {
   name: string;
@@ -39,7 +40,7 @@ async function deadLetters(dir: string): Promise<UpstreamStatus['deadLetters']> 
   const batches = files.filter((f) => f.endsWith('.batch')).sort();
   const recent = [];
   for (const f of batches.slice(-5).reverse()) {
-    const note = JSON.parse(await readFile(join(dir, f.replace(/\.batch$/, '.json')), 'utf8').catch(() => '{}')) as {
+    const note = parseOrEmpty(await readFile(join(dir, f.replace(/\.batch$/, '.json')), 'utf8').catch(() => '{}')) as {
       at?: string;
       reason?: string;
       spans?: number;
