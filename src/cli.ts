@@ -105,6 +105,9 @@ async function runConvert(args: string[]): Promise<number> {
 const SERVE_OPTIONS = {
   ...CONFIG_OPTIONS,
   listen: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-client-ca': { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
   'otlp-traces-url': { type: 'string' },
@@ -118,6 +121,9 @@ function serveFlags(values: Record<string, string | undefined>): Flags {
   return {
     ...configFlags(values),
     listen,
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
+    tlsClientCa: values['tls-client-ca'],
     ack,
     workers,
     logLevel: values['log-level'],

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Flags } from '../config/load.js';
 import { selfLoops } from '../config/loops.js';
 import type { Config, UpstreamConfig } from '../config/schema.js';
 import { endpointUrl, profilesOf } from '../forward/prepare.js';
+import { describeTls, loadTls } from '../receive/tls.js';
 
 const address = (a: Config['listen']) => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 
@@ -30,6 +31,7 @@ function describeConfig(config: Config): string[] {
   return [
     `listen ${address(config.listen)} (OTLP/HTTP)`,
     `grpcListen ${config.grpcListen === 'off' ? 'off' : `${address(config.grpcListen)} (OTLP/gRPC)`}`,
+    `tls ${config.tls ? describeTls(config.tls) : 'off: both receivers take plain text'}`,
     `dataDir ${config.dataDir}`,
     `ack ${config.ack}, workers ${config.workers}, logLevel ${config.logLevel}, logFormat ${config.logFormat}`,
     `inboundKeys ${config.inboundKeys.length ? `${config.inboundKeys.length} (hidden)` : 'none: the receivers are open'}`,
@@ -40,8 +42,9 @@ function describeConfig(config: Config): string[] {
 /** Loads and checks the configuration as `serve` does before listening; the problems as thrown. */
 export async function checkedConfig(flags: Flags): Promise<Config> {
   const config = loadConfig(flags);
-  const loops = await selfLoops(config);
-  if (loops.length) throw new ConfigError(loops);
+  // The receivers' TLS files as the receivers would load them: each problem a line.
+  const problems = [...(config.tls ? loadTls(config.tls).problems : []), ...(await selfLoops(config))];
+  if (problems.length) throw new ConfigError(problems);
   return config;
 }
 

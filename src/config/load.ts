@@ -20,6 +20,10 @@ export class ConfigError extends Error {
 export interface Flags {
   config?: string;
   listen?: string;
+  /** Receiver TLS: the certificate, its key, the CA client certificates must chain to (mTLS). */
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
   weave?: string;
   langtrace?: string;
   otlp?: string;
@@ -83,6 +87,19 @@ function shortcut(ups: RawUpstream[], type: 'weave' | 'langtrace' | 'otlp', url:
   else ups.push({ name: type, type, url });
 }
 
+/** --tls-cert, --tls-key, --tls-client-ca and their TRACEBRIDGE_TLS_* twins, each over the file's `tls` field. */
+function receiverTls(raw: Raw, flags: Flags, env: NodeJS.ProcessEnv): void {
+  const given: Array<[string, string | undefined]> = [
+    ['cert', flags.tlsCert ?? env.TRACEBRIDGE_TLS_CERT],
+    ['key', flags.tlsKey ?? env.TRACEBRIDGE_TLS_KEY],
+    ['clientCa', flags.tlsClientCa ?? env.TRACEBRIDGE_TLS_CLIENT_CA],
+  ];
+  const set = given.filter(([, v]) => v !== undefined && v !== '');
+  if (!set.length) return;
+  const file = raw.tls && typeof raw.tls === 'object' ? (raw.tls as Raw) : {};
+  raw.tls = { ...file, ...Object.fromEntries(set) };
+}
+
 /** Just the data dir, for commands that only read it (no credentials needed). */
 export function dataDirFrom(flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): string {
   const file = flags.config ?? env.TRACEBRIDGE_CONFIG;
@@ -107,6 +124,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   pick(flags.logFormat, 'TRACEBRIDGE_LOG_FORMAT', 'logFormat');
   pick(flags.ack, 'TRACEBRIDGE_ACK', 'ack');
   pick(flags.grpcListen, 'TRACEBRIDGE_GRPC_LISTEN', 'grpcListen');
+  receiverTls(raw, flags, env);
   const workers = flags.workers ?? env.TRACEBRIDGE_WORKERS;
   if (workers !== undefined && workers !== '') raw.workers = /^\d+$/.test(workers) ? Number(workers) : workers;
   if (env.TRACEBRIDGE_INBOUND_KEYS)

@@ -35,7 +35,18 @@ function upstreamChanges(current: Config, next: Config, plan: ReloadPlan): Array
   return swaps;
 }
 
-const IN_PLACE = new Set(['inboundKeys', 'logLevel', 'mappings', 'upstreams']);
+/**
+ * Receiver TLS: other paths apply in place (the receivers read the files again at every reload);
+ * turning TLS, or client certificates, on or off needs new listeners.
+ */
+function tlsChange(current: Config, next: Config, plan: ReloadPlan): void {
+  if (isDeepStrictEqual(current.tls, next.tls)) return;
+  if (!current.tls !== !next.tls || !current.tls?.clientCa !== !next.tls?.clientCa) return void plan.restart.push('tls (turned on or off, or clientCa)');
+  current.tls = next.tls;
+  plan.changed.push('tls files');
+}
+
+const IN_PLACE = new Set(['inboundKeys', 'logLevel', 'mappings', 'upstreams', 'tls']);
 
 /**
  * Applies `next` to `current` where it can be applied in place; `setMappings` takes new key
@@ -52,6 +63,7 @@ export function applyReload(current: Config, next: Config, setMappings: (m: Conf
     current.inboundKeys = next.inboundKeys;
     plan.changed.push('inboundKeys');
   }
+  tlsChange(current, next, plan);
   if (current.logLevel !== next.logLevel) {
     current.logLevel = next.logLevel;
     plan.changed.push('logLevel');

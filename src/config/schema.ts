@@ -182,6 +182,16 @@ export const configSchema = z
     listen: hostPort.default('127.0.0.1:4318'),
     /** OTLP/gRPC beside HTTP (the OTel default port 4317, on listen's host unless given); "off" for none. */
     grpcListen: z.union([z.literal('off'), hostPort]).default('127.0.0.1:4317'),
+    /** TLS on both receivers (HTTPS and gRPC over TLS); with clientCa, mTLS. PEM files, read at start and on SIGHUP. */
+    tls: z
+      .object({
+        cert: z.string().min(1),
+        key: z.string().min(1),
+        /** Clients must show a certificate this CA (a PEM bundle) signed; the others are refused in the handshake. */
+        clientCa: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
     /** How long a request waits for the backlog of answered requests past saturation before a 503. */
     admitTimeoutMs: z.number().int().positive().default(5_000),
     dataDir: z.string().min(1).default('./tracebridge-data'),

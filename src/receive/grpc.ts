@@ -32,7 +32,8 @@ function headersOf(md: grpc.Metadata): IncomingHttpHeaders {
 }
 
 interface GrpcReceiver {
-  listen(host: string, port: number): Promise<number>;
+  /** Plain HTTP/2 unless given credentials (receiver TLS: tls.ts). */
+  listen(host: string, port: number, credentials?: grpc.ServerCredentials): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -81,9 +82,9 @@ export function grpcReceiver(ingest: Ingest, limits: GrpcLimits, onError: (err: 
     },
   });
   return {
-    listen: (host, port) =>
+    listen: (host, port, credentials = grpc.ServerCredentials.createInsecure()) =>
       new Promise((resolve, reject) =>
-        server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+        server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound))),
       ),
     close: () =>
       new Promise((resolve) => {
