@@ -114,6 +114,7 @@ const SERVE_OPTIONS = {
   ack: { type: 'string' },
   workers: { type: 'string' },
   'grpc-listen': { type: 'string' },
+  nats: { type: 'string' },
 } as const satisfies Options;
 
 function serveFlags(values: Record<string, string | undefined>): Flags {
@@ -130,6 +131,7 @@ function serveFlags(values: Record<string, string | undefined>): Flags {
     logFormat: values['log-format'],
     otlpTracesUrl: values['otlp-traces-url'],
     grpcListen: values['grpc-listen'],
+    nats: values.nats,
   };
 }
 
@@ -149,7 +151,7 @@ async function runValidate(args: string[]): Promise<number> {
 const DEADLETTER_ACTIONS = ['list', 'replay', 'purge'];
 
 async function runDeadletter(args: string[]): Promise<number> {
-  const options = { ...CONFIG_OPTIONS, upstream: { type: 'string' }, id: { type: 'string' }, batch: { type: 'string' }, yes: { type: 'boolean' } } as const satisfies Options;
+  const options = { ...CONFIG_OPTIONS, upstream: { type: 'string' }, id: { type: 'string' }, batch: { type: 'string' }, yes: { type: 'boolean' }, nats: { type: 'string' } } as const satisfies Options;
   const { values: v, positionals } = parse('deadletter', args, options, true);
   const action = positionals[0];
   const known = action !== undefined && DEADLETTER_ACTIONS.includes(action);
@@ -158,7 +160,7 @@ async function runDeadletter(args: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`deadletter ${action} takes no argument after the action (got "${positionals[1]}")`, `deadletter ${action}`);
   const values = v as Record<string, string | undefined>;
   const batch = count(values.batch, '--batch', `deadletter ${action}`);
-  return deadletter(action, { ...configFlags(values), upstream: values.upstream, id: values.id, batch, yes: v.yes === true }, line);
+  return deadletter(action, { ...configFlags(values), nats: values.nats, upstream: values.upstream, id: values.id, batch, yes: v.yes === true }, line);
 }
 
 async function runInspect(args: string[]): Promise<number> {

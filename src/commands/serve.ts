@@ -34,6 +34,8 @@ options (environment variable in brackets):
   --data-dir DIR                 queues, dead letters, sink (default ./tracebridge-data) [TRACEBRIDGE_DATA_DIR]
   --ack queue|upstream           answer once journalled (default) or once the backends answered [TRACEBRIDGE_ACK]
   --workers N                    worker threads for decoding and translation (default 0) [TRACEBRIDGE_WORKERS]
+  --nats URL[,URL...]            NATS JetStream servers: replicas share one durable queue there instead of
+                                 the data dir's journal and queues [TRACEBRIDGE_NATS_URL]
   --log-level LEVEL              fatal, error, warn, info (default), debug, trace, silent [TRACEBRIDGE_LOG_LEVEL]
   --log-format json|text         log lines on stderr as JSON (default) or text [TRACEBRIDGE_LOG_FORMAT]
   -h, --help                     this help

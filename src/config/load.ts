@@ -36,6 +36,8 @@ export interface Flags {
   ack?: string;
   workers?: string;
   grpcListen?: string;
+  /** NATS servers, comma-separated: JetStream as the durable layer. */
+  nats?: string;
 }
 
 type Raw = Record<string, unknown>;
@@ -134,6 +136,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
 
   shortcut(ups, 'weave', flags.weave ?? env.TRACEBRIDGE_WEAVE_URL);
   shortcut(ups, 'langtrace', flags.langtrace ?? env.TRACEBRIDGE_LANGTRACE_URL);
+  natsServers(raw, flags.nats ?? env.TRACEBRIDGE_NATS_URL);
   otlpShortcut(ups, flags, env);
   otelSettings(ups, env);
   const project = flags.weaveProject ?? env.TRACEBRIDGE_WEAVE_PROJECT;
@@ -165,6 +168,17 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
 /**
  * The one rule for an OTLP base URL, wherever it comes from (--otlp, TRACEBRIDGE_OTLP_URL,
  * OTEL_EXPORTER_OTLP_ENDPOINT, the YAML's url), as the OTel SDKs read a base endpoint: a path
+/** --nats / TRACEBRIDGE_NATS_URL: the servers, over the file's (its other nats settings stay). */
+function natsServers(raw: Raw, urls: string | undefined): void {
+  if (!urls) return;
+  const servers = urls
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const given = raw.nats && typeof raw.nats === 'object' ? (raw.nats as Raw) : {};
+  raw.nats = { ...given, servers };
+}
+
  * that does not end in /v1/traces gets it. Not a URL: left for the schema to name.
  */
 export function withTracesPath(base: string): string {
