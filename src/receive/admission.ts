@@ -133,7 +133,10 @@ export function readBody(req: IncomingMessage, max: number, budget: BodyBudget, 
   });
 }
 
-type KeyVerdict = 'accepted' | 'refused';
+export type KeyVerdict = 'accepted' | 'refused';
+
+/** How long each verdict is trusted. */
+export const VERDICT_TTL_MS = { accepted: 60 * 60 * 1000, refused: 5 * 60 * 1000 } as const;
 
 /**
  * What each upstream said of the callers' keys it was given (drop-in and passthrough): while a
@@ -142,11 +145,11 @@ type KeyVerdict = 'accepted' | 'refused';
  * kept apart, so a spray of wrong keys never evicts a proven one.
  */
 export class KeyVerdicts {
-  private readonly accepted = new LRUCache<string, true>({ max: 10_000, ttl: 60 * 60 * 1000 });
+  private readonly accepted = new LRUCache<string, true>({ max: 10_000, ttl: VERDICT_TTL_MS.accepted });
   // A refusal is remembered for less long: the key may be granted access soon after.
-  private readonly refused = new LRUCache<string, true>({ max: 50_000, ttl: 5 * 60 * 1000 });
+  private readonly refused = new LRUCache<string, true>({ max: 50_000, ttl: VERDICT_TTL_MS.refused });
 
-  private id(upstream: string, key: string): string {
+  protected id(upstream: string, key: string): string {
     return createHash('sha256').update(`${upstream}\0${key}`).digest('base64');
   }
 
@@ -157,7 +160,11 @@ export class KeyVerdicts {
   }
 
   set(upstream: string, key: string, verdict: KeyVerdict): void {
-    const id = this.id(upstream, key);
+    this.remember(this.id(upstream, key), verdict);
+  }
+
+  /** A verdict by its hash, trusted for `ttlMs` (less than the whole when it was learned a while ago, elsewhere). */
+  protected remember(id: string, verdict: KeyVerdict, ttlMs: number = VERDICT_TTL_MS[verdict]): void {
     (verdict === 'accepted' ? this.refused : this.accepted).delete(id);
     (verdict === 'accepted' ? this.accepted : this.refused).set(id, true);
   }
@@ -169,13 +176,14 @@ export class KeyVerdicts {
  */
 export class Admission {
   readonly bodies: BodyBudget;
-  readonly verdicts = new KeyVerdicts();
   private readonly unproven: UnprovenKeys;
   private readonly senders: number;
 
   constructor(
     private readonly config: Config,
     private readonly upstreams: Upstream[],
+    /** Shared by every replica with NATS (auth/shared-verdicts.ts); this process's own otherwise. */
+    readonly verdicts: KeyVerdicts = new KeyVerdicts(),
   ) {
     this.bodies = new BodyBudget(config.maxBodyBytesInFlight);
     this.senders = upstreams.filter((u) => u.config.type !== 'sink').length;
