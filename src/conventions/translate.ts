@@ -48,6 +48,8 @@ export function translateSpan(
   return { span: { ...span, attributes: attrs, events }, convention };
 }
 
+const NO_ORIGINS = { origins: false };
+
 /** Dotted prefixes of every key Weave's profile can write (all fixed), computed once per table. */
 const weavePrefixes = new WeakMap<Mappings, Set<string>>();
 const WEAVE_STRUCTURED_KEYS = ['gen_ai.prompt', 'gen_ai.completion', 'gen_ai.request.tools', 'input.value', 'output.value'];
@@ -105,7 +107,7 @@ export function translateBatches(batch: SpanBatch, profiles: Profile[], mappings
     for (const ss of rs.scopeSpans) {
       const spans: Span[][] = profiles.map(() => []);
       for (const s of ss.spans) {
-        const read = readSpan(s, ss.scope.name, mappings);
+        const read = readSpan(s, ss.scope.name, mappings, NO_ORIGINS);
         if (stats) {
           const c = read.convention ?? 'none';
           stats.conventions.set(c, (stats.conventions.get(c) ?? 0) + 1);

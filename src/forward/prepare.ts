@@ -8,10 +8,10 @@ import { spanCount } from '../model/batch.js';
 import { storedCredential, type Credentials, type StoredCredential } from '../auth/strategies.js';
 import { gzip } from '../wire/compression.js';
 import { encodeOtlpProto } from '../wire/otlp-proto.js';
-import { distinctResources, encodeLangtraceNative, encodeLangtraceNativeSpans, encodeLangtraceOtlpJson } from '../wire/langtrace.js';
+import { distinctResources, encodeLangtraceNative, encodeLangtraceOtlpJson } from '../wire/langtrace.js';
 import { encodeOtlpJson } from '../wire/otlp-json.js';
 import { VERSION } from '../version.js';
-import { bodies, jsonArrayBody } from './bodies.js';
+import { bodies, langtraceNativeBody } from './bodies.js';
 import { compileRules, type RedactCounts, type Redactor } from '../conventions/redact.js';
 
 const take = (n: number) => bodies.take(n);
@@ -170,7 +170,7 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
         return { upstream: u.name, spans, credential, ...redacted(redactions), requests: encodeLangtraceOtlpJson(out).map((b) => ({ body: Buffer.from(b), headers })) };
       }
       const headers = { ...base, 'content-type': 'application/json' };
-      return { upstream: u.name, spans, credential, ...redacted(redactions), requests: [{ body: jsonArrayBody(encodeLangtraceNativeSpans(out)), headers }] };
+      return { upstream: u.name, spans, credential, ...redacted(redactions), requests: [{ body: langtraceNativeBody(out), headers }] };
     }
     case 'sink': {
       // What each backend would receive, readable: Weave's OTLP as JSON, Langtrace's native array.

@@ -176,13 +176,14 @@ function plainObject(a: Attributes): Obj {
 }
 
 /**
- * The native array, shaped as @langtrase/typescript-sdk sends it: one JSON object per span. One
- * string per span, not one for the batch: V8 builds a large JSON string in parts and flattens it
- * into fresh memory when it is read, which cost more than the encoding. The resource, the same for
- * every span of a resource, is stringified once and spliced in.
+ * The native array, shaped as @langtrase/typescript-sdk sends it: one JSON object per span, given
+ * as three pieces (the keys before the resource, the resource, the keys after it). One string per
+ * span, not one for the batch: V8 builds a large JSON string in parts and flattens it into fresh
+ * memory when it is read, which cost more than the encoding. The resource, the same for every
+ * span of a resource, is stringified once and spliced in; a writer that takes the pieces as they
+ * are never joins them at all.
  */
-export function encodeLangtraceNativeSpans(batch: SpanBatch): string[] {
-  const out: string[] = [];
+export function eachLangtraceNativeSpan(batch: SpanBatch, piece: (head: string, resource: string, tail: string) => void): void {
   for (const rs of batch.resourceSpans) {
     const attrs = plainObject(rs.resource.attributes);
     const resource = `,"resource":${JSON.stringify({ _attributes: attrs, asyncAttributesPending: false, _syncAttributes: attrs })},`;
@@ -222,10 +223,16 @@ export function encodeLangtraceNativeSpans(batch: SpanBatch): string[] {
           droppedLinksCount: s.droppedLinksCount,
           ended: true,
         });
-        out.push(head.slice(0, -1) + resource + tail.slice(1));
+        piece(head.slice(0, -1), resource, tail.slice(1));
       }
     }
   }
+}
+
+/** The native array's spans, one JSON string each. */
+export function encodeLangtraceNativeSpans(batch: SpanBatch): string[] {
+  const out: string[] = [];
+  eachLangtraceNativeSpan(batch, (head, resource, tail) => out.push(head + resource + tail));
   return out;
 }
 

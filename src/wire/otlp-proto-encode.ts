@@ -85,9 +85,24 @@ function int64Size(v: bigint): number {
 /** Model ids are hex; anything else is encoded as Buffer.from(hex, 'hex') reads it, as before. */
 const idBytes = (hex: string) => (HEX_ID.test(hex) ? hex.length >>> 1 : Buffer.from(hex, 'hex').length);
 
+/**
+ * The lengths' list, kept from one request to the next: grown once to the largest request seen
+ * rather than grown again (and collected) for each. Encoding is synchronous, so one is enough.
+ */
+let SHARED_SIZES: number[] = [];
+/** Past this many entries (about 2 MB) a request's list is its own, not kept. */
+const MAX_SHARED_SIZES = 1 << 18;
+
 /** Lengths of strings and nested messages, in writing order. */
 class Measure {
-  readonly sizes: number[] = [];
+  readonly sizes: number[] = SHARED_SIZES;
+  /** Entries in use: `sizes` may be longer, from an earlier request. */
+  n = 0;
+
+  private add(len: number): number {
+    this.sizes[this.n] = len;
+    return this.n++;
+  }
 
   /** A length-delimited field whose length is already known: tag + length + bytes. */
   private field(len: number): number {
@@ -102,7 +117,7 @@ class Measure {
   /** A string in a oneof: written even when empty (presence is its meaning). */
   private oneofStr(s: string): number {
     const len = utf8Length(s);
-    this.sizes.push(len);
+    this.add(len);
     return this.field(len);
   }
 
@@ -112,7 +127,7 @@ class Measure {
 
   /** Reserves a slot for a nested message's length, fills it once the body is measured. */
   private nested(body: () => number): number {
-    const at = this.sizes.push(0) - 1;
+    const at = this.add(0);
     const len = body();
     this.sizes[at] = len;
     return this.field(len);
@@ -149,9 +164,9 @@ class Measure {
     // KeyValue{key, value: AnyValue}, inlined: this runs for every attribute.
     const sizes = this.sizes;
     a.forEach((v, k) => {
-      const kv = sizes.push(0) - 1;
+      const kv = this.add(0);
       const key = this.str(k);
-      const at = sizes.push(0) - 1;
+      const at = this.add(0);
       const value = this.value(v);
       sizes[at] = value;
       const len = key + 1 + varintSize(value) + value;
@@ -419,6 +434,7 @@ export function encodeRequest(batch: SpanBatch, alloc: (size: number) => Buffer 
   const m = new Measure();
   const size = m.batch(batch);
   const w = new Write(alloc(size), m.sizes);
+  if (m.n > MAX_SHARED_SIZES) SHARED_SIZES = [];
   w.batch(batch);
   if (w.written !== size) throw new Error(`internal: encoded ${w.written} bytes, measured ${size}`);
   return w.buf;

@@ -1,7 +1,6 @@
 // Keys that carry a whole request or response as JSON (a framework's generic input and output).
 // Where a convention's own messages say less than one of these (OpenInference Anthropic and
 // Bedrock put the system prompt, images and tool results only in input.value), the two are merged.
-import { jsonAttr } from '../attrs.js';
 import type { Message, Part, ToolCall } from '../record.js';
 import { covers, messageUnits, onlyMessages } from '../visible.js';
 import type { ReadContext } from './context.js';
@@ -85,7 +84,7 @@ function fromCarriers(ctx: ReadContext, keys: string[]): { msgs: Message[]; from
   const whole: string[] = [];
   for (const key of keys) {
     if (!ctx.attrs.has(key)) continue;
-    const value = jsonAttr(ctx.attrs, key);
+    const value = ctx.json(key);
     const msgs = readMessagesByShape(value);
     if (!msgs) continue;
     merged = merged ? mergeMessages(merged, msgs) : msgs;

@@ -2,6 +2,7 @@
 // note of which attributes and events each field came from (so a writer can replace them).
 import type { AnyValue, Attributes, SpanEvent } from '../../model/batch.js';
 import { memoByKey } from '../memo.js';
+import { jsonAttr } from '../attrs.js';
 import { getField, setField, type LlmCall, type ScalarField, type ScalarValue, type SpanRole } from '../record.js';
 
 export type Structured = 'input' | 'output' | 'tools' | 'documents' | 'embeddings' | 'inputValue' | 'outputValue';
@@ -14,12 +15,14 @@ export class ReadContext {
   /** Attribute keys whose whole meaning is in the record, per slot. */
   readonly sources = new Map<Slot, string[]>();
   readonly eventSources = new Map<Slot, SpanEvent[]>();
-  /** Where each field was read from (a key, a list of keys as `prefix.*`, or an event), for `inspect`. */
+  /** Where each field was read from (a key, a list of keys as `prefix.*`, or an event), for `inspect`; empty unless asked for. */
   readonly origins = new Map<Slot, string>();
   /** `slot:key` for each key whose messages the slot is known to hold whole (merged from it). */
   readonly covered = new Set<string>();
 
   private lists: Map<string, Map<number, Map<string, AnyValue>>> | undefined;
+  /** JSON attributes parsed so far: readers, carriers and the Weave floor ask for the same few keys. */
+  private parsed: Map<string, unknown> | undefined;
   private listKeys: Map<string, string[]> | undefined;
 
   constructor(
@@ -27,6 +30,8 @@ export class ReadContext {
     readonly events: SpanEvent[],
     /** The span's name: some frameworks say what a span is only there. */
     readonly name = '',
+    /** Only `inspect` shows origins: translation does not pay for the strings. */
+    private readonly trackOrigins = true,
   ) {}
 
   /**
@@ -59,6 +64,17 @@ export class ReadContext {
     }
   }
 
+  /**
+   * `jsonAttr` of a span attribute, parsed once per span. Readers build records from the value and
+   * never change it, so one parse serves them all.
+   */
+  json(key: string): unknown {
+    const parsed = (this.parsed ??= new Map());
+    let v = parsed.get(key);
+    if (v === undefined && !parsed.has(key)) parsed.set(key, (v = jsonAttr(this.attrs, key)));
+    return v;
+  }
+
   /** Fills a scalar field unless an earlier key did; a later key with the same value is a source too. */
   scalar(field: ScalarField, value: ScalarValue | undefined, key: string | undefined): void {
     if (value === undefined) return;
@@ -66,7 +82,7 @@ export class ReadContext {
     if (have === undefined) {
       setField(this.call, field, value);
       this.sources.set(field, key ? [key] : []);
-      if (key) this.origins.set(field, key);
+      if (key && this.trackOrigins) this.origins.set(field, key);
     } else if (key && (have === value || (Array.isArray(have) && JSON.stringify(have) === JSON.stringify(value)))) {
       this.sources.get(field)?.push(key);
     }
@@ -76,8 +92,10 @@ export class ReadContext {
   structured<K extends Structured>(slot: K, value: unknown, keys: string[], lossless: boolean, events: SpanEvent[] = [], origin?: string): boolean {
     if (value === undefined || this.has(slot)) return false;
     (this.call as unknown as Record<string, unknown>)[slot] = value;
-    const from = origin ?? (keys.length ? listName(keys[0]) : events.length ? `events.${events[0].name}` : undefined);
-    if (from) this.origins.set(slot, from);
+    if (this.trackOrigins) {
+      const from = origin ?? (keys.length ? listName(keys[0]) : events.length ? `events.${events[0].name}` : undefined);
+      if (from) this.origins.set(slot, from);
+    }
     if (lossless) {
       this.sources.set(slot, keys);
       if (events.length) this.eventSources.set(slot, events);
@@ -87,6 +105,7 @@ export class ReadContext {
 
   /** Notes a further source of a field (a merge, or a reader that fills a field without a key of its own). */
   from(slot: Slot, origin: string): void {
+    if (!this.trackOrigins) return;
     const have = this.origins.get(slot);
     if (have !== origin && !have?.split(' + ').includes(origin)) this.origins.set(slot, have ? `${have} + ${origin}` : origin);
   }

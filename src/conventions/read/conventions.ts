@@ -136,7 +136,8 @@ function genericValues(ctx: ReadContext, named: SpanRole | undefined): void {
     return;
   }
   if (input !== undefined && role === undefined) {
-    const msgs = readOpenAiMessages(parseJson(input));
+    // The same parse as jsonAttr's for a string value (a number's text is never JSON here).
+    const msgs = readOpenAiMessages(ctx.attrs.get('input.value')?.type === 'string' ? ctx.json('input.value') : parseJson(input));
     if (msgs && msgs.value.length) ctx.structured('input', msgs.value, ['input.value'], msgs.lossless);
   }
   if (input !== undefined && !ctx.has('input')) ctx.structured('inputValue', input, ['input.value'], true);
@@ -211,7 +212,7 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
     const kind = asString(ctx.attrs.get('openinference.span.kind'))?.toUpperCase();
     const role = kind ? OI_KIND_TO_ROLE[kind] : undefined;
     ctx.role(role);
-    const inv = jsonAttr(ctx.attrs, 'llm.invocation_parameters');
+    const inv = ctx.json('llm.invocation_parameters');
     if (inv && typeof inv === 'object' && !Array.isArray(inv)) {
       const entries = Object.entries(inv as Record<string, unknown>);
       const requested = (inv as Record<string, unknown>).model;

@@ -26,13 +26,16 @@ function placeIn(primary: Convention | undefined): Record<Convention, number> {
   return p;
 }
 
-export function readSpan(span: Span, scopeName: string, mappings: Mappings): ReadResult {
-  const convention = detect(
-    span.attributes,
-    scopeName,
-    span.events.map((e) => e.name),
-  );
-  const ctx = new ReadContext(span.attributes, span.events, span.name);
+export interface ReadOptions {
+  /** Note where each field came from (`ctx.origins`, for `inspect`); on unless turned off. */
+  origins?: boolean;
+}
+
+const NO_EVENTS: string[] = [];
+
+export function readSpan(span: Span, scopeName: string, mappings: Mappings, options?: ReadOptions): ReadResult {
+  const convention = detect(span.attributes, scopeName, span.events.length ? span.events.map((e) => e.name) : NO_EVENTS);
+  const ctx = new ReadContext(span.attributes, span.events, span.name, options?.origins ?? true);
   const order = readingOrder(convention);
   const place = placeIn(convention);
   // One lookup per attribute, bucketed by the convention's place in the reading order.

@@ -134,6 +134,14 @@ function shownOnSpan(span: Span, keys: string[]): { key: string; value: () => un
   return undefined;
 }
 
+const JSON_START = /^\s*[[{]/;
+
+/** A shown value as valueUnits reads it, a JSON attribute parsed once per span (the readers parsed it already). */
+function readable(ctx: ReadContext, key: string, plain: unknown): unknown {
+  if (typeof plain !== 'string' || !JSON_START.test(plain) || ctx.attrs.get(key)?.type !== 'string') return plain;
+  return ctx.json(key) ?? plain;
+}
+
 /** Drops written Weave messages that would show less than the raw span does. */
 export function keepWeaveFloor(span: Span, ctx: ReadContext, w: Written): void {
   const call = ctx.call;
@@ -149,7 +157,7 @@ export function keepWeaveFloor(span: Span, ctx: ReadContext, w: Written): void {
     if (ctx.covered.has(`${slot}:${shown.key}`)) continue;
     const sources = ctx.sources.get(slot);
     if (sources?.some((k) => k === shown.key || k.startsWith(shown.key + '.'))) continue;
-    if (covers(messageUnits(msgs), valueUnits(shown.value()))) continue;
+    if (covers(messageUnits(msgs), valueUnits(readable(ctx, shown.key, shown.value())))) continue;
     w.attrs.delete(key);
     w.written.delete(slot);
   }
