@@ -9,7 +9,7 @@ import type { UpstreamConfig } from '../config/schema.js';
 import { authHeaders } from '../auth/strategies.js';
 import { SECRET_HEADERS } from '../auth/inbound.js';
 import type { Delivery } from '../forward/prepare.js';
-import { httpSender } from '../forward/sender.js';
+import { senderFor } from '../forward/sender.js';
 import { deserialise } from '../forward/spool.js';
 import { escapeControl } from '../inspect/escape.js';
 import { mergeDeliveries } from './merge.js';
@@ -135,7 +135,7 @@ async function replay(dead: Dead[], o: DeadLetterOptions, out: (line: string) =>
   }
   for (const group of mergeDeliveries(loaded, o.batch ?? 500)) {
     const u = config.upstreams.find((x) => x.name === group.delivery.upstream)!;
-    const result = await httpSender(u).send(group.delivery);
+    const result = await senderFor(u).send(group.delivery);
     const what = `${escapeControl(u.name)}: ${group.members.length} ${group.members.length === 1 ? `batch (${group.members[0].id})` : 'batches'}, ${group.delivery.spans} spans`;
     if (result.kind === 'delivered') {
       for (const d of group.members) await remove(d);

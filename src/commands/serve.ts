@@ -4,7 +4,7 @@ import { rename, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, type Flags } from '../config/load.js';
-import { addHopHeader } from '../config/loops.js';
+import { useInstanceId } from '../config/loops.js';
 import { applyReload } from '../config/reload.js';
 import type { Config } from '../config/schema.js';
 import { createProxy, type Proxy } from '../receive/server.js';
@@ -94,7 +94,6 @@ function reloadOnHangup(flags: Flags, config: Config, proxy: Proxy): void {
   const reload = async () => {
     try {
       const next = await checkedConfig(flags);
-      addHopHeader(next);
       const plan = applyReload(config, next, (m) => proxy.setMappings(m));
       proxy.log.level = config.logLevel;
       proxy.log.info({ changed: plan.changed }, plan.changed.length ? 'configuration reloaded' : 'configuration reloaded: nothing changed');
@@ -135,7 +134,7 @@ export async function serve(flags: Flags): Promise<void> {
     if (err instanceof ConfigError) process.exit(reportProblems(err, (s) => process.stderr.write(s)));
     throw err;
   }
-  addHopHeader(config);
+  useInstanceId(config);
   const taken = await checkPorts(config);
   if (taken) fail(taken, 2);
   const proxy = createProxy(config, { logger: createLogger(config.logLevel, undefined, { format: config.logFormat }) });

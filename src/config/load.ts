@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { loadMappings, MappingError } from '../conventions/mappings.js';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, isGrpc, type Config } from './schema.js';
 import { zodProblems } from './problems.js';
 
 /** One or more problems, each a line of its own. */
@@ -126,6 +126,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   pick(flags.logFormat, 'TRACEBRIDGE_LOG_FORMAT', 'logFormat');
   pick(flags.ack, 'TRACEBRIDGE_ACK', 'ack');
   pick(flags.grpcListen, 'TRACEBRIDGE_GRPC_LISTEN', 'grpcListen');
+  pick(undefined, 'TRACEBRIDGE_INSTANCE_ID', 'instanceId');
   receiverTls(raw, flags, env);
   const workers = flags.workers ?? env.TRACEBRIDGE_WORKERS;
   if (workers !== undefined && workers !== '') raw.workers = /^\d+$/.test(workers) ? Number(workers) : workers;
@@ -154,7 +155,8 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   const config = parsed.data;
   // gRPC follows --listen's host when only that is given (--listen 127.0.0.1:… opens nothing wider).
   if (grpcGiven === undefined) config.grpcListen = { host: config.listen.host, port: 4317 };
-  for (const u of config.upstreams) if (u.type === 'otlp') u.url = u.tracesUrl ?? (u.url && withTracesPath(u.url));
+  // An OTLP/gRPC URL names a host and port only: its service path is fixed.
+  for (const u of config.upstreams) if (u.type === 'otlp' && !isGrpc(u)) u.url = u.tracesUrl ?? (u.url && withTracesPath(u.url));
   checkCredentials(config);
   try {
     loadMappings(config.mappings);
@@ -202,13 +204,30 @@ function otlpShortcut(ups: RawUpstream[], flags: Flags, env: NodeJS.ProcessEnv):
     ['tracesUrl', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT],
     ['url', env.OTEL_EXPORTER_OTLP_ENDPOINT],
   ];
-  const found = candidates.find(([, v]) => v !== undefined && v !== '');
-  if (!found) return;
+  const at = candidates.findIndex(([, v]) => v !== undefined && v !== '');
+  if (at < 0) return;
+  const found = candidates[at];
   shortcut(ups, 'otlp', found[1]);
   const u = ups.find((x) => x.name === 'otlp') ?? ups.find((x) => x.type === 'otlp')!;
   delete u.url;
   delete u.tracesUrl;
   u[found[0]] = found[1];
+  // The SDKs' protocol variable goes with their endpoint variables; over gRPC the endpoint is a host and port.
+  if (at >= 4 && otelProtocol(env) === 'grpc') {
+    u.protocol = 'grpc';
+    u.url = found[1];
+    delete u.tracesUrl;
+  }
+}
+
+/** OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL: grpc, or one of OTLP/HTTP's (sent as protobuf either way). */
+function otelProtocol(env: NodeJS.ProcessEnv): 'grpc' | 'http' | undefined {
+  const name = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const value = env[name];
+  if (!value) return undefined;
+  if (value === 'grpc') return 'grpc';
+  if (value === 'http/protobuf' || value === 'http/json') return 'http';
+  throw new ConfigError(`${name}: expected grpc, http/protobuf or http/json, got "${value}"`);
 }
 
 /** `k1=v1,k2=v2`, keys and values percent-decoded (the OTel SDKs' rule). */

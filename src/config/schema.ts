@@ -18,6 +18,15 @@ const hostPort = z
 
 /** One check, so a bad URL is one problem, not two. */
 const url = z.string().refine((u) => /^https?:\/\/[^/\s]/i.test(u) && URL.canParse(u), 'expected an http(s) URL, e.g. https://trace.wandb.ai');
+/** An upstream's own URL: grpc:// (plaintext) and grpcs:// (TLS) too, for an OTLP/gRPC upstream. */
+const upstreamUrl = z
+  .string()
+  .refine((u) => /^(https?|grpcs?):\/\/[^/\s]/i.test(u) && URL.canParse(u), 'expected an http(s) URL, e.g. https://trace.wandb.ai (or grpc(s)://HOST:PORT for an otlp upstream)');
+
+/** Whether an upstream is sent to over OTLP/gRPC: its protocol, or a grpc(s):// URL. */
+export function isGrpc(u: { protocol?: string; url?: string }): boolean {
+  return u.protocol === 'grpc' || /^grpcs?:/i.test(u.url ?? '');
+}
 
 const retry = z
   .object({
@@ -89,7 +98,9 @@ export const upstreamSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
     type: z.enum(['weave', 'langtrace', 'otlp', 'sink']),
-    url: url.optional(),
+    url: upstreamUrl.optional(),
+    /** otlp only: OTLP/gRPC (TraceService/Export) instead of OTLP/HTTP; a grpc(s):// URL says so too. */
+    protocol: z.enum(['http/protobuf', 'grpc']).optional(),
     /** otlp only: the exact traces URL, used as given (`url` is a base: `/v1/traces` is added unless its path ends so). */
     tracesUrl: url.optional(),
     /**
@@ -174,7 +185,18 @@ export const upstreamSchema = z
   .superRefine((u, ctx) => {
     if (u.type !== 'sink' && !u.url && !u.tracesUrl) ctx.addIssue({ code: 'custom', message: `upstream "${u.name}" (${u.type}) needs a url` });
     if (u.tracesUrl && u.type !== 'otlp') ctx.addIssue({ code: 'custom', path: ['tracesUrl'], message: `only an otlp upstream takes tracesUrl (use url)` });
+    grpcProblems(u, ctx);
   });
+
+function grpcProblems(u: { type: string; url?: string; protocol?: string; tracesUrl?: string; proxyUrl?: string }, ctx: z.RefinementCtx): void {
+  const grpcUrl = /^grpcs?:/i.test(u.url ?? '');
+  if (!isGrpc(u)) return;
+  if (u.type !== 'otlp') ctx.addIssue({ code: 'custom', path: [grpcUrl ? 'url' : 'protocol'], message: `only an otlp upstream speaks OTLP/gRPC` });
+  else if (grpcUrl && u.protocol === 'http/protobuf')
+    ctx.addIssue({ code: 'custom', path: ['protocol'], message: `a grpc(s):// URL is OTLP/gRPC: use http(s):// for http/protobuf` });
+  else if (u.tracesUrl) ctx.addIssue({ code: 'custom', path: ['tracesUrl'], message: `an OTLP/gRPC upstream takes url (grpc://HOST:PORT), not tracesUrl` });
+  else if (u.proxyUrl) ctx.addIssue({ code: 'custom', path: ['proxyUrl'], message: `an OTLP/gRPC upstream takes no proxyUrl (grpc_proxy, HTTPS_PROXY and NO_PROXY apply)` });
+}
 
 export const configSchema = z
   .object({
@@ -195,6 +217,11 @@ export const configSchema = z
     /** How long a request waits for the backlog of answered requests past saturation before a 503. */
     admitTimeoutMs: z.number().int().positive().default(5_000),
     dataDir: z.string().min(1).default('./tracebridge-data'),
+    /** This instance's id in the hop header (x-tracebridge-hop) it sends; a random one per start when not given. */
+    instanceId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _, . and -, at most 64')
+      .optional(),
     /** The local sink's files (no upstream configured): each is rotated to one `.1` past this size. */
     sinkMaxBytes: z
       .number()

@@ -1,6 +1,6 @@
 // Turns a decoded batch into the exact HTTP requests one upstream receives: its convention, its
 // wire format, its credentials. Pure apart from reading the config; no I/O.
-import { WEAVE_PROJECT, type UpstreamConfig } from '../config/schema.js';
+import { isGrpc, WEAVE_PROJECT, type UpstreamConfig } from '../config/schema.js';
 import { translateBatches, type TranslateStats } from '../conventions/translate.js';
 import type { Mappings, Profile } from '../conventions/mappings.js';
 import type { SpanBatch } from '../model/batch.js';
@@ -154,7 +154,8 @@ export function prepare(u: UpstreamConfig, batch: SpanBatch, creds: Credentials,
       if (u.type === 'weave') out = withWeaveProject(out, creds.project);
       // Encoded into a pooled buffer: given back at once when gzipped, after delivery when not.
       const raw = encodeOtlpProto(out, take);
-      const zip = u.gzip ?? true;
+      // Over gRPC the message is compressed on the wire (grpc-js): its copy is kept plain.
+      const zip = !isGrpc(u) && (u.gzip ?? true);
       const headers = { ...base, 'content-type': 'application/x-protobuf', ...(zip ? { 'content-encoding': 'gzip' } : {}) };
       let body = raw;
       if (zip) {

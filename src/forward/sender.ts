@@ -1,13 +1,16 @@
-// Sends one delivery to one upstream with the retry policy. Each request of a delivery is sent
-// in turn; a retry resends only what has not been accepted yet.
+// Sends one delivery to one upstream with the retry policy, over OTLP/HTTP here (OTLP/gRPC in
+// grpc-sender.ts, through the same retry loop). Each request of a delivery is sent in turn; a
+// retry resends only what has not been accepted yet.
 import { setMaxListeners } from 'node:events';
 import { setTimeout } from 'node:timers/promises';
 import { appendFile, chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
-import type { UpstreamConfig } from '../config/schema.js';
+import { isGrpc, type UpstreamConfig } from '../config/schema.js';
+import { hopsOut, HOP_HEADER } from '../config/loops.js';
 import { backoff, classify, parseRetryAfter, withinBudget } from './retry.js';
-import { configuredHeaders, endpointUrl, type Delivery } from './prepare.js';
+import { configuredHeaders, endpointUrl, type Delivery, type OutRequest } from './prepare.js';
+import { grpcSender } from './grpc-sender.js';
 import { dispatcherFor } from './dispatcher.js';
 import { authHeaders, resolveStored } from '../auth/strategies.js';
 import { partialSuccessOf, type PartialSuccess } from '../wire/export-response.js';
@@ -120,10 +123,64 @@ async function post(target: Target, body: Buffer, headers: Record<string, string
 /** Waits, or stops waiting when the signal aborts (its listener goes with the timer). */
 const sleep = (ms: number, signal: AbortSignal) => setTimeout(ms, undefined, { signal }).catch(() => undefined);
 
-export function httpSender(u: UpstreamConfig): Sender {
+/** One request's outcome, as the retry loop reads it, whatever carried it (HTTP or gRPC). */
+export interface Attempt {
+  verdict: 'ok' | 'retry' | 'permanent';
+  /** The answer's HTTP status (for gRPC, its code's HTTP equivalent); 0: nothing reached the upstream. */
+  status?: number;
+  /** Spans dropped although the answer was ok. */
+  partial?: PartialSuccess;
+  /** What a dead letter and the log keep: the answer's body, or the error. */
+  text: string;
+  /** Why a retry is needed, in a few words (a log line's reason). */
+  reason: string;
+  retryAfterMs?: number;
+}
+
+/** How requests reach one upstream: one attempt at a time, the retrying is the loop's. */
+export interface Transport {
+  attempt(body: Buffer, headers: Record<string, string>, stop: AbortSignal): Promise<Attempt>;
+  /** Abandons what is on the wire and closes the connections. */
+  close(): void;
+}
+
+const errorText = (error: Error) => `${(error as { code?: string }).code ?? error.name}: ${error.message}`;
+
+function httpTransport(u: UpstreamConfig): Transport {
   const url = new URL(endpointUrl(u));
-  const configured = configuredHeaders(u);
   const target: Target = { dispatcher: dispatcherFor(u, url), origin: url.origin, path: url.pathname + url.search, timeoutMs: u.timeoutMs };
+  return {
+    // Idle connections go too; a request sent after this fails (and is not retried).
+    close: () => void target.dispatcher.destroy().catch(() => undefined),
+    async attempt(body, headers, stop) {
+      let answer: Answer;
+      try {
+        answer = await post(target, body, headers, stop);
+      } catch (err) {
+        const error = err as Error;
+        // No answer at all: an error raised here (a header Node refuses) is never worth retrying.
+        return { verdict: classify({ error }), status: 0, text: errorText(error), reason: errorText(error) };
+      }
+      const { status } = answer;
+      const verdict = classify({ status });
+      const partial = verdict === 'ok' ? partialSuccessOf(answer.contentType, answer.body) : undefined;
+      return { verdict, status, text: answer.text, reason: `HTTP ${status}`, partial, retryAfterMs: parseRetryAfter(answer.retryAfter) };
+    },
+  };
+}
+
+/** Headers a request goes out with: its own, the configured ones, the credential, and the hops. */
+function outgoing(u: UpstreamConfig, d: Delivery, req: OutRequest, configured: Record<string, string>): Record<string, string> {
+  const headers = { ...req.headers, ...configured, [HOP_HEADER]: hopsOut(req.headers[HOP_HEADER]) };
+  return d.credential ? { ...headers, ...authHeaders(u, resolveStored(u, d.credential)) } : headers;
+}
+
+/**
+ * The retry policy around a transport: each request of a delivery is sent in turn, a retry
+ * resends only what has not been accepted yet, within the upstream's retry budget.
+ */
+export function retryingSender(u: UpstreamConfig, transport: Transport): Sender {
+  const configured = configuredHeaders(u);
   const stopper = new AbortController();
   const noRetry = new AbortController();
   // Every request in flight listens on these: many at once is normal, not a leak.
@@ -133,8 +190,7 @@ export function httpSender(u: UpstreamConfig): Sender {
     stop: () => {
       noRetry.abort();
       stopper.abort();
-      // Idle connections go too; a request sent after this fails (and is not retried).
-      void target.dispatcher.destroy().catch(() => undefined);
+      transport.close();
     },
     async send(d, hooks) {
       const started = Date.now();
@@ -145,43 +201,39 @@ export function httpSender(u: UpstreamConfig): Sender {
         if (noRetry.signal.aborted) return { kind: 'stopped', attempts };
         const req = d.requests[next];
         attempts++;
-        let headers = { ...req.headers, ...configured };
+        let headers: Record<string, string>;
         try {
-          if (d.credential) headers = { ...headers, ...authHeaders(u, resolveStored(u, d.credential)) };
+          headers = outgoing(u, d, req, configured);
         } catch (err) {
           return { kind: 'rejected', status: 0, body: (err as Error).message, attempts };
         }
         const t0 = Date.now();
-        let answer: Answer | undefined;
-        let error: Error | undefined;
-        try {
-          answer = await post(target, req.body, headers, stopper.signal);
-        } catch (err) {
-          error = err as Error;
-        }
-        const status = answer?.status;
-        hooks?.onResponse?.(status, Date.now() - t0);
-        const verdict = classify({ status, error });
-        if (verdict === 'ok') {
-          partial = addPartial(partial, partialSuccessOf(answer!.contentType, answer!.body));
+        const a = await transport.attempt(req.body, headers, stopper.signal);
+        hooks?.onResponse?.(a.status || undefined, Date.now() - t0);
+        if (a.verdict === 'ok') {
+          partial = addPartial(partial, a.partial);
           if (++next === d.requests.length) return { kind: 'delivered', attempts, ...(partial ? { partial } : {}) };
           continue;
         }
-        if (verdict === 'permanent') {
-          // No answer at all: an error raised here (a header Node refuses), never worth retrying.
-          if (status === undefined) return { kind: 'rejected', status: 0, body: `${(error as { code?: string }).code ?? error?.name}: ${error?.message}`, attempts };
-          return { kind: 'rejected', status, body: answer!.text, attempts };
-        }
+        if (a.verdict === 'permanent') return { kind: 'rejected', status: a.status ?? 0, body: a.text, attempts };
         if (noRetry.signal.aborted) return { kind: 'stopped', attempts };
-        const delay = backoff(u.retry, attempts - 1, parseRetryAfter(answer?.retryAfter));
-        const reason = status !== undefined ? `HTTP ${status}` : `${(error as { code?: string }).code ?? error?.name}: ${error?.message}`;
+        const delay = backoff(u.retry, attempts - 1, a.retryAfterMs);
         const policy = hooks?.budgetMs !== undefined ? { ...u.retry, maxElapsedMs: Math.min(u.retry.maxElapsedMs, hooks.budgetMs) } : u.retry;
-        if (!withinBudget(policy, started, delay)) return { kind: 'gave-up', reason: `${reason}; retried for ${Math.round((Date.now() - started) / 1000)} s`, attempts };
-        hooks?.onRetry?.(reason, delay);
+        if (!withinBudget(policy, started, delay)) return { kind: 'gave-up', reason: `${a.reason}; retried for ${Math.round((Date.now() - started) / 1000)} s`, attempts };
+        hooks?.onRetry?.(a.reason, delay);
         await sleep(delay, noRetry.signal);
       }
     },
   };
+}
+
+export function httpSender(u: UpstreamConfig): Sender {
+  return retryingSender(u, httpTransport(u));
+}
+
+/** An upstream's sender: OTLP/gRPC or HTTP, as its URL or protocol says. */
+export function senderFor(u: UpstreamConfig): Sender {
+  return isGrpc(u) ? grpcSender(u) : httpSender(u);
 }
 
 /** The local sink: appends what each backend would receive as JSON lines under dataDir/sink. */

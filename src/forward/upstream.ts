@@ -6,7 +6,7 @@ import type { UpstreamConfig } from '../config/schema.js';
 import type { Logger } from '../observe/log.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Delivery } from './prepare.js';
-import { httpSender, sinkSender, type Result, type Sender } from './sender.js';
+import { senderFor, sinkSender, type Result, type Sender } from './sender.js';
 import { bodyBytes, folderBytes, Spool, writeDeadLetter, type Backing, type SpoolEntry, type Staged } from './spool.js';
 import { DeliveredLog } from './delivered.js';
 import { SPILL_NOTE, Spills } from './spills.js';
@@ -80,7 +80,7 @@ export class Upstream {
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {
-    this.sender = config.type === 'sink' ? sinkSender(dataDir) : httpSender(config);
+    this.sender = config.type === 'sink' ? sinkSender(dataDir) : senderFor(config);
     const limits = { maxBatches: config.queue.maxBatches, maxBytes: config.queue.maxBytes };
     this.spool = new Spool(queueDir(dataDir, config.name), limits, config.queue.memoryBytes, () => metrics.batchesWritten.inc({ upstream: config.name }));
     this.deadDir = deadLetterDir(dataDir, config.name);

@@ -6,7 +6,7 @@ import { LRUCache } from 'lru-cache';
 import { extractInbound, isInboundKey, type InboundCredentials } from '../auth/inbound.js';
 import { keyId } from '../auth/strategies.js';
 import type { Config, UpstreamConfig } from '../config/schema.js';
-import { cameBack, HOP_HEADER } from '../config/loops.js';
+import { checkHops } from './hops.js';
 import type { Upstream } from '../forward/upstream.js';
 import type { Result } from '../forward/sender.js';
 import { decodedBytes } from './measure.js';
@@ -221,7 +221,7 @@ export class Admission {
    * where a proven key skips the upstream; with ack: upstream every request goes to it anyway).
    */
   beforeBody(headers: IncomingHttpHeaders, client?: string): InboundCredentials {
-    if (cameBack(headers)) throw new HttpError(508, `this request was sent by this tracebridge and came back to it (${HOP_HEADER}): an upstream leads back here`, {}, 'loop');
+    checkHops(headers);
     const inbound = authorize(this.config.inboundKeys, extractInbound(headers));
     checkSendable(inbound);
     const status = this.keyStatus(inbound, this.upstreams);

@@ -51,6 +51,7 @@ function toRecord(input: ProcessInput, spans: number, name: string) {
   if (input.contentType !== undefined) headers['content-type'] = input.contentType;
   if (input.contentEncoding !== undefined) headers['content-encoding'] = input.contentEncoding;
   if (input.userAgent !== undefined) headers['user-agent'] = input.userAgent;
+  if (input.hops?.length) headers.hops = input.hops.join(',');
   return { headers, body: Buffer.from(input.raw.buffer, input.raw.byteOffset, input.raw.byteLength) };
 }
 
@@ -63,6 +64,7 @@ function fromRecord(headers: Record<string, string>, body: Buffer): ProcessInput
     userAgent: headers['user-agent'],
     inbound: JSON.parse(headers.inbound) as ProcessInput['inbound'],
     upstreams: JSON.parse(headers.upstreams) as string[],
+    ...(headers.hops ? { hops: headers.hops.split(',') } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { decompress } from '../wire/compression.js';
 import { decode } from '../wire/formats.js';
 import { chooseFormat, type Dialect } from './routes.js';
 import { limitsOf } from './measure.js';
+import { carryHops } from '../config/loops.js';
 
 export interface ProcessInput {
   raw: Uint8Array;
@@ -21,6 +22,8 @@ export interface ProcessInput {
   inbound: InboundCredentials;
   /** Names of the upstreams still to receive this request. */
   upstreams: string[];
+  /** The tracebridge instances it came through (x-tracebridge-hop): each copy goes out with them. */
+  hops?: string[];
 }
 
 export interface ProcessOutput {
@@ -85,7 +88,7 @@ export function prepareAll(config: Config, mappings: Mappings, input: ProcessInp
   const translations = translationsFor(batch, [...new Set(upstreams.flatMap(profilesOf))], mappings, stats);
   // Everything each upstream will receive is prepared before anything is queued, so a request
   // is either queued for every upstream or for none.
-  const deliveries = upstreams.map((u) => prepare(u, batch, resolveCredentials(u, input.inbound, senders), mappings, translations));
+  const deliveries = upstreams.map((u) => carryHops(prepare(u, batch, resolveCredentials(u, input.inbound, senders), mappings, translations), input.hops));
   return { conventions: [...stats.conventions], deliveries };
 }
 

@@ -1,0 +1,14 @@
+// The hop list a request arrived with (x-tracebridge-hop, or the same gRPC metadata): refused with
+// 508 when this instance is in it already or it is longer than any sane chain of proxies, and kept
+// with the request otherwise, so each copy goes out with it and this instance's id added.
+import type { IncomingHttpHeaders } from 'node:http';
+import { HOP_HEADER, hopsIn, loopOf } from '../config/loops.js';
+import { HttpError } from './admission.js';
+
+/** The ids of the instances a request passed through; throws 508 (counted by its reason) for a loop. */
+export function checkHops(headers: IncomingHttpHeaders): string[] {
+  const hops = hopsIn(headers[HOP_HEADER]);
+  const loop = loopOf(hops);
+  if (loop) throw new HttpError(508, loop.message, {}, loop.reason);
+  return hops;
+}
