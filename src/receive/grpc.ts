@@ -20,6 +20,8 @@ function codeOf(status: number): grpc.status {
   if (status === 403) return grpc.status.PERMISSION_DENIED;
   if (status === 429 || status === 507) return grpc.status.RESOURCE_EXHAUSTED;
   if (status === 503) return grpc.status.UNAVAILABLE;
+  // A loop (x-tracebridge-hop): final, the same request would come back the same way.
+  if (status === 508) return grpc.status.FAILED_PRECONDITION;
   if (status >= 400 && status < 500) return grpc.status.INVALID_ARGUMENT;
   return grpc.status.INTERNAL;
 }
@@ -71,7 +73,7 @@ export function grpcReceiver(ingest: Ingest, limits: GrpcLimits, onError: (err: 
         ({ rejected }) => callback(null, encodeExportResponseProto(rejected, rejected ? `${rejected} spans had no trace or span id` : '')),
         (err: Error & { status?: number; headers?: Record<string, string> }) => {
           const status = err.status ?? 500;
-          if (status >= 500 && status !== 503 && status !== 507) onError(err);
+          if (status >= 500 && status !== 503 && status !== 507 && status !== 508) onError(err);
           const code = codeOf(status);
           const metadata = new grpc.Metadata();
           const retryAfter = Number(err.headers?.['retry-after']);

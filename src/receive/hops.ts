@@ -5,10 +5,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { HOP_HEADER, hopsIn, loopOf } from '../config/loops.js';
 import { HttpError } from './admission.js';
 
-/** The ids of the instances a request passed through; throws 508 (counted by its reason) for a loop. */
-export function checkHops(headers: IncomingHttpHeaders): string[] {
-  const hops = hopsIn(headers[HOP_HEADER]);
-  const loop = loopOf(hops);
+/** Throws 508 (counted by its reason) for a request that is in a loop. */
+export function checkHops(headers: IncomingHttpHeaders): void {
+  const loop = loopOf(hopsIn(headers[HOP_HEADER]));
   if (loop) throw new HttpError(508, loop.message, {}, loop.reason);
-  return hops;
+}
+
+/** The hops a request arrived with, for its ProcessInput (nothing for one straight from an app). */
+export function carriedHops(headers: IncomingHttpHeaders): { hops?: string[] } {
+  const hops = hopsIn(headers[HOP_HEADER]);
+  return hops.length ? { hops } : {};
 }

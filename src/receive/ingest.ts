@@ -13,6 +13,7 @@ import { logReceived, translate, type ProxyContext } from './context.js';
 import type { HandOff } from './handoff.js';
 import { checkRequest, type ProcessInput } from './process.js';
 import type { Dialect } from './routes.js';
+import { carriedHops } from './hops.js';
 
 type Rejection = Extract<Result, { kind: 'rejected' }>;
 
@@ -48,6 +49,7 @@ export class Ingest {
       userAgent: headers['user-agent'],
       inbound,
       upstreams: todo.map((u) => u.name),
+      ...carriedHops(headers),
     };
     // Charged by what it will take once decoded, not its bytes on the wire; refused when over a limit.
     const release = admission.chargeDecoded(input);
