@@ -17,13 +17,16 @@ export const SERVE_HELP = `usage: tracebridge serve [options]
 
 Run the proxy: OTLP/HTTP, OTLP/gRPC and Langtrace's /api/trace in, every configured backend out.
 With no upstream, batches go to a local sink under the data dir (each file rotated to one .1
-past 100 MiB). SIGHUP reloads the configuration (keys, inbound keys, key tables); SIGTERM stops.
+past 100 MiB). SIGHUP reloads the configuration (keys, inbound keys, key tables, TLS files); SIGTERM stops.
 Flags win over the environment, the environment over the YAML file.
 
 options (environment variable in brackets):
   --config FILE                  YAML config file [TRACEBRIDGE_CONFIG]
   --listen HOST:PORT             OTLP/HTTP receiver (default 127.0.0.1:4318) [TRACEBRIDGE_LISTEN]
   --grpc-listen HOST:PORT|off    OTLP/gRPC receiver (default: --listen's host, port 4317) [TRACEBRIDGE_GRPC_LISTEN]
+  --tls-cert FILE                TLS on both receivers (HTTPS, gRPC over TLS): the PEM certificate [TRACEBRIDGE_TLS_CERT]
+  --tls-key FILE                 its PEM key [TRACEBRIDGE_TLS_KEY]
+  --tls-client-ca FILE           mTLS: clients need a certificate this CA signed [TRACEBRIDGE_TLS_CLIENT_CA]
   --weave URL                    a W&B Weave upstream [TRACEBRIDGE_WEAVE_URL]; key [WANDB_API_KEY]
   --weave-project ENTITY/PROJECT the Weave project when a request names none [TRACEBRIDGE_WEAVE_PROJECT]
   --langtrace URL                a Langtrace upstream [TRACEBRIDGE_LANGTRACE_URL]; key [LANGTRACE_API_KEY]
@@ -98,6 +101,8 @@ function reloadOnHangup(flags: Flags, config: Config, proxy: Proxy): void {
       proxy.log.level = config.logLevel;
       proxy.log.info({ changed: plan.changed }, plan.changed.length ? 'configuration reloaded' : 'configuration reloaded: nothing changed');
       if (plan.restart.length) proxy.log.warn({ restart: plan.restart }, 'configuration changes that need a restart were not applied');
+      // Read again at every reload: a renewed certificate keeps its paths.
+      proxy.reloadTls();
     } catch (err) {
       const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
       proxy.log.error({ problems }, 'configuration not reloaded: keeping the one running');

@@ -8,14 +8,11 @@ import { Upstream } from '../forward/upstream.js';
 import { ProxyActivity } from '../observe/activity.js';
 import { createLogger, type Logger } from '../observe/log.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
-import { SharedVerdicts } from '../auth/shared-verdicts.js';
 import { Admission } from './admission.js';
 import type { ProxyContext } from './context.js';
-import type { HandOff } from './handoff.js';
 import { HttpRoutes } from './http-routes.js';
 import { Ingest } from './ingest.js';
 import { Listeners, type Listening } from './listeners.js';
-import { JetStreamHandOff } from './jetstream-handoff.js';
 import { LocalHandOff } from './local-handoff.js';
 import { WorkerPool } from './pool.js';
 
@@ -46,21 +43,19 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   let mappings: Mappings = loadMappings(config.mappings);
   let shuttingDown = false;
   const upstreams = config.upstreams.map((u) => new Upstream(u, config.dataDir, log, metrics));
-  // With NATS, key verdicts are shared by every replica, and the hand-off is JetStream's.
-  const verdicts = config.nats ? new SharedVerdicts(log) : undefined;
   const ctx: ProxyContext = {
     config,
     log,
     metrics,
     upstreams,
     byName: new Map(upstreams.map((u) => [u.name, u])),
-    admission: new Admission(config, upstreams, verdicts),
+    admission: new Admission(config, upstreams),
     activity: new ProxyActivity(),
     pool: config.workers > 0 ? new WorkerPool(config, config.workers) : undefined,
     mappings: () => mappings,
     closing: () => shuttingDown,
   };
-  const handOff: HandOff = verdicts ? new JetStreamHandOff(ctx, verdicts) : new LocalHandOff(ctx);
+  const handOff = new LocalHandOff(ctx);
   const routes = new HttpRoutes(ctx, new Ingest(ctx, handOff), handOff);
   const listeners = new Listeners(config, log, metrics, routes, ctx.admission.bodies);
 
@@ -75,8 +70,7 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     setMappings: (overrides) => void (mappings = loadMappings(overrides)),
     reloadTls: () => listeners.reloadTls(),
     async listen() {
-      // With NATS the data dir holds nothing (a sink's files at most): no volume is needed.
-      if (!config.nats) await probeDataDir(config.dataDir);
+      await probeDataDir(config.dataDir);
       await handOff.open();
       listeners.warnIfOpen(ctx.admission.passesCallerKeys);
       const at = await listeners.listen();

@@ -24,6 +24,8 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 }
 
+const SERVER_EXT = 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,DNS:upstream.internal,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n';
+
 function signed(dir: string, name: string, ext: string): void {
   writeFileSync(join(dir, `${name}.ext`), ext);
   openssl(dir, ['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
@@ -34,7 +36,7 @@ export function makePki(): Pki {
   const dir = mkdtempSync(join(tmpdir(), 'tracebridge-pki-'));
   const ca = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'];
   openssl(dir, ['req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=tracebridge test CA', ...ca]);
-  signed(dir, 'server', 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,DNS:upstream.internal,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  signed(dir, 'server', SERVER_EXT);
   signed(dir, 'client', 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
   const san = ['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'];
   openssl(dir, ['req', '-x509', ...EC, '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=localhost', ...san]);
@@ -50,4 +52,10 @@ export function makePki(): Pki {
     selfSignedKey: at('self.key'),
     read: (path) => readFileSync(path),
   };
+}
+
+/** Another server certificate from the same CA (a renewal): its paths, under a name of its own. */
+export function renewServerCert(pki: Pki, name: string): { cert: string; key: string } {
+  signed(pki.dir, name, SERVER_EXT);
+  return { cert: join(pki.dir, `${name}.pem`), key: join(pki.dir, `${name}.key`) };
 }

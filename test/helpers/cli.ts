@@ -59,7 +59,7 @@ export function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}) {
   const url = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 10_000);
     child.stdout.on('data', () => {
-      const m = out.match(/^tracebridge listening on (http:\/\/\S+)$/m);
+      const m = out.match(/^tracebridge listening on (https?:\/\/\S+)$/m);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);
