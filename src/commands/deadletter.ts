@@ -15,13 +15,25 @@ import { escapeControl } from '../inspect/escape.js';
 import { mergeDeliveries } from './merge.js';
 import { UsageError } from './usage.js';
 import { parseOrEmpty } from '../forward/spills.js';
+import { natsOf, withNatsDead } from './deadletter-nats.js';
 
-interface Dead {
+export interface Dead {
   upstream: string;
   id: string;
   path: string;
   reason: Record<string, unknown>;
 }
+
+/** Where dead letters are kept: the data dir's folders, or JetStream (deadletter-nats.ts). */
+export interface DeadStore {
+  read(d: Dead): Promise<Delivery>;
+  remove(d: Dead): Promise<void>;
+}
+
+const folders: DeadStore = {
+  read: async (d) => deserialise(d.upstream, await readFile(d.path)),
+  remove: (d) => remove(d),
+};
 
 async function listDead(dataDir: string, upstream?: string): Promise<Dead[]> {
   const root = join(dataDir, 'deadletter');
@@ -43,7 +55,7 @@ async function remove(d: Dead): Promise<void> {
   await unlink(d.path.replace(/\.batch$/, '.json')).catch(() => undefined);
 }
 
-interface DeadLetterOptions extends Flags {
+export interface DeadLetterOptions extends Flags {
   upstream?: string;
   id?: string;
   /** replay: at most this many spans per request (500). */
@@ -97,14 +109,14 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-async function purge(dead: Dead[], o: DeadLetterOptions, out: (line: string) => void): Promise<number> {
+async function purge(dead: Dead[], o: DeadLetterOptions, out: (line: string) => void, store: DeadStore): Promise<number> {
   const everything = !o.upstream && !o.id;
   if (everything && dead.length && !o.yes) {
     const what = `all ${dead.length} dead letters (${spansOf(dead)} spans) of every upstream`;
     if (!process.stdin.isTTY) throw new UsageError(`deadletter purge would delete ${what}: add --yes, or --upstream NAME for one upstream's`, 'deadletter purge');
     if (!(await confirm(`delete ${what}? [y/N] `))) return (out('nothing purged'), 1);
   }
-  for (const d of dead) await remove(d);
+  for (const d of dead) await store.remove(d);
   out(`purged ${dead.length} batches (${spansOf(dead)} spans)`);
   return 0;
 }
@@ -119,7 +131,7 @@ function withCurrentKey(u: UpstreamConfig, delivery: Delivery): Delivery {
   return delivery;
 }
 
-async function replay(dead: Dead[], o: DeadLetterOptions, out: (line: string) => void): Promise<number> {
+async function replay(dead: Dead[], o: DeadLetterOptions, out: (line: string) => void, store: DeadStore): Promise<number> {
   const config = loadConfig(o);
   let delivered = 0;
   let failed = 0;
@@ -131,14 +143,14 @@ async function replay(dead: Dead[], o: DeadLetterOptions, out: (line: string) =>
       failed++;
       continue;
     }
-    loaded.push({ dead: d, delivery: withCurrentKey(u, deserialise(u.name, await readFile(d.path))) });
+    loaded.push({ dead: d, delivery: withCurrentKey(u, await store.read(d)) });
   }
   for (const group of mergeDeliveries(loaded, o.batch ?? 500)) {
     const u = config.upstreams.find((x) => x.name === group.delivery.upstream)!;
     const result = await senderFor(u).send(group.delivery);
     const what = `${escapeControl(u.name)}: ${group.members.length} ${group.members.length === 1 ? `batch (${group.members[0].id})` : 'batches'}, ${group.delivery.spans} spans`;
     if (result.kind === 'delivered') {
-      for (const d of group.members) await remove(d);
+      for (const d of group.members) await store.remove(d);
       delivered += group.members.length;
       out(`${what}: delivered`);
     } else {
@@ -152,9 +164,14 @@ async function replay(dead: Dead[], o: DeadLetterOptions, out: (line: string) =>
 }
 
 export async function deadletter(action: string, o: DeadLetterOptions, out: (line: string) => void): Promise<number> {
-  const dead = await selected(dataDirFrom(o), o, `deadletter ${action}`);
+  if (!['list', 'purge', 'replay'].includes(action)) throw new UsageError(`unknown deadletter action "${action}": list, replay or purge`, 'deadletter');
+  const nats = natsOf(o);
+  if (nats) return withNatsDead(nats, o, `deadletter ${action}`, (dead, store) => act(action, dead, o, out, store));
+  return act(action, await selected(dataDirFrom(o), o, `deadletter ${action}`), o, out, folders);
+}
+
+function act(action: string, dead: Dead[], o: DeadLetterOptions, out: (line: string) => void, store: DeadStore): Promise<number> | number {
   if (action === 'list') return list(dead, out);
-  if (action === 'purge') return purge(dead, o, out);
-  if (action === 'replay') return replay(dead, o, out);
-  throw new UsageError(`unknown deadletter action "${action}": list, replay or purge`, 'deadletter');
+  if (action === 'purge') return purge(dead, o, out, store);
+  return replay(dead, o, out, store);
 }

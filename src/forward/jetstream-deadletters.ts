@@ -42,9 +42,10 @@ function toDead(m: StoredMsg): NatsDead {
 
 /** Every dead letter (one upstream's, given its name), oldest first. */
 export async function listNatsDead(jsm: JetStreamManager, where: Where, upstream?: string): Promise<NatsDead[]> {
-  const info = await jsm.streams.info(where.deadStream);
+  // No stream yet: no proxy has run with this stream name, so nothing was dead-lettered.
+  const info = await jsm.streams.info(where.deadStream).catch(() => undefined);
   const out: NatsDead[] = [];
-  if (info.state.messages === 0) return out;
+  if (!info || info.state.messages === 0) return out;
   const subject = upstream ? where.deadSubject(upstream) : where.deadSubject('*');
   let seq = info.state.first_seq;
   // next_by_subj: one request per dead letter, skipping the gaps left by replayed ones.

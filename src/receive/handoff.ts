@@ -18,6 +18,8 @@ export interface HandOff {
   readiness(): { ready: boolean; body: Record<string, unknown> };
   /** Batches waiting per upstream, for /status and /metrics. */
   depths(): Promise<Record<string, number>>;
+  /** Dead letters per upstream when they are kept elsewhere than the data dir (JetStream), for /status. */
+  deadLetters?(): Promise<Record<string, number>>;
   /** Stops taking; what is not done by the deadline stays stored for the next start. */
   close(deadline: number): Promise<void>;
 }

@@ -139,15 +139,27 @@ export class HttpRoutes {
     }
   }
 
+  /** What the status page shows, with the hand-off's depths (with NATS: the shared queue, every replica's) beside this replica's traffic. */
+  private async status() {
+    const s = await statusOf(this.ctx.upstreams, this.ctx.activity);
+    const depths = await this.handOff.depths();
+    const dead = await this.handOff.deadLetters?.();
+    for (const u of s.upstreams) {
+      u.queueDepth = depths[u.name] ?? u.queueDepth;
+      if (dead) u.deadLetters = { count: dead[u.name] ?? 0, recent: [] };
+    }
+    return s;
+  }
+
   /** The status page, its JSON, metrics, else pass-through to the single upstream, else 404. */
   private async other(req: IncomingMessage, res: ServerResponse, path: string, inbound: InboundCredentials | undefined): Promise<void> {
-    const { upstreams, activity, metrics, config } = this.ctx;
+    const { metrics, config } = this.ctx;
     // "/" too, unless it is passed through to the single upstream (a base-URL swap keeps working).
     if (req.method === 'GET' && (path === '/status' || (path === '/' && !this.passthrough))) {
       res.writeHead(200, STATUS_HEADERS);
       return void res.end(STATUS_PAGE);
     }
-    if (req.method === 'GET' && path === '/status.json') return json(res, 200, await statusOf(upstreams, activity), { 'cache-control': 'no-store' });
+    if (req.method === 'GET' && path === '/status.json') return json(res, 200, await this.status(), { 'cache-control': 'no-store' });
     if (req.method === 'GET' && path === '/metrics') {
       for (const [name, depth] of Object.entries(await this.handOff.depths())) metrics.queueDepth.set({ upstream: name }, depth);
       res.writeHead(200, { 'content-type': metrics.registry.contentType });

@@ -27,11 +27,19 @@ export function natsNames(cfg: NatsConfig) {
 
 export const replicasOf = (cfg: NatsConfig): number => cfg.replicas ?? Math.min(3, cfg.servers.length);
 
-/** Connects to the servers given; keeps reconnecting for ever, so a NATS restart is survived. */
-export async function connectNats(cfg: NatsConfig, log: Logger, name = 'tracebridge'): Promise<NatsConnection> {
+/**
+ * Connects to the servers given. The proxy waits for a first server and keeps reconnecting for
+ * ever, so a NATS restart is survived; a command (`once`) fails at once when none answers.
+ */
+export async function connectNats(cfg: NatsConfig, log?: Logger, once = false): Promise<NatsConnection> {
   const authenticator = cfg.credentials ? credsAuthenticator(readFileSync(cfg.credentials)) : undefined;
-  const nc = await connect({ servers: cfg.servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, ...(authenticator ? { authenticator } : {}) });
-  log.info({ server: nc.getServer() }, 'connected to NATS');
+  const nc = await connect({
+    servers: cfg.servers,
+    name: 'tracebridge',
+    ...(once ? { maxReconnectAttempts: 0, timeout: 5_000 } : { maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true }),
+    ...(authenticator ? { authenticator } : {}),
+  });
+  log?.info({ server: nc.getServer() }, 'connected to NATS');
   return nc;
 }
 
@@ -70,21 +78,46 @@ function deadStream(config: Config, cfg: NatsConfig): Partial<StreamConfig> & { 
   };
 }
 
-/** Creates a stream, or brings an existing one's limits to the configuration's. */
+const LIMITS = ['num_replicas', 'max_bytes', 'max_age', 'duplicate_window', 'max_msg_size'] as const;
+
+/** Creates a stream, or brings an existing one's limits to the configuration's (only when they differ: every replica starting does this). */
 async function ensure(jsm: JetStreamManager, sc: Partial<StreamConfig> & { name: string }, log: Logger): Promise<void> {
+  let current: StreamConfig;
   try {
-    await jsm.streams.info(sc.name);
-  } catch {
+    current = (await jsm.streams.info(sc.name)).config;
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError) || err.status !== 404) throw err;
     await jsm.streams.add(sc);
     return;
   }
+  if (LIMITS.every((k) => sc[k] === undefined || current[k] === sc[k])) return;
   await jsm.streams.update(sc.name, sc).catch((err: Error) => log.warn({ stream: sc.name, err: err.message }, 'cannot update the stream to the configured limits; kept as it is'));
 }
 
 export async function ensureStreams(jsm: JetStreamManager, config: Config, log: Logger): Promise<void> {
   const cfg = config.nats!;
-  await ensure(jsm, requestStream(config, cfg), log);
-  await ensure(jsm, deadStream(config, cfg), log);
+  await persist(() => ensure(jsm, requestStream(config, cfg), log), 'the request stream', log);
+  await persist(() => ensure(jsm, deadStream(config, cfg), log), 'the dead-letter stream', log);
+}
+
+/** How long start-up keeps trying to set up JetStream (a cluster just started may have no leader yet). */
+const SETUP_MS = 60_000;
+
+/**
+ * Runs a set-up step until it succeeds: replicas starting together race to create the same
+ * stream, and a new cluster answers with timeouts until it has elected its leaders.
+ */
+export async function persist<T>(step: () => Promise<T>, what: string, log: Logger): Promise<T> {
+  const deadline = Date.now() + SETUP_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`cannot set up ${what} in JetStream: ${(err as Error).message}`);
+      if (attempt > 0) log.warn({ err: (err as Error).message }, `cannot set up ${what} in JetStream yet; trying again`);
+      await new Promise((r) => setTimeout(r, 250 + 250 * Math.min(attempt, 7)));
+    }
+  }
 }
 
 const H = {

@@ -8,11 +8,14 @@ import { Upstream } from '../forward/upstream.js';
 import { ProxyActivity } from '../observe/activity.js';
 import { createLogger, type Logger } from '../observe/log.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
+import { SharedVerdicts } from '../auth/shared-verdicts.js';
 import { Admission } from './admission.js';
 import type { ProxyContext } from './context.js';
+import type { HandOff } from './handoff.js';
 import { HttpRoutes } from './http-routes.js';
 import { Ingest } from './ingest.js';
 import { Listeners, type Listening } from './listeners.js';
+import { JetStreamHandOff } from './jetstream-handoff.js';
 import { LocalHandOff } from './local-handoff.js';
 import { WorkerPool } from './pool.js';
 
@@ -29,6 +32,8 @@ export interface Proxy {
   setMappings(overrides: Config['mappings']): void;
   /** The receivers' TLS files read again (a reload); the problems, if any, and the running ones kept. */
   reloadTls(): string[];
+  /** The receivers' TLS files read again (a reload); the problems, if any, and the running ones kept. */
+  reloadTls(): string[];
   listen(): Promise<Listening>;
   close(graceMs?: number): Promise<void>;
 }
@@ -43,19 +48,21 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
   let mappings: Mappings = loadMappings(config.mappings);
   let shuttingDown = false;
   const upstreams = config.upstreams.map((u) => new Upstream(u, config.dataDir, log, metrics));
+  // With NATS, key verdicts are shared by every replica, and the hand-off is JetStream's.
+  const verdicts = config.nats ? new SharedVerdicts(log) : undefined;
   const ctx: ProxyContext = {
     config,
     log,
     metrics,
     upstreams,
     byName: new Map(upstreams.map((u) => [u.name, u])),
-    admission: new Admission(config, upstreams),
+    admission: new Admission(config, upstreams, verdicts),
     activity: new ProxyActivity(),
     pool: config.workers > 0 ? new WorkerPool(config, config.workers) : undefined,
     mappings: () => mappings,
     closing: () => shuttingDown,
   };
-  const handOff = new LocalHandOff(ctx);
+  const handOff: HandOff = verdicts ? new JetStreamHandOff(ctx, verdicts) : new LocalHandOff(ctx);
   const routes = new HttpRoutes(ctx, new Ingest(ctx, handOff), handOff);
   const listeners = new Listeners(config, log, metrics, routes, ctx.admission.bodies);
 
@@ -69,8 +76,10 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     log,
     setMappings: (overrides) => void (mappings = loadMappings(overrides)),
     reloadTls: () => listeners.reloadTls(),
+    reloadTls: () => listeners.reloadTls(),
     async listen() {
-      await probeDataDir(config.dataDir);
+      // With NATS the data dir holds nothing (a sink's files at most): no volume is needed.
+      if (!config.nats) await probeDataDir(config.dataDir);
       await handOff.open();
       listeners.warnIfOpen(ctx.admission.passesCallerKeys);
       const at = await listeners.listen();
