@@ -32,8 +32,6 @@ export interface Proxy {
   setMappings(overrides: Config['mappings']): void;
   /** The receivers' TLS files read again (a reload); the problems, if any, and the running ones kept. */
   reloadTls(): string[];
-  /** The receivers' TLS files read again (a reload); the problems, if any, and the running ones kept. */
-  reloadTls(): string[];
   listen(): Promise<Listening>;
   close(graceMs?: number): Promise<void>;
 }
@@ -75,7 +73,6 @@ export function createProxy(config: Config, opts: ProxyOptions = {}): Proxy {
     metrics,
     log,
     setMappings: (overrides) => void (mappings = loadMappings(overrides)),
-    reloadTls: () => listeners.reloadTls(),
     reloadTls: () => listeners.reloadTls(),
     async listen() {
       // With NATS the data dir holds nothing (a sink's files at most): no volume is needed.
