@@ -195,17 +195,12 @@ const SETTINGS = new Set([
 ]);
 
 /** What an object holding messages also shows beside them (retrieved sources, say), outside its settings. */
-function extraUnits(v: unknown): Set<string> {
+export function extraUnits(v: unknown): Set<string> {
   const out = new Set<string>();
   if (!v || typeof v !== 'object' || Array.isArray(v)) return out;
   // Numbers beside messages are metrics (latency, token counts), compared apart.
   for (const [k, x] of Object.entries(v as Obj)) if (!MESSAGE_FIELDS.has(k) && !SETTINGS.has(k)) leaves(x, out, k, false);
   return out;
-}
-
-/** True when a value holds nothing a user reads beyond its messages. */
-export function onlyMessages(v: unknown): boolean {
-  return extraUnits(v).size === 0;
 }
 
 function tryParse(s: string): unknown {

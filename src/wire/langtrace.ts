@@ -8,6 +8,7 @@ import { fromPlain, normaliseId, ORIGINAL_ID_KEYS, toPlain, type IdKind } from '
 import { DecodeError } from './errors.js';
 import { checkLangtraceNative, type DecodeLimits } from './limits.js';
 import { encodeOtlpJsonValue, parseJson } from './otlp-json.js';
+import { nativeHead, nativeTail, plainJson } from './langtrace-native.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -19,8 +20,6 @@ function hrTime(v: unknown, path: string): bigint {
   if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) return BigInt(v[0]) * NS + BigInt(v[1]);
   throw new DecodeError(`${path}: expected an HrTime [seconds, nanoseconds], got ${JSON.stringify(v)?.slice(0, 40)}`);
 }
-
-const toHrTime = (ns: bigint): [number, number] => [Number(ns / NS), Number(ns % NS)];
 
 function plainAttributes(v: unknown, path: string): Attributes {
   if (v == null) return new Map();
@@ -166,16 +165,6 @@ export function decodeLangtraceNative(body: Uint8Array | string, limits?: Decode
 }
 
 /**
- * No prototype: "__proto__" is then a plain key, and V8 keeps the object as a dictionary from the
- * start instead of making a hidden class for every new sequence of keys (each span's differ).
- */
-function plainObject(a: Attributes): Obj {
-  const o: Obj = Object.create(null);
-  for (const [k, v] of a) o[k] = v.type === 'string' ? v.value : toPlain(v);
-  return o;
-}
-
-/**
  * The native array, shaped as @langtrase/typescript-sdk sends it: one JSON object per span, given
  * as three pieces (the keys before the resource, the resource, the keys after it). One string per
  * span, not one for the batch: V8 builds a large JSON string in parts and flattens it into fresh
@@ -185,46 +174,14 @@ function plainObject(a: Attributes): Obj {
  */
 export function eachLangtraceNativeSpan(batch: SpanBatch, piece: (head: string, resource: string, tail: string) => void): void {
   for (const rs of batch.resourceSpans) {
-    const attrs = plainObject(rs.resource.attributes);
-    const resource = `,"resource":${JSON.stringify({ _attributes: attrs, asyncAttributesPending: false, _syncAttributes: attrs })},`;
+    const attrs = plainJson(rs.resource.attributes);
+    const resource = `,"resource":{"_attributes":${attrs},"asyncAttributesPending":false,"_syncAttributes":${attrs}},`;
     for (const ss of rs.scopeSpans) {
       const lib: Obj = { name: ss.scope.name, version: ss.scope.version || undefined };
       if (ss.schemaUrl) lib.schemaUrl = ss.schemaUrl;
-      for (const s of ss.spans) {
-        // The keys before "resource", then those after it: the order the SDK writes.
-        const head = JSON.stringify({
-          traceId: s.traceId,
-          spanId: s.spanId,
-          traceState: s.traceState || undefined,
-          name: s.name,
-          startTime: toHrTime(s.startTimeUnixNano),
-          endTime: toHrTime(s.endTimeUnixNano),
-          attributes: plainObject(s.attributes),
-          kind: Math.max(0, s.kind - 1),
-          status: s.status.message ? { code: s.status.code, message: s.status.message } : { code: s.status.code },
-          events: s.events.map((e) => ({
-            name: e.name,
-            attributes: plainObject(e.attributes),
-            time: toHrTime(e.timeUnixNano),
-            droppedAttributesCount: e.droppedAttributesCount,
-          })),
-        });
-        const tail = JSON.stringify({
-          links: s.links.map((l) => ({
-            context: { traceId: l.traceId, spanId: l.spanId, traceFlags: l.flags, traceState: l.traceState || undefined },
-            attributes: plainObject(l.attributes),
-            droppedAttributesCount: l.droppedAttributesCount,
-          })),
-          parentSpanId: s.parentSpanId || undefined,
-          instrumentationLibrary: lib,
-          duration: toHrTime(s.endTimeUnixNano > s.startTimeUnixNano ? s.endTimeUnixNano - s.startTimeUnixNano : 0n),
-          droppedEventsCount: s.droppedEventsCount,
-          droppedAttributesCount: s.droppedAttributesCount,
-          droppedLinksCount: s.droppedLinksCount,
-          ended: true,
-        });
-        piece(head.slice(0, -1), resource, tail.slice(1));
-      }
+      const libJson = JSON.stringify(lib);
+      // The keys before "resource", then those after it: the order the SDK writes.
+      for (const s of ss.spans) piece(nativeHead(s), resource, nativeTail(s, libJson));
     }
   }
 }

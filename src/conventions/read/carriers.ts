@@ -2,7 +2,7 @@
 // Where a convention's own messages say less than one of these (OpenInference Anthropic and
 // Bedrock put the system prompt, images and tool results only in input.value), the two are merged.
 import type { Message, Part, ToolCall } from '../record.js';
-import { covers, messageUnits, onlyMessages } from '../visible.js';
+import { covers, extraUnits } from '../visible.js';
 import type { ReadContext } from './context.js';
 import { readMessagesByShape } from './shapes.js';
 
@@ -61,9 +61,9 @@ function enrich(into: Message, from: Message): void {
 }
 
 /** One list holding what both say, in the order of the fuller one. */
-function mergeMessages(a: Message[], b: Message[]): Message[] {
-  const ua = messageUnits(a);
-  const ub = messageUnits(b);
+function mergeMessages(ctx: ReadContext, a: Message[], b: Message[]): Message[] {
+  const ua = ctx.units(a);
+  const ub = ctx.units(b);
   if (covers(ua, ub)) return a;
   if (covers(ub, ua)) return b;
   const out = a.map((m) => ({ ...m, ...(m.parts ? { parts: [...m.parts] } : {}), ...(m.toolCalls ? { toolCalls: [...m.toolCalls] } : {}) }));
@@ -87,9 +87,12 @@ function fromCarriers(ctx: ReadContext, keys: string[]): { msgs: Message[]; from
     const value = ctx.json(key);
     const msgs = readMessagesByShape(value);
     if (!msgs) continue;
-    merged = merged ? mergeMessages(merged, msgs) : msgs;
+    // Noted before any merge: the Weave floor compares what this key shows.
+    const extra = extraUnits(value);
+    ctx.carrier(key, msgs, extra);
+    merged = merged ? mergeMessages(ctx, merged, msgs) : msgs;
     from.push(key);
-    if (onlyMessages(value)) whole.push(key);
+    if (extra.size === 0) whole.push(key);
   }
   return merged && { msgs: merged, from, whole };
 }
@@ -113,7 +116,7 @@ export function mergeCarriers(ctx: ReadContext): void {
     // An agent or chain keeps generic values that are not a conversation of its own, or that
     // hold more than messages (a query engine's answer with its sources).
     if (!have && !llm && (carried.whole.length < carried.from.length || !found.some((m) => m.role === 'user' || m.role === 'assistant'))) continue;
-    const merged = have ? mergeMessages(have, found) : found;
+    const merged = have ? mergeMessages(ctx, have, found) : found;
     if (!have) ctx.sources.set(slot, []);
     call[slot] = merged;
     // A carrier whose value is all messages is held whole now; one with more beside them (sources, say) is not.

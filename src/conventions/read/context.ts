@@ -3,7 +3,8 @@
 import type { AnyValue, Attributes, SpanEvent } from '../../model/batch.js';
 import { memoByKey } from '../memo.js';
 import { jsonAttr } from '../attrs.js';
-import { getField, setField, type LlmCall, type ScalarField, type ScalarValue, type SpanRole } from '../record.js';
+import { messageUnits } from '../visible.js';
+import { getField, setField, type Message, type LlmCall, type ScalarField, type ScalarValue, type SpanRole } from '../record.js';
 
 export type Structured = 'input' | 'output' | 'tools' | 'documents' | 'embeddings' | 'inputValue' | 'outputValue';
 export type Slot = ScalarField | Structured;
@@ -23,6 +24,14 @@ export class ReadContext {
   private lists: Map<string, Map<number, Map<string, AnyValue>>> | undefined;
   /** JSON attributes parsed so far: readers, carriers and the Weave floor ask for the same few keys. */
   private parsed: Map<string, unknown> | undefined;
+  /**
+   * messageUnits of each message list compared so far. A list's pieces never change once read:
+   * merging copies the messages it adds to, and the edits after reading (empty text beside tool
+   * calls dropped, Gemini's role renamed) remove or rename nothing a piece is made of.
+   */
+  private unitsByList: Map<Message[], Set<string>> | undefined;
+  /** What each JSON carrier read showed: its messages, and what it holds beside them. */
+  private carried: Map<string, { msgs: Message[]; extra: Set<string> }> | undefined;
   private listKeys: Map<string, string[]> | undefined;
 
   constructor(
@@ -73,6 +82,28 @@ export class ReadContext {
     let v = parsed.get(key);
     if (v === undefined && !parsed.has(key)) parsed.set(key, (v = jsonAttr(this.attrs, key)));
     return v;
+  }
+
+  /** messageUnits of a list, once per list; the set is shared, never to be added to. */
+  units(msgs: Message[]): Set<string> {
+    const m = (this.unitsByList ??= new Map());
+    let u = m.get(msgs);
+    if (!u) m.set(msgs, (u = messageUnits(msgs)));
+    return u;
+  }
+
+  /** Notes what a carrier key's value holds (its messages as read, and the pieces beside them). */
+  carrier(key: string, msgs: Message[], extra: Set<string>): void {
+    (this.carried ??= new Map()).set(key, { msgs, extra });
+  }
+
+  /** valueUnits of a carrier key's value, from what its reading noted; undefined for a key no carrier read. */
+  carrierUnits(key: string): Set<string> | undefined {
+    const c = this.carried?.get(key);
+    if (!c) return undefined;
+    const out = new Set(this.units(c.msgs));
+    for (const u of c.extra) out.add(u);
+    return out;
   }
 
   /** Fills a scalar field unless an earlier key did; a later key with the same value is a source too. */
