@@ -151,7 +151,14 @@ async function runValidate(args: string[]): Promise<number> {
 const DEADLETTER_ACTIONS = ['list', 'replay', 'purge'];
 
 async function runDeadletter(args: string[]): Promise<number> {
-  const options = { ...CONFIG_OPTIONS, upstream: { type: 'string' }, id: { type: 'string' }, batch: { type: 'string' }, yes: { type: 'boolean' }, nats: { type: 'string' } } as const satisfies Options;
+  const options = {
+    ...CONFIG_OPTIONS,
+    upstream: { type: 'string' },
+    id: { type: 'string' },
+    batch: { type: 'string' },
+    yes: { type: 'boolean' },
+    nats: { type: 'string' },
+  } as const satisfies Options;
   const { values: v, positionals } = parse('deadletter', args, options, true);
   const action = positionals[0];
   const known = action !== undefined && DEADLETTER_ACTIONS.includes(action);

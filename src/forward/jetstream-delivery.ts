@@ -107,7 +107,8 @@ export class JetStreamDelivery {
     const keep = setInterval(() => msg.working(), ackWaitMs(this.upstream) / 3);
     try {
       const outcome = await this.deliver(msg);
-      if ('ack' in outcome) await msg.ackAck().catch((err: Error) => this.ctx.log.warn({ upstream: this.name, err: err.message }, 'acknowledgement not confirmed; the batch may be sent again'));
+      if ('ack' in outcome)
+        await msg.ackAck().catch((err: Error) => this.ctx.log.warn({ upstream: this.name, err: err.message }, 'acknowledgement not confirmed; the batch may be sent again'));
       else msg.nak(outcome.nak);
     } catch (err) {
       this.ctx.log.error({ upstream: this.name, err: (err as Error).message }, 'cannot finish a batch; JetStream gives it out again');

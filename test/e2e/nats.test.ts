@@ -176,7 +176,10 @@ t.test('every NATS node down: 503 with Retry-After, never 200; /readyz says why;
   await waitFor(async () => (await fetch(`${a.at}/readyz`)).status === 200, 60_000, 'ready again');
   await waitFor(async () => (await post(a.at, spanId(0x4100))).status === 200, 30_000, 'requests taken again');
   t.ok(await until(() => ids(s.weave).has(spanId(0x4000)) && ids(s.weave).has(spanId(0x4100)), 30_000), 'what was acknowledged arrived');
-  t.notOk([1, 2, 3].some((i) => ids(s.weave).has(spanId(0x4000 + i))), 'nothing refused was delivered behind the client');
+  t.notOk(
+    [1, 2, 3].some((i) => ids(s.weave).has(spanId(0x4000 + i))),
+    'nothing refused was delivered behind the client',
+  );
   await a.stop();
 });
 
