@@ -85,9 +85,7 @@ export function grpcReceiver(ingest: Ingest, limits: GrpcLimits, onError: (err: 
   });
   return {
     listen: (host, port, credentials = grpc.ServerCredentials.createInsecure()) =>
-      new Promise((resolve, reject) =>
-        server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound))),
-      ),
+      new Promise((resolve, reject) => server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound)))),
     close: () =>
       new Promise((resolve) => {
         server.tryShutdown(() => resolve());

@@ -8,7 +8,7 @@ import { createSecureContext, type Server as TlsServer } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 
 /** The receivers' PEM files (the config's `tls`). */
-export interface TlsFiles {
+interface TlsFiles {
   cert: string;
   key: string;
   /** Clients must show a certificate this CA signed, checked in the handshake (mTLS). */
@@ -136,7 +136,7 @@ class MaterialProvider implements grpc.experimental.CertificateProvider {
 }
 
 /** Why the receivers' TLS files cannot be used, one line each. */
-export class TlsError extends Error {
+class TlsError extends Error {
   override name = 'TlsError';
   constructor(readonly problems: string[]) {
     super(problems.join('\n'));

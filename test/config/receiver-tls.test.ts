@@ -39,7 +39,12 @@ t.test('validate: good files described, exit 0', async (t) => {
   const r = await runCli(['validate', '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey, '--tls-client-ca', pki.ca]);
   t.equal(r.code, 0, r.stderr);
   const out = r.stdout.toString();
-  t.match(out, new RegExp(`tls on for both receivers: cert ${pki.serverCert} \\(CN=server, valid until [^)]+\\), key ${pki.serverKey}; clients need a certificate signed by ${pki.ca} \\(mTLS\\)`));
+  t.match(
+    out,
+    new RegExp(
+      `tls on for both receivers: cert ${pki.serverCert} \\(CN=server, valid until [^)]+\\), key ${pki.serverKey}; clients need a certificate signed by ${pki.ca} \\(mTLS\\)`,
+    ),
+  );
   const plain = await runCli(['validate']);
   t.match(plain.stdout.toString(), /tls off: both receivers take plain text/);
 });
@@ -49,7 +54,11 @@ t.test('validate: each problem with the files on a line of its own, exit 2', asy
   const broken = file('broken.pem', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
   const cases: Array<[string, string[], RegExp[]]> = [
     ['a missing certificate', ['--tls-cert', '/nonexistent/cert.pem', '--tls-key', pki.serverKey], [/^tracebridge: tls\.cert: cannot read \/nonexistent\/cert\.pem: ENOENT$/]],
-    ['the key of another certificate', ['--tls-cert', pki.serverCert, '--tls-key', pki.clientKey], [new RegExp(`^tracebridge: tls\\.key: ${pki.clientKey} is not the key of the certificate in ${pki.serverCert}$`)]],
+    [
+      'the key of another certificate',
+      ['--tls-cert', pki.serverCert, '--tls-key', pki.clientKey],
+      [new RegExp(`^tracebridge: tls\\.key: ${pki.clientKey} is not the key of the certificate in ${pki.serverCert}$`)],
+    ],
     ['a key file that is no key', ['--tls-cert', pki.serverCert, '--tls-key', garbage], [new RegExp(`^tracebridge: tls\\.key: ${garbage} is not a PEM private key`)]],
     [
       'two problems at once',
