@@ -23,7 +23,7 @@ const PULL_MS = 2_000;
 const ERROR_WAIT_MS = 1_000;
 
 /** Room for one attempt beyond the upstream's timeout before JetStream hands the message to another replica. */
-export const ackWaitMs = (u: Upstream): number => u.config.timeoutMs + 5_000;
+const ackWaitMs = (u: Upstream): number => u.config.timeoutMs + 5_000;
 
 type Outcome = { ack: true } | { nak: number };
 

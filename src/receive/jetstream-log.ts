@@ -4,7 +4,8 @@
 // stored it. The stream refuses when full (discard new): the client hears 429/507 and retries,
 // JetStream never drops what was acknowledged.
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { credsAuthenticator, headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { DiscardPolicy, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observe/log.js';
@@ -132,7 +133,7 @@ const H = {
 } as const;
 
 /** A request as a message's headers (its body is the message's data). */
-export function requestHeaders(input: ProcessInput, spans: number, path: string): MsgHdrs {
+function requestHeaders(input: ProcessInput, spans: number, path: string): MsgHdrs {
   const h = natsHeaders();
   h.set(H.dialect, input.dialect);
   if (input.contentType !== undefined) h.set(H.contentType, input.contentType);
@@ -164,7 +165,7 @@ export function requestOf(h: MsgHdrs, data: Uint8Array): { input: ProcessInput; 
 }
 
 /** What a publish failure is to the client: the stream full (429, or 507 out of storage), else 503. */
-export function publishRefusal(err: unknown): HttpError {
+function publishRefusal(err: unknown): HttpError {
   const retry = { 'retry-after': RETRY_AFTER_S };
   const e = err as Error;
   if (err instanceof JetStreamApiError && /maximum (bytes|messages)/i.test(e.message))

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { track } from './cli.js';
 import { waitFor } from './wait.js';
 
-export const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server';
+const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server';
 
 /** A port nothing listens on now (the kernel's pick, released for the server to take). */
 function freePort(): Promise<number> {
