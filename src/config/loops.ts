@@ -96,12 +96,13 @@ export async function selfLoops(config: Config): Promise<string[]> {
   for (const u of config.upstreams) {
     if (u.type === 'sink' || !u.url) continue;
     const url = new URL(u.url);
+    const origin = `${url.protocol}//${url.host}`;
     const port = Number(url.port || defaultPort(url, isGrpc(u)));
     const addrs = await addresses(url.hostname);
     for (const l of listeners.filter((x) => x.port === port)) {
       if (!(await Promise.all(addrs.map((a) => reaches(a, l)))).some(Boolean)) continue;
       problems.push(
-        `upstream "${u.name}" (${url.origin}) is tracebridge's own ${l.name} receiver (${l.host}:${l.port}): every batch would come back to it. ` +
+        `upstream "${u.name}" (${origin}) is tracebridge's own ${l.name} receiver (${l.host}:${l.port}): every batch would come back to it. ` +
           (u.type === 'otlp'
             ? 'OTEL_EXPORTER_OTLP_ENDPOINT is what your apps use to reach tracebridge; give tracebridge its backend with --otlp URL (TRACEBRIDGE_OTLP_URL), or unset the variable in its environment'
             : `point the upstream at the backend, or move tracebridge with ${l.flag}`),

@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import httpProxy from 'http-proxy';
 import { extractInbound, isInboundKey, type InboundCredentials } from '../auth/inbound.js';
 import { endpointUrl } from '../forward/prepare.js';
+import { isGrpc } from '../config/schema.js';
 import { STATUS_PAGE, statusOf } from '../observe/status.js';
 import { authorize, ClientAborted, readBody } from './admission.js';
 import { clientAddress } from './connections.js';
@@ -34,7 +35,8 @@ export class HttpRoutes {
   ) {
     const senders = ctx.upstreams.filter((u) => u.config.type !== 'sink');
     this.senders = senders.length;
-    const target = senders.length === 1 && senders[0].config.url ? new URL(endpointUrl(senders[0].config)).origin : undefined;
+    // Other paths pass through to a lone HTTP upstream (a gRPC one has none to offer).
+    const target = senders.length === 1 && senders[0].config.url && !isGrpc(senders[0].config) ? new URL(endpointUrl(senders[0].config)).origin : undefined;
     this.passthrough = target ? httpProxy.createProxyServer({ target, changeOrigin: true, xfwd: true }) : undefined;
     this.passthrough?.on('error', (err, _req, res) => {
       ctx.log.warn({ err: err.message }, 'pass-through request failed');

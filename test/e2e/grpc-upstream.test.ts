@@ -3,15 +3,20 @@
 // upstream's tls settings, and its status codes retried or dead-lettered as the OTLP spec says.
 import t from 'tap';
 import * as grpc from '@grpc/grpc-js';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { grpcUpstream } from '../helpers/grpc-upstream.js';
 import { startProxy, drained, FAST_RETRY } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/wait.js';
+import { runCli } from '../helpers/cli.js';
 import { makePki } from '../forward/certs.js';
 import { loadConfig } from '../../src/config/load.js';
+import { selfLoops } from '../../src/config/loops.js';
+import { endpointUrl } from '../../src/forward/prepare.js';
 
 let next = 0;
 const spanJson = () => {
@@ -31,7 +36,14 @@ function deadNotes(dataDir: string, upstream: string): Array<Record<string, unkn
   } catch {
     return [];
   }
-  return files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>);
+  return files.flatMap((f) => {
+    // A note being written is read once it is whole.
+    try {
+      return [JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
 }
 
 t.test('the OTel SDK exporter through tracebridge to a gRPC upstream, headers as metadata', async (t) => {
@@ -78,8 +90,9 @@ t.test('UNAVAILABLE is retried, then delivered once', async (t) => {
   t.same(deadNotes(tb.dataDir, 'otlp'), [], 'nothing dead-lettered');
 });
 
-t.test('INVALID_ARGUMENT is final: dead-lettered with the code, not retried', async (t) => {
-  const up = await grpcUpstream(() => ({ code: grpc.status.INVALID_ARGUMENT, details: 'span name too long' }));
+t.test('INVALID_ARGUMENT is final: dead-lettered with the code, not retried; deadletter replay sends it over gRPC', async (t) => {
+  let refuse = true;
+  const up = await grpcUpstream(() => (refuse ? { code: grpc.status.INVALID_ARGUMENT, details: 'span name too long' } : undefined));
   const tb = await startProxy({ upstreams: [{ name: 'otlp', type: 'otlp', url: `grpc://127.0.0.1:${up.port}`, retry: FAST_RETRY }] });
   t.teardown(async () => {
     await tb.close();
@@ -94,6 +107,12 @@ t.test('INVALID_ARGUMENT is final: dead-lettered with the code, not retried', as
   t.match(String(note.response), /gRPC INVALID_ARGUMENT: span name too long/, 'the code and details kept');
   const metrics = await (await fetch(`${tb.url}/metrics`)).text();
   t.match(metrics, /tracebridge_spans_rejected_total\{upstream="otlp",reason="http_400"\} 1/);
+  await tb.close();
+  refuse = false;
+  const replay = await runCli(['deadletter', 'replay', '--config', join(dirname(tb.dataDir), 'tracebridge.yaml')]);
+  t.equal(replay.code, 0, replay.stderr);
+  t.match(replay.stdout.toString(), /otlp: 1 batch .*: delivered/);
+  t.equal(up.spans(), 1, 'the replayed batch arrived over gRPC');
 });
 
 t.test('RESOURCE_EXHAUSTED: retried after RetryInfo’s delay, final without it; partial success counted', async (t) => {
@@ -186,4 +205,22 @@ t.test('grpcs with a test CA (and mTLS); an untrusted certificate is never sent 
   const notes = deadNotes(tb.dataDir, 'untrusted');
   t.equal(notes.length, 1, 'the one without the CA gave up');
   t.match(String(notes[0].reason), /gRPC UNAVAILABLE/, 'a TLS failure is a connection failure');
+});
+
+t.test('config: grpc URLs only for otlp, shown as host and port, a self-loop refused', async (t) => {
+  const cfg = (upstream: Record<string, unknown>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tb-grpc-config-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, stringify({ grpcListen: '127.0.0.1:4317', upstreams: [{ name: 'up', ...upstream }] }));
+    return loadConfig({ config: file }, {});
+  };
+  const up = cfg({ type: 'otlp', url: 'grpcs://collector.example' }).upstreams[0];
+  t.equal(endpointUrl(up), 'grpcs://collector.example', 'no /v1/traces on a gRPC target');
+  t.throws(() => cfg({ type: 'weave', url: 'grpc://x:4317' }), /only an otlp upstream speaks OTLP\/gRPC/);
+  t.throws(() => cfg({ type: 'otlp', url: 'grpc://x:4317', protocol: 'http/protobuf' }), /a grpc\(s\):\/\/ URL is OTLP\/gRPC/);
+  t.throws(() => cfg({ type: 'otlp', url: 'grpc://x:4317', proxyUrl: 'http://proxy:3128' }), /takes no proxyUrl/);
+  t.throws(() => cfg({ type: 'otlp', url: 'ftp://x' }), /expected an http\(s\) URL.*grpc\(s\):\/\/HOST:PORT/);
+  const loops = await selfLoops(cfg({ type: 'otlp', url: 'grpc://127.0.0.1:4317' }));
+  t.match(loops[0], /upstream "up" \(grpc:\/\/127\.0\.0\.1:4317\) is tracebridge's own OTLP\/gRPC receiver/, 'its own gRPC port is refused at start-up');
+  t.same(await selfLoops(cfg({ type: 'otlp', url: 'grpc://127.0.0.1:4399' })), [], 'another port is not');
 });

@@ -39,7 +39,14 @@ function deadNotes(dataDir: string): Array<Record<string, unknown>> {
       return [];
     }
   })();
-  return files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>);
+  return files.flatMap((f) => {
+    // A note being written is read once it is whole.
+    try {
+      return [JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
 }
 
 const metric = async (base: string, pattern: RegExp) => Number((await (await fetch(`${base}/metrics`)).text()).match(pattern)?.[1] ?? 0);
