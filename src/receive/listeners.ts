@@ -87,7 +87,9 @@ export class Listeners {
         where,
         'no inbound keys: anyone who can reach this port can send traces' +
           (passesCallerKeys ? ', and have them sent on with the key they bring' : '') +
-          (tls ? ' (set TRACEBRIDGE_INBOUND_KEYS, or require client certificates with --tls-client-ca)' : ' (set TRACEBRIDGE_INBOUND_KEYS), in plain text (no TLS)'),
+          (tls
+            ? ' (set TRACEBRIDGE_INBOUND_KEYS, or require client certificates with --tls-client-ca)'
+            : ', in plain text with no TLS (set TRACEBRIDGE_INBOUND_KEYS, and --tls-cert and --tls-key)'),
       );
     else if (!tls) this.log.warn(where, 'no TLS: inbound keys and traces cross the network in plain text (set --tls-cert and --tls-key)');
   }

@@ -138,6 +138,8 @@ t.test('mTLS: a client certificate the CA signed gets through; none, or another 
   });
   t.match(raw, /CERTIFICATE_REQUIRED|ECONNRESET|EPIPE/, `a raw TLS client with no certificate is cut off before any answer: ${raw}`);
   await drained(tb);
+  const refusedCount = (await tb.proxy.metrics.registry.metrics()).match(/tracebridge_requests_refused_total\{reason="tls_handshake"\} (\d+)/)?.[1];
+  t.ok(Number(refusedCount) >= 4, `refused handshakes counted: ${refusedCount}`);
   t.notOk(
     up.requests.slice(before).some((r) => refusedNames.some((name) => r.body.includes(name))),
     'nothing from a refused client reached the upstream',
@@ -173,6 +175,24 @@ t.test('new files taken in place: new connections see the new certificate; a bad
   const after = await exportOne(new GrpcExporter({ url: grpcUrl, credentials: grpc.credentials.createSsl(ca, clientKey, clientCert) }));
   t.equal(after.result.code, ExportResultCode.SUCCESS, 'gRPC still accepts');
   await reached(after.name);
+});
+
+t.test('the open-address warning knows TLS: none under mTLS, plain text named without TLS', async (t) => {
+  const warnings = async (config: Record<string, unknown>) => {
+    const tb = await startProxy({ listen: '0.0.0.0:0', upstreams: [{ name: 'sink', type: 'sink' }], ...config });
+    await tb.close();
+    return tb.logs.filter((l) => l.includes('"level":"warn"')).join('\n');
+  };
+  const tls = { cert: pki.serverCert, key: pki.serverKey };
+  t.notMatch(await warnings({ tls: { ...tls, clientCa: pki.ca } }), /anyone who can reach|plain text/, 'mTLS, no inbound keys: a client needs a certificate, nothing to warn of');
+  t.match(await warnings({ tls }), /no inbound keys: anyone who can reach this port can send traces .*--tls-client-ca/, 'TLS alone: open to anyone, client certificates suggested');
+  t.match(await warnings({ inboundKeys: ['door'] }), /no TLS: inbound keys and traces cross the network in plain text/, 'keys without TLS: in plain text');
+  t.match(
+    await warnings({}),
+    /no inbound keys: anyone who can reach this port can send traces, in plain text with no TLS \(set TRACEBRIDGE_INBOUND_KEYS, and --tls-cert and --tls-key\)/,
+    'neither: both said',
+  );
+  t.equal(await warnings({ inboundKeys: ['door'], tls }), '', 'keys and TLS: no warning');
 });
 
 /** Exports one span after another until stopped, each on a connection of its own; every result code. */
