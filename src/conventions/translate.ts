@@ -25,7 +25,7 @@ export function translateSpan(
 ): { span: Span; convention: Convention | undefined } {
   const { convention, ctx } = read;
   if (convention === undefined) return { span, convention };
-  const w = writeCall(profile, ctx.call, mappings, span);
+  const w = writeCall(profile, ctx.call, mappings, span, ctx.writtenJson);
   if (profile === 'weave') keepWeaveFloor(span, ctx, w);
   const remove = new Set<string>();
   const removeEvents = new Set<SpanEvent>();
@@ -40,10 +40,11 @@ export function translateSpan(
   const clash = clashChecker(profile, w.attrs, mappings);
   // The written map becomes the span's: the originals kept are decided against the written keys
   // alone (the clash check reads them), then added after them.
-  const kept: Array<[string, AnyValue]> = [];
-  for (const [k, v] of span.attributes) if (!remove.has(k) && !w.attrs.has(k)) kept.push([clash?.(k) ? RENAMED_PREFIX + k : k, v]);
+  // Keys and values side by side in one list: no pair allocated per attribute.
+  const kept: Array<string | AnyValue> = [];
+  for (const [k, v] of span.attributes) if (!remove.has(k) && !w.attrs.has(k)) kept.push(clash?.(k) ? RENAMED_PREFIX + k : k, v);
   const attrs: Attributes = w.attrs;
-  for (const [k, v] of kept) attrs.set(k, v);
+  for (let i = 0; i < kept.length; i += 2) attrs.set(kept[i] as string, kept[i + 1] as AnyValue);
   const events = removeEvents.size || w.events.length ? [...span.events.filter((e) => !removeEvents.has(e)), ...w.events] : span.events;
   return { span: { ...span, attributes: attrs, events }, convention };
 }

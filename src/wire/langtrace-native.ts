@@ -25,6 +25,19 @@ function isArrayIndex(key: string): boolean {
   return Number(key) < 4294967295;
 }
 
+/** The last long string escaped, and its JSON: Langtrace's prompt is both an attribute and an event's. */
+let lastRaw = '';
+let lastJson = '""';
+
+function stringJson(s: string): string {
+  if (s.length < 64) return JSON.stringify(s);
+  if (s !== lastRaw) {
+    lastJson = JSON.stringify(s);
+    lastRaw = s;
+  }
+  return lastJson;
+}
+
 /**
  * Attributes as the JSON object of their plain values, or undefined when a key is an array index:
  * objects order those first, so the caller stringifies an object instead.
@@ -35,7 +48,7 @@ function attributesJson(a: Attributes): string | undefined {
   for (const [k, v] of a) {
     const key = keyJson(k);
     if (key === null) return undefined;
-    const value = v.type === 'string' ? JSON.stringify(v.value) : JSON.stringify(toPlain(v));
+    const value = v.type === 'string' ? stringJson(v.value) : JSON.stringify(toPlain(v));
     out += first ? key + ':' + value : ',' + key + ':' + value;
     first = false;
   }

@@ -4,6 +4,7 @@
 // `write` fills one buffer of exactly that size. Fields holding their default value are left out,
 // as proto3 encoders do (but a span's status is always there, and a oneof's value always is).
 import type { AnyValue, Attributes, Resource, Scope, Span, SpanBatch, SpanEvent, SpanLink } from '../model/batch.js';
+import { memoByKey } from '../conventions/memo.js';
 
 const HEX_ID = /^(?:[0-9a-fA-F]{2})*$/;
 
@@ -16,6 +17,16 @@ const utf8Write: Utf8Writer =
   function (this: Buffer, s, offset, length) {
     return this.write(s, offset, length, 'utf8');
   };
+
+/** An attribute key's UTF-8 bytes, once per distinct key: the same few hundred keys are on every span. */
+const keyBytes = memoByKey((key: string): Uint8Array => Buffer.from(key, 'utf8'));
+
+/** A KeyValue's key field, measured from its bytes (left out when empty, as any string field). */
+function keyField(key: string): number {
+  if (key === '') return 0;
+  const n = keyBytes(key).length;
+  return 1 + varintSize(n) + n;
+}
 
 function utf8Length(s: string): number {
   if (s.length > SHORT) return Buffer.byteLength(s, 'utf8');
@@ -165,7 +176,7 @@ class Measure {
     const sizes = this.sizes;
     a.forEach((v, k) => {
       const kv = this.add(0);
-      const key = this.str(k);
+      const key = keyField(k);
       const at = this.add(0);
       const value = this.value(v);
       sizes[at] = value;
@@ -294,6 +305,20 @@ class Write {
     } else this.pos += utf8Write.call(this.buf, s, this.pos, len);
   }
 
+  private key(k: string): void {
+    if (k === '') return;
+    const b = keyBytes(k);
+    const buf = this.buf;
+    buf[this.pos++] = T.keyValue.key;
+    this.varint(b.length);
+    let pos = this.pos;
+    if (b.length > 64) {
+      buf.set(b, pos);
+      pos += b.length;
+    } else for (let i = 0; i < b.length; i++) buf[pos++] = b[i];
+    this.pos = pos;
+  }
+
   private id(tag: number, hex: string): void {
     if (hex === '') return;
     this.byte(tag);
@@ -351,7 +376,7 @@ class Write {
     a.forEach((v, k) => {
       this.byte(tag);
       this.varint(this.sizes[this.next++]);
-      this.str(T.keyValue.key, k);
+      this.key(k);
       this.byte(T.keyValue.value);
       this.varint(this.sizes[this.next++]);
       this.value(v);

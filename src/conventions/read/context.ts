@@ -30,6 +30,8 @@ export class ReadContext {
    * calls dropped, Gemini's role renamed) remove or rename nothing a piece is made of.
    */
   private unitsByList: Map<Message[], Set<string>> | undefined;
+  /** Message lists written as JSON for this span, shared by the profiles written from this reading. */
+  readonly writtenJson = new Map<Message[], string>();
   /** What each JSON carrier read showed: its messages, and what it holds beside them. */
   private carried: Map<string, { msgs: Message[]; extra: Set<string> }> | undefined;
   private listKeys: Map<string, string[]> | undefined;

@@ -2,6 +2,7 @@
 // messages, tools and the rest are written per profile below.
 import type { AnyValue, Attributes, Span, SpanEvent } from '../../model/batch.js';
 import { json, str, writeScalar } from '../attrs.js';
+import type { Message } from '../record.js';
 import type { Mappings, Profile } from '../mappings.js';
 import { fieldGetter, SCALAR_FIELDS, type LlmCall, type ScalarField, type ScalarType, type ScalarValue, type SpanRole } from '../record.js';
 import type { Slot } from '../read/context.js';
@@ -15,7 +16,24 @@ export interface Written {
   written: Set<Slot>;
 }
 
-type StructuredWriter = (call: LlmCall, out: Written, span: Span) => void;
+type StructuredWriter = (call: LlmCall, out: Written, span: Span, memo?: MessagesJson) => void;
+
+/** JSON text of message lists already written for this span (every profile is written from one reading). */
+export type MessagesJson = Map<Message[], string>;
+
+/** True when no turn would carry its tool calls as content: both OpenAI forms are then the same text. */
+const sameInBothForms = (msgs: Message[]) => !msgs.some((m) => m.toolCalls && !m.content && !m.parts);
+
+/** OpenAI-shaped messages as JSON text, written once per list when Weave's and Langtrace's forms agree. */
+function openAiJson(msgs: Message[], toolCallsInContent: boolean, memo: MessagesJson | undefined): string {
+  const shared = memo !== undefined && (!toolCallsInContent || sameInBothForms(msgs));
+  let text = shared ? memo.get(msgs) : undefined;
+  if (text === undefined) {
+    text = JSON.stringify(writeOpenAiMessages(msgs, { toolCallsInContent }));
+    if (shared) memo.set(msgs, text);
+  }
+  return text;
+}
 
 /** Langtrace's span types: only `llm` spans get the prompt/completion panel and count tokens and cost. */
 const LANGTRACE_TYPE: Record<SpanRole, string> = { llm: 'llm', embedding: 'llm', retriever: 'vectordb', agent: 'framework', chain: 'framework', tool: 'framework' };
@@ -32,10 +50,10 @@ function writeOtelGenai(call: LlmCall, out: Written): void {
 }
 
 const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
-  weave(call, out) {
+  weave(call, out, _span, memo) {
     // One form per key: JSON strings only, never dotted sub-keys beside them.
-    if (call.input) set(out, 'input', 'gen_ai.prompt', json(writeOpenAiMessages(call.input)));
-    if (call.output) set(out, 'output', 'gen_ai.completion', json(writeOpenAiMessages(call.output)));
+    if (call.input) set(out, 'input', 'gen_ai.prompt', str(openAiJson(call.input, false, memo)));
+    if (call.output) set(out, 'output', 'gen_ai.completion', str(openAiJson(call.output, false, memo)));
     if (call.tools) set(out, 'tools', 'gen_ai.request.tools', json(writeToolsOpenAi(call.tools)));
     writeGenericIo(call, out);
     // Weave reads no embedding or retrieval keys: the texts embedded and the documents found are its input and output.
@@ -44,7 +62,7 @@ const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
     if (call.role) out.attrs.set('weave.span.kind', str(call.role));
     if (call.documents) set(out, 'documents', 'gen_ai.retrieval.documents', json(call.documents));
   },
-  langtrace(call, out, span) {
+  langtrace(call, out, span, memo) {
     // A span nothing marks as an LLM call (no messages, model or tokens) is an application span.
     const type = call.role ? LANGTRACE_TYPE[call.role] : 'framework';
     let input = call.input;
@@ -55,14 +73,14 @@ const STRUCTURED_WRITERS: Record<Profile, StructuredWriter> = {
       if (!output && call.outputValue !== undefined) output = [{ role: 'assistant', content: call.outputValue }];
     } else writeGenericIo(call, out);
     if (input) {
-      const messages = JSON.stringify(writeOpenAiMessages(input, { toolCallsInContent: true }));
+      const messages = openAiJson(input, true, memo);
       out.events.push(event('gen_ai.content.prompt', span.startTimeUnixNano, 'gen_ai.prompt', messages));
       // The documented (cURL) contract carries the request messages as an attribute too.
       out.attrs.set('llm.request.messages', str(messages));
       out.written.add(call.input ? 'input' : 'inputValue');
     }
     if (output) {
-      const messages = JSON.stringify(writeOpenAiMessages(output, { toolCallsInContent: true }));
+      const messages = openAiJson(output, true, memo);
       out.events.push(event('gen_ai.content.completion', span.endTimeUnixNano, 'gen_ai.completion', messages));
       out.written.add(call.output ? 'output' : 'outputValue');
     }
@@ -120,7 +138,8 @@ function table(mappings: Mappings, profile: Profile): CompiledTable {
   return t;
 }
 
-export function writeCall(profile: Profile, call: LlmCall, mappings: Mappings, span: Span): Written {
+/** `memo`: shared by the profiles written from one reading of the span. */
+export function writeCall(profile: Profile, call: LlmCall, mappings: Mappings, span: Span, memo?: MessagesJson): Written {
   const out: Written = { attrs: new Map(), events: [], written: new Set() };
   for (const { field, get, type, keys } of table(mappings, profile)) {
     const v = get(call);
@@ -129,6 +148,6 @@ export function writeCall(profile: Profile, call: LlmCall, mappings: Mappings, s
     for (const k of keys) out.attrs.set(k, value);
     out.written.add(field);
   }
-  STRUCTURED_WRITERS[profile](call, out, span);
+  STRUCTURED_WRITERS[profile](call, out, span, memo);
   return out;
 }
