@@ -30,8 +30,8 @@ options (environment variable in brackets):
   --weave URL                    a W&B Weave upstream [TRACEBRIDGE_WEAVE_URL]; key [WANDB_API_KEY]
   --weave-project ENTITY/PROJECT the Weave project when a request names none [TRACEBRIDGE_WEAVE_PROJECT]
   --langtrace URL                a Langtrace upstream [TRACEBRIDGE_LANGTRACE_URL]; key [LANGTRACE_API_KEY]
-  --otlp URL                     any other OTLP/HTTP backend; /v1/traces is added unless the path
-                                 ends so [TRACEBRIDGE_OTLP_URL, OTEL_EXPORTER_OTLP_ENDPOINT]
+  --otlp URL                     any other OTLP backend: OTLP/HTTP (/v1/traces added unless the path ends so),
+                                 OTLP/gRPC for grpc(s)://HOST:PORT [TRACEBRIDGE_OTLP_URL, OTEL_EXPORTER_OTLP_ENDPOINT]
   --otlp-traces-url URL          the same, the exact traces URL used as given
                                  [TRACEBRIDGE_OTLP_TRACES_URL, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT]
   --data-dir DIR                 queues, dead letters, sink (default ./tracebridge-data) [TRACEBRIDGE_DATA_DIR]
@@ -48,6 +48,8 @@ environment only:
   OTEL_EXPORTER_OTLP_HEADERS     headers for the otlp upstream, k=v,k2=v2 (also …_TRACES_HEADERS)
   OTEL_EXPORTER_OTLP_COMPRESSION gzip or none (also …_TRACES_COMPRESSION)
   OTEL_EXPORTER_OTLP_TIMEOUT     the otlp upstream's timeout in ms (also …_TRACES_TIMEOUT)
+  OTEL_EXPORTER_OTLP_PROTOCOL    grpc: OTLP/gRPC to the endpoint as given; http/protobuf (also …_TRACES_PROTOCOL)
+  TRACEBRIDGE_INSTANCE_ID        this instance's id in the x-tracebridge-hop header (default: random per start)
 `;
 
 const address = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
