@@ -122,7 +122,8 @@ function startLines(config: Config, proxy: Proxy, url: string): void {
       'no upstream configured: batches go to the local sink (rotated to one .1 per file); give one with --weave, --langtrace or --otlp',
     );
   const grpc = config.grpcListen !== 'off' ? address(config.grpcListen.host, proxy.grpcPort!) : undefined;
-  proxy.log.info({ url, grpc }, 'listening');
+  const tls = config.tls ? (config.tls.clientCa ? 'mTLS (client certificates required)' : 'on') : 'off';
+  proxy.log.info({ url, grpc, tls }, 'listening');
   process.stdout.write(`tracebridge listening on ${url}\n`);
   if (grpc) process.stdout.write(`tracebridge listening for OTLP/gRPC on ${grpc}\n`);
 }

@@ -100,7 +100,7 @@ export class Listeners {
     if (!this.tls || !files) return [];
     const problems = this.tls.reload(files);
     if (problems.length) this.log.error({ problems }, 'receiver TLS not reloaded: keeping the certificate in use');
-    else this.log.info({ cert: files.cert, key: files.key, clientCa: files.clientCa }, 'receiver TLS reloaded');
+    else this.log.info({ cert: files.cert, ...this.tls.certificate, clientCa: files.clientCa }, 'receiver TLS reloaded');
     return problems;
   }
 

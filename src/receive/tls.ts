@@ -170,6 +170,12 @@ export class ReceiverTls {
     return { cert, key, ca, requestCert: this.mtls, rejectUnauthorized: this.mtls };
   }
 
+  /** The certificate in use, for the log: its subject and when it expires. */
+  get certificate(): { subject: string; validTo: string } {
+    const leaf = new X509Certificate(this.material.cert);
+    return { subject: leaf.subject.replace(/\n/g, ', '), validTo: leaf.validTo };
+  }
+
   /** An HTTPS server to give each new certificate to. */
   watch(server: TlsServer): void {
     this.servers.add(server);
