@@ -70,10 +70,11 @@ async function waitForBody(requests: Array<{ body: Buffer }>, name: string): Pro
   }
 }
 
-const httpExporters = (url: string, agent: Record<string, unknown>) =>
+/** Both OTLP/HTTP exporters with these TLS options; one expected to be refused gives up sooner than its 10 s default. */
+const httpExporters = (url: string, agent: Record<string, unknown>, timeoutMillis?: number) =>
   [
-    ['protobuf', new ProtoExporter({ url: `${url}/v1/traces`, httpAgentOptions: agent })],
-    ['JSON', new JsonExporter({ url: `${url}/v1/traces`, httpAgentOptions: agent })],
+    ['protobuf', new ProtoExporter({ url: `${url}/v1/traces`, httpAgentOptions: agent, timeoutMillis })],
+    ['JSON', new JsonExporter({ url: `${url}/v1/traces`, httpAgentOptions: agent, timeoutMillis })],
   ] as const;
 
 /** The certificate a new TLS connection to this port is shown. */
@@ -122,7 +123,7 @@ t.test('mTLS: a client certificate the CA signed gets through; none, or another 
     ['no certificate', { ca }],
     ['a self-signed certificate', { ca, ...other }],
   ] as const) {
-    for (const [kind, exporter] of httpExporters(tb.url, agent)) {
+    for (const [kind, exporter] of httpExporters(tb.url, agent, 3000)) {
       const { name, result } = await exportOne(exporter);
       refusedNames.push(name);
       t.equal(result.code, ExportResultCode.FAILED, `OTLP/HTTP ${kind}, ${who}: refused (${result.error?.message})`);
