@@ -90,6 +90,23 @@ t.test('UNAVAILABLE is retried, then delivered once', async (t) => {
   t.same(deadNotes(tb.dataDir, 'otlp'), [], 'nothing dead-lettered');
 });
 
+t.test('an upstream that does not answer: DEADLINE_EXCEEDED at timeoutMs, retried', async (t) => {
+  const up = await grpcUpstream((_r, n) => (n === 1 ? 'hang' : undefined));
+  const tb = await startProxy({ upstreams: [{ name: 'otlp', type: 'otlp', url: `grpc://127.0.0.1:${up.port}`, timeoutMs: 300, retry: FAST_RETRY }] });
+  t.teardown(async () => {
+    await tb.close();
+    await up.close();
+  });
+  t.equal((await post(tb.url)).status, 200);
+  await up.waitForSpans(1);
+  await drained(tb);
+  t.equal(up.calls(), 2, 'the call left hanging, then the one delivered');
+  t.ok(
+    tb.logs.some((l) => /gRPC DEADLINE_EXCEEDED/.test(l)),
+    'the deadline logged as the retry reason',
+  );
+});
+
 t.test('INVALID_ARGUMENT is final: dead-lettered with the code, not retried; deadletter replay sends it over gRPC', async (t) => {
   let refuse = true;
   const up = await grpcUpstream(() => (refuse ? { code: grpc.status.INVALID_ARGUMENT, details: 'span name too long' } : undefined));
@@ -117,11 +134,13 @@ t.test('INVALID_ARGUMENT is final: dead-lettered with the code, not retried; dea
 
 t.test('RESOURCE_EXHAUSTED: retried after RetryInfo’s delay, final without it; partial success counted', async (t) => {
   const seen = new Set<string>();
+  const exhaustedAt: number[] = [];
   const up = await grpcUpstream((r) => {
     const name = r.batch.resourceSpans[0].scopeSpans[0].spans[0].name;
     const first = !seen.has(name);
     seen.add(name);
-    if (name === 'op-exhausted' && first) return { code: grpc.status.RESOURCE_EXHAUSTED, details: 'slow down', retryDelayS: 0 };
+    if (name === 'op-exhausted') exhaustedAt.push(Date.now());
+    if (name === 'op-exhausted' && first) return { code: grpc.status.RESOURCE_EXHAUSTED, details: 'slow down', retryDelayS: 1 };
     if (name === 'op-full') return { code: grpc.status.RESOURCE_EXHAUSTED, details: 'over quota' };
     if (name === 'op-partial') return { rejected: 1, message: 'one span too old' };
     return undefined;
@@ -145,6 +164,7 @@ t.test('RESOURCE_EXHAUSTED: retried after RetryInfo’s delay, final without it;
   await waitFor(() => up.received.length === 2 && deadNotes(tb.dataDir, 'otlp').length === 1, 20_000, 'two delivered, one dead-lettered');
   await drained(tb);
   t.same(up.received.map((r) => r.batch.resourceSpans[0].scopeSpans[0].spans[0].name).sort(), ['op-exhausted', 'op-partial'], 'with RetryInfo: retried and delivered');
+  t.ok(exhaustedAt[1] - exhaustedAt[0] >= 950, `after RetryInfo's 1 s, not the 30 ms backoff (${exhaustedAt[1] - exhaustedAt[0]} ms)`);
   t.match(String(deadNotes(tb.dataDir, 'otlp')[0].response), /RESOURCE_EXHAUSTED: over quota/, 'without: final');
   const metrics = await (await fetch(`${tb.url}/metrics`)).text();
   t.match(metrics, /tracebridge_spans_rejected_total\{upstream="otlp",reason="partial_success"\} 1/, 'the partial success read from the answer');

@@ -14,8 +14,8 @@ interface Received {
   spans: number;
 }
 
-/** A failure as the call's status, or a partial success in the answer. */
-type Answer = { code: grpc.status; details?: string; retryDelayS?: number } | { rejected: number; message: string } | undefined;
+/** A failure as the call's status, a partial success in the answer, or no answer at all ('hang'). */
+type Answer = { code: grpc.status; details?: string; retryDelayS?: number } | { rejected: number; message: string } | 'hang' | undefined;
 
 interface TlsFiles {
   cert: Buffer;
@@ -50,6 +50,7 @@ export async function grpcUpstream(respond: (r: Received, n: number) => Answer =
       const batch = decodeOtlpProto(call.request);
       const r: Received = { metadata: plainMetadata(call.metadata), batch, spans: batch.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)).length };
       const a = respond(r, ++calls);
+      if (a === 'hang') return;
       if (a && 'code' in a) {
         const md = new grpc.Metadata();
         if (a.retryDelayS !== undefined) md.set('grpc-status-details-bin', Buffer.from(encodeRetryStatus(a.code, a.details ?? '', a.retryDelayS)));
