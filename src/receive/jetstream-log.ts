@@ -130,6 +130,7 @@ const H = {
   upstreams: 'Tb-Upstreams',
   spans: 'Tb-Spans',
   path: 'Tb-Path',
+  hops: 'Tb-Hops',
 } as const;
 
 /** A request as a message's headers (its body is the message's data). */
@@ -143,6 +144,7 @@ function requestHeaders(input: ProcessInput, spans: number, path: string): MsgHd
   h.set(H.upstreams, JSON.stringify(input.upstreams));
   h.set(H.spans, String(spans));
   h.set(H.path, path);
+  if (input.hops?.length) h.set(H.hops, input.hops.join(','));
   return h;
 }
 
@@ -158,6 +160,7 @@ export function requestOf(h: MsgHdrs, data: Uint8Array): { input: ProcessInput; 
       userAgent: opt(H.userAgent),
       inbound: JSON.parse(h.get(H.inbound)) as ProcessInput['inbound'],
       upstreams: JSON.parse(h.get(H.upstreams)) as string[],
+      ...(h.has(H.hops) ? { hops: h.get(H.hops).split(',') } : {}),
     },
     spans: Number(h.get(H.spans)),
     path: h.get(H.path),

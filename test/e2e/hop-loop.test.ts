@@ -7,6 +7,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnServe } from '../helpers/cli.js';
+import { captureServer } from '../helpers/capture-server.js';
+import { startNats } from '../helpers/nats.js';
 import { waitFor } from '../helpers/wait.js';
 
 function freePort(): Promise<number> {
@@ -101,4 +103,18 @@ t.test('hop lists: another chain passes, past 8 hops refused', async (t) => {
   const own = await post(base, { 'x-tracebridge-hop': 'x, tb-solo' });
   t.equal(own.status, 508, 'its own id anywhere in the list');
   t.equal(await metric(base, /tracebridge_requests_refused_total\{reason="too_many_hops"\} (\d+)/), 1, 'counted by reason');
+});
+
+t.test('with NATS as the durable layer, the hop list goes through JetStream too', async (t) => {
+  const nats = await startNats(1);
+  t.teardown(() => nats.stop());
+  const backend = await captureServer();
+  t.teardown(backend.close);
+  const dataDir = mkdtempSync(join(tmpdir(), 'tb-hop-nats-'));
+  const p = spawnServe(['--listen', '127.0.0.1:0', '--nats', nats.flag, '--otlp', backend.url, '--data-dir', dataDir], { TRACEBRIDGE_INSTANCE_ID: 'tb-n' });
+  t.teardown(p.stop);
+  const base = await p.url;
+  t.equal((await post(base, { 'x-tracebridge-hop': 'tb-x' })).status, 200);
+  const [got] = await backend.waitFor(1, 30_000);
+  t.equal(got.headers['x-tracebridge-hop'], 'tb-x,tb-n', 'the ids it came with, then its own');
 });
