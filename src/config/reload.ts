@@ -41,8 +41,13 @@ function upstreamChanges(current: Config, next: Config, plan: ReloadPlan): Array
  */
 function tlsChange(current: Config, next: Config, plan: ReloadPlan): void {
   if (isDeepStrictEqual(current.tls, next.tls)) return;
-  if (!current.tls !== !next.tls || !current.tls?.clientCa !== !next.tls?.clientCa) return void plan.restart.push('tls (turned on or off, or clientCa)');
-  current.tls = next.tls;
+  if (!current.tls || !next.tls || !current.tls.clientCa !== !next.tls.clientCa) return void plan.restart.push('tls (turned on or off, or clientCa)');
+  const { reloadIntervalMs: was, ...files } = current.tls;
+  const { reloadIntervalMs: now, ...nextFiles } = next.tls;
+  // The files' watch keeps the interval it started with.
+  if (was !== now) plan.restart.push('tls.reloadIntervalMs');
+  if (isDeepStrictEqual(files, nextFiles)) return;
+  current.tls = was === undefined ? nextFiles : { ...nextFiles, reloadIntervalMs: was };
   plan.changed.push('tls files');
 }
 

@@ -211,6 +211,8 @@ export const configSchema = z
         key: z.string().min(1),
         /** Clients must show a certificate this CA (a PEM bundle) signed; the others are refused in the handshake. */
         clientCa: z.string().min(1).optional(),
+        /** Besides SIGHUP, the files are looked at this often and read again once they change (the Collector's reload_interval). */
+        reloadIntervalMs: z.number().int().positive().optional(),
       })
       .strict()
       .optional(),

@@ -27,6 +27,7 @@ export class Listeners {
   readonly server: Server;
   private readonly grpc?: ReturnType<typeof grpcReceiver>;
   private readonly tls?: ReceiverTls;
+  private tlsTimer?: NodeJS.Timeout;
   grpcPort?: number;
 
   constructor(
@@ -107,6 +108,7 @@ export class Listeners {
   async listen(): Promise<Listening> {
     const { config, server } = this;
     if (this.grpc && config.grpcListen !== 'off') this.grpcPort = await this.grpc.listen(config.grpcListen.host, config.grpcListen.port, this.tls?.grpcCredentials());
+    this.watchTlsFiles();
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.listen.port, config.listen.host, () => {
@@ -124,7 +126,18 @@ export class Listeners {
     return closed;
   }
 
+  /** tls.reloadIntervalMs: the files looked at this often, and read again once their bytes change. */
+  private watchTlsFiles(): void {
+    const every = this.config.tls?.reloadIntervalMs;
+    if (!this.tls || !every) return;
+    this.tlsTimer = setInterval(() => {
+      if (this.config.tls && this.tls!.changed(this.config.tls)) this.reloadTls();
+    }, every);
+    this.tlsTimer.unref();
+  }
+
   async close(closed: Promise<void>): Promise<void> {
+    clearInterval(this.tlsTimer);
     this.server.closeAllConnections();
     await closed;
     await this.grpc?.close();

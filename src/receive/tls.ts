@@ -2,7 +2,7 @@
 // mTLS. The PEM files are read at start and again on SIGHUP; a new set that does not load is
 // refused whole and the running one kept, so a half-written file never takes the receivers down.
 import { readFileSync } from 'node:fs';
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { ServerOptions } from 'node:https';
 import { createSecureContext, type Server as TlsServer } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
@@ -13,6 +13,8 @@ interface TlsFiles {
   key: string;
   /** Clients must show a certificate this CA signed, checked in the handshake (mTLS). */
   clientCa?: string;
+  /** Also read again this often when their bytes change (the Collector's reload_interval); 0 or absent: on SIGHUP only. */
+  reloadIntervalMs?: number;
 }
 
 interface TlsMaterial {
@@ -96,6 +98,21 @@ export function describeTls(files: TlsFiles): string {
   return `on for both receivers: cert ${cert}, key ${files.key}; ${clients}`;
 }
 
+/** One digest of a set's bytes (undefined: no client CA). */
+function digest(parts: Array<Buffer | undefined>): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p ? `${p.length}:` : '-:').update(p ?? '');
+  return h.digest('hex');
+}
+
+function filesDigest(files: TlsFiles): string {
+  try {
+    return digest([files.cert, files.key, files.clientCa].map((f) => (f === undefined ? undefined : readFileSync(f))));
+  } catch {
+    return 'unreadable';
+  }
+}
+
 type CaListener = (u: { caCertificate: Buffer } | null) => void;
 type IdentityListener = (u: { certificate: Buffer; privateKey: Buffer } | null) => void;
 
@@ -148,6 +165,9 @@ export class ReceiverTls {
   private readonly servers = new Set<TlsServer>();
   private readonly provider: MaterialProvider;
   readonly mtls: boolean;
+  /** The bytes of the set in use, and of the last set refused, so one change is tried (and logged) once. */
+  private inUse: string;
+  private refused?: string;
 
   constructor(
     private files: TlsFiles,
@@ -155,6 +175,13 @@ export class ReceiverTls {
   ) {
     this.mtls = material.ca !== undefined;
     this.provider = new MaterialProvider(material);
+    this.inUse = digest([material.cert, material.key, material.ca]);
+  }
+
+  /** Whether the files now hold bytes other than those in use and than the last set refused. */
+  changed(files: TlsFiles): boolean {
+    const now = filesDigest(files);
+    return now !== this.inUse && now !== this.refused;
   }
 
   /** Loads the files; a TlsError names every problem. */
@@ -195,12 +222,15 @@ export class ReceiverTls {
    */
   reload(files: TlsFiles = this.files): string[] {
     const { material, problems } = loadTls(files);
-    if (!material) return problems;
-    if ((material.ca !== undefined) !== this.mtls) return ['tls.clientCa: turning client certificates on or off needs a restart'];
+    if (!material || (material.ca !== undefined) !== this.mtls) {
+      this.refused = filesDigest(files);
+      return material ? ['tls.clientCa: turning client certificates on or off needs a restart'] : problems;
+    }
     for (const s of this.servers) s.setSecureContext({ cert: material.cert, key: material.key, ca: material.ca });
     this.provider.set(material);
     this.files = files;
     this.material = material;
+    this.inUse = digest([material.cert, material.key, material.ca]);
     return [];
   }
 }

@@ -32,7 +32,7 @@ t.test('flags over the environment over the YAML, field by field', async (t) => 
   t.equal(loadConfig({}, {}).tls, undefined, 'off unless given');
   t.throws(() => loadConfig({ tlsCert: '/a.pem' }, {}), /tls\.key: Required/, 'a certificate needs its key');
   const collector = file('b.yaml', `tls:\n  cert_file: /a.pem\n  key_file: /a.key\n`);
-  t.throws(() => loadConfig({ config: collector }, {}), /tls\.cert_file: unknown key \(known: cert, key, clientCa\)/, "the Collector's names point to ours");
+  t.throws(() => loadConfig({ config: collector }, {}), /tls\.cert_file: unknown key \(known: cert, key, clientCa, reloadIntervalMs\)/, "the Collector's names point to ours");
 });
 
 t.test('validate: good files described, exit 0', async (t) => {
@@ -89,4 +89,8 @@ t.test('reload: other paths in place, TLS or mTLS turned on or off left for a re
   t.match(applyReload(current, base({ cert: '/b.pem', key: '/b.key', clientCa: '/ca.pem' }), noop), { changed: [], restart: ['tls (turned on or off, or clientCa)'] });
   t.match(applyReload(current, base(), noop), { changed: [], restart: ['tls (turned on or off, or clientCa)'] });
   t.same(current.tls, { cert: '/b.pem', key: '/b.key' }, 'kept as it was');
+  const watched = base({ cert: '/a.pem', key: '/a.key', reloadIntervalMs: 1000 });
+  t.match(applyReload(watched, base({ cert: '/c.pem', key: '/c.key', reloadIntervalMs: 50 }), noop), { changed: ['tls files'], restart: ['tls.reloadIntervalMs'] });
+  t.same(watched.tls, { cert: '/c.pem', key: '/c.key', reloadIntervalMs: 1000 }, 'new paths; the watch keeps its interval');
+  t.match(applyReload(watched, base({ cert: '/c.pem', key: '/c.key', reloadIntervalMs: 1000 }), noop), { changed: [], restart: [] }, 'nothing changed');
 });

@@ -16,6 +16,7 @@ import { makePki, renewServerCert } from '../forward/certs.js';
 import { captureServer } from '../helpers/capture-server.js';
 import { drained, startProxy, FAST_RETRY } from '../helpers/proxy.js';
 import { spawnServe } from '../helpers/cli.js';
+import { ReceiverTls } from '../../src/receive/tls.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** The exporters' result codes (@opentelemetry/core's ExportResultCode). */
@@ -176,6 +177,39 @@ t.test('new files taken in place: new connections see the new certificate; a bad
   const after = await exportOne(new GrpcExporter({ url: grpcUrl, credentials: grpc.credentials.createSsl(ca, clientKey, clientCert) }));
   t.equal(after.result.code, ExportResultCode.SUCCESS, 'gRPC still accepts');
   await reached(after.name);
+});
+
+t.test('tls.reloadIntervalMs: changed files taken without a signal; a bad set refused, and not tried again until it changes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-tls-watch-'));
+  const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), reloadIntervalMs: 50 };
+  copyFileSync(pki.serverCert, files.cert);
+  copyFileSync(pki.serverKey, files.key);
+  const { tb } = await tlsProxy(t, files);
+  const port = Number(new URL(tb.url).port);
+  const served = async () => (await servedCert(port)).fingerprint256;
+  const fingerprint = (path: string) => new X509Certificate(pki.read(path)).fingerprint256;
+  t.equal(await served(), fingerprint(pki.serverCert));
+  writeFileSync(files.cert, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+  await waitFor(() => tb.logs.some((l) => l.includes('receiver TLS not reloaded')), 10_000, 'the bad set logged');
+  t.equal(await served(), fingerprint(pki.serverCert), 'the certificate in use kept');
+  const renewed = renewServerCert(pki, 'watched');
+  copyFileSync(renewed.key, files.key);
+  copyFileSync(renewed.cert, files.cert);
+  await waitFor(async () => (await served()) === fingerprint(renewed.cert), 10_000, 'the renewed certificate served');
+  t.ok(
+    tb.logs.some((l) => l.includes('"msg":"receiver TLS reloaded"')),
+    'logged',
+  );
+
+  // What is tried: bytes other than those in use and than the last set refused.
+  const watch = ReceiverTls.open(files);
+  t.notOk(watch.changed(files), 'the files in use: nothing to do');
+  writeFileSync(files.key, 'not a key\n');
+  t.ok(watch.changed(files), 'changed: tried');
+  t.match(watch.reload(files), [/tls\.key: .* is not a PEM private key/]);
+  t.notOk(watch.changed(files), 'the set just refused: not tried again at the next look');
+  copyFileSync(renewed.key, files.key);
+  t.notOk(watch.changed(files), 'back to the bytes in use');
 });
 
 t.test('the open-address warning knows TLS: none under mTLS, plain text named without TLS', async (t) => {
