@@ -51,7 +51,7 @@ export interface NatsCluster {
 function confOf(n: Node, peers: Node[]): string {
   const routes = peers.filter((p) => p !== n).map((p) => `nats-route://127.0.0.1:${p.cluster}`);
   const cluster = peers.length > 1 ? `cluster { name: tb, listen: 127.0.0.1:${n.cluster}, routes: [${routes.join(', ')}] }` : '';
-  return `server_name: ${n.name}\nlisten: 127.0.0.1:${n.port}\nhttp: 127.0.0.1:${n.http}\njetstream { store_dir: "${n.store}", max_memory_store: 64MB, max_file_store: 2GB }\n${cluster}\n`;
+  return `server_name: ${n.name}\nlisten: 127.0.0.1:${n.port}\nhttp: 127.0.0.1:${n.http}\njetstream { store_dir: "${n.store}", max_memory_store: 64MB, max_file_store: 1TB }\n${cluster}\n`;
 }
 
 function launch(n: Node): void {
