@@ -36,8 +36,8 @@ const DEFAULT_PATH = { weave: '/otel/v1/traces', langtrace: '/api/trace', otlp: 
 /** A base URL gets the backend's usual path; a URL with a path is used as given (never doubled). */
 export function endpointUrl(u: UpstreamConfig): string {
   const url = new URL(u.url ?? 'http://localhost');
-  // OTLP/gRPC: a host and port, the service's path is gRPC's own.
-  if (isGrpc(u)) return `${url.protocol}//${url.host}`;
+  // OTLP/gRPC: a host and port (grpcs for TLS, as the sender reads http/https), the service's path is gRPC's own.
+  if (isGrpc(u)) return `${/^(https|grpcs):$/.test(url.protocol) ? 'grpcs' : 'grpc'}://${url.host}`;
   if (url.pathname === '/' || url.pathname === '') url.pathname = DEFAULT_PATH[u.type];
   return url.toString();
 }

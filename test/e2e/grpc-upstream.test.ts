@@ -236,6 +236,11 @@ t.test('config: grpc URLs only for otlp, shown as host and port, a self-loop ref
   };
   const up = cfg({ type: 'otlp', url: 'grpcs://collector.example' }).upstreams[0];
   t.equal(endpointUrl(up), 'grpcs://collector.example', 'no /v1/traces on a gRPC target');
+  t.equal(
+    endpointUrl(cfg({ type: 'otlp', protocol: 'grpc', url: 'https://collector.example:4317' }).upstreams[0]),
+    'grpcs://collector.example:4317',
+    'protocol: grpc over https is shown as grpcs',
+  );
   t.throws(() => cfg({ type: 'weave', url: 'grpc://x:4317' }), /only an otlp upstream speaks OTLP\/gRPC/);
   t.throws(() => cfg({ type: 'otlp', url: 'grpc://x:4317', protocol: 'http/protobuf' }), /a grpc\(s\):\/\/ URL is OTLP\/gRPC/);
   t.throws(() => cfg({ type: 'otlp', url: 'grpc://x:4317', proxyUrl: 'http://proxy:3128' }), /takes no proxyUrl/);
