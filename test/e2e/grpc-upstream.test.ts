@@ -197,7 +197,7 @@ t.test('OTEL_EXPORTER_OTLP_PROTOCOL=grpc with OTEL_EXPORTER_OTLP_ENDPOINT picks 
   t.equal(up.received[0].metadata['x-tenant'], 't1', 'delivered over gRPC with its headers');
 });
 
-t.test('grpcs with a test CA (and mTLS); an untrusted certificate is never sent to', async (t) => {
+t.test('grpcs with a test CA (and mTLS); an untrusted certificate is never sent to, unless insecureSkipVerify', async (t) => {
   const pki = makePki();
   const tls = { cert: pki.read(pki.serverCert), key: pki.read(pki.serverKey), clientCa: pki.read(pki.ca) };
   const up = await grpcUpstream(() => undefined, tls);
@@ -212,6 +212,13 @@ t.test('grpcs with a test CA (and mTLS); an untrusted certificate is never sent 
         retry: FAST_RETRY,
       },
       { name: 'untrusted', type: 'otlp', url: `grpcs://localhost:${up.port}`, tls: { cert: pki.clientCert, key: pki.clientKey }, retry: { ...FAST_RETRY, maxElapsedMs: 300 } },
+      {
+        name: 'unchecked',
+        type: 'otlp',
+        url: `grpcs://127.0.0.1:${up.port}`,
+        tls: { cert: pki.clientCert, key: pki.clientKey, serverName: 'elsewhere.example', insecureSkipVerify: true },
+        retry: FAST_RETRY,
+      },
     ],
   });
   t.teardown(async () => {
@@ -219,9 +226,9 @@ t.test('grpcs with a test CA (and mTLS); an untrusted certificate is never sent 
     await up.close();
   });
   t.equal((await post(tb.url)).status, 200);
-  await up.waitForSpans(2);
+  await up.waitForSpans(3);
   await drained(tb);
-  t.equal(up.spans(), 2, 'the two upstreams that trust the test CA delivered, serverName checked against the certificate');
+  t.equal(up.spans(), 3, 'the two upstreams that trust the test CA delivered (serverName checked against the certificate), and the one that checks nothing');
   const notes = deadNotes(tb.dataDir, 'untrusted');
   t.equal(notes.length, 1, 'the one without the CA gave up');
   t.match(String(notes[0].reason), /gRPC UNAVAILABLE/, 'a TLS failure is a connection failure');
