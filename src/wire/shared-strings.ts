@@ -32,3 +32,60 @@ export function stringValue(value: string): AnyValue {
   }
   return v;
 }
+
+// The same tables reached from bytes: a decoder that finds a repeated short ASCII key or value
+// by a hash of its bytes needs no fresh string (nor its hash) to look it up. One entry per hash;
+// a collision replaces the entry, and every hit is checked byte by byte.
+const MAX_BYTES = 64;
+const KEYS_BY_BYTES = new Map<number, string>();
+const VALUES_BY_BYTES = new Map<number, AnyValue & { type: 'string' }>();
+
+function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5 ^ (end - start);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  return h & 0x3fffffff;
+}
+
+function sameBytes(s: string, buf: Uint8Array, start: number, end: number): boolean {
+  if (s.length !== end - start) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+function remember<T>(table: Map<number, T>, h: number, v: T): void {
+  if (table.size >= MAX_ENTRIES) table.clear();
+  table.set(h, v);
+}
+
+/** The shared key whose UTF-8 bytes are buf[start, end), if one was kept (see keptKey). */
+export function keyFromBytes(buf: Uint8Array, start: number, end: number): string | undefined {
+  if (end - start > MAX_BYTES) return undefined;
+  const kept = KEYS_BY_BYTES.get(hashBytes(buf, start, end));
+  return kept !== undefined && sameBytes(kept, buf, start, end) ? kept : undefined;
+}
+
+/** sharedKey of a key decoded from buf[start, end), kept for keyFromBytes when it is short ASCII. */
+export function keptKey(buf: Uint8Array, start: number, end: number, decoded: string): string {
+  const key = sharedKey(decoded);
+  if (end - start <= MAX_BYTES && key.length === end - start && isAscii(key)) remember(KEYS_BY_BYTES, hashBytes(buf, start, end), key);
+  return key;
+}
+
+/** The shared string value whose UTF-8 bytes are buf[start, end), if one was kept (see keptValue). */
+export function valueFromBytes(buf: Uint8Array, start: number, end: number): AnyValue | undefined {
+  if (end - start > MAX_VALUE_LENGTH) return undefined;
+  const kept = VALUES_BY_BYTES.get(hashBytes(buf, start, end));
+  return kept !== undefined && sameBytes(kept.value, buf, start, end) ? kept : undefined;
+}
+
+/** stringValue of a value decoded from buf[start, end), kept for valueFromBytes when it is short ASCII. */
+export function keptValue(buf: Uint8Array, start: number, end: number, decoded: string): AnyValue {
+  const v = stringValue(decoded) as AnyValue & { type: 'string' };
+  if (end - start <= MAX_VALUE_LENGTH && v.value.length === end - start && isAscii(v.value)) remember(VALUES_BY_BYTES, hashBytes(buf, start, end), v);
+  return v;
+}
