@@ -14,6 +14,7 @@ import { startProxy, drained, FAST_RETRY } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/wait.js';
 import { runCli } from '../helpers/cli.js';
 import { makePki } from '../forward/certs.js';
+import { openInferenceSpans } from '../helpers/clients.js';
 import { loadConfig } from '../../src/config/load.js';
 import { selfLoops } from '../../src/config/loops.js';
 import { endpointUrl } from '../../src/forward/prepare.js';
@@ -69,6 +70,29 @@ t.test('the OTel SDK exporter through tracebridge to a gRPC upstream, headers as
   t.match(md['user-agent'], /^tracebridge\//, "tracebridge's user agent");
   t.match(md['x-tracebridge-hop'], /^[\w-]+$/, 'its hop id');
   t.notOk(md['content-encoding'], 'no HTTP body header in the metadata');
+});
+
+t.test("an instrumented OpenAI client's spans (OpenInference) reach the gRPC upstream translated, originals kept", async (t) => {
+  const up = await grpcUpstream();
+  const tb = await startProxy({ upstreams: [{ name: 'otlp', type: 'otlp', url: `grpc://127.0.0.1:${up.port}`, retry: FAST_RETRY }] });
+  t.teardown(async () => {
+    await tb.close();
+    await up.close();
+  });
+  const spans = await openInferenceSpans();
+  const exporter = new OTLPTraceExporter({ url: `${tb.url}/v1/traces` });
+  const code = await new Promise<number>((resolve) => exporter.export(spans, (r) => resolve(r.code)));
+  await exporter.shutdown();
+  t.equal(code, 0, 'the exporter was answered with success');
+  await up.waitForSpans(spans.length);
+  const got = up.received.flatMap((r) => r.batch.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)));
+  t.equal(got.length, spans.length, 'every span arrived once');
+  const sent = new Map(spans.map((x) => [x.spanContext().spanId, x.attributes]));
+  for (const span of got) {
+    const model = span.attributes.get('llm.model_name')?.value;
+    t.ok(typeof model === 'string' && model === sent.get(span.spanId)?.['llm.model_name'], `${span.name}: OpenInference's key kept (${String(model)})`);
+    t.equal(span.attributes.get('gen_ai.request.model')?.value, 'gpt-4o-mini', `${span.name}: OTel GenAI's added`);
+  }
 });
 
 t.test('UNAVAILABLE is retried, then delivered once', async (t) => {
