@@ -113,14 +113,16 @@ function grpcTransport(u: UpstreamConfig): Transport {
     attempt: (body, headers, stop) =>
       new Promise<Attempt>((resolve) => {
         let md: grpc.Metadata;
+        let message: Buffer;
         try {
           md = metadataOf(headers);
+          // A copy queued gzipped (as OTLP/HTTP keeps it) is sent plain: grpc-js compresses the message.
+          message = headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
         } catch (err) {
+          // The same request would fail the same way every time.
           return resolve({ verdict: 'permanent', status: 0, text: (err as Error).message, reason: (err as Error).message });
         }
         if (stop.aborted) return resolve({ verdict: 'retry', status: 0, text: 'stopped', reason: 'stopped' });
-        // A copy queued gzipped (as OTLP/HTTP keeps it) is sent plain: grpc-js compresses the message.
-        const message = headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
         const call = client.makeUnaryRequest(
           EXPORT_PATH,
           (b: Buffer) => b,
