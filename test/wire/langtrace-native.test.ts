@@ -71,7 +71,7 @@ function withAwkwardKeys(batch: SpanBatch, keys: string[]): SpanBatch {
   return batch;
 }
 
-t.test('random batches: the same text as the objects stringified', async (t) => {
+t.test('random batches: the same text as the objects stringified', async () => {
   fc.assert(
     fc.property(arbBatch(), fc.array(awkward, { maxLength: 3 }), (batch, keys) => {
       const b = withAwkwardKeys(batch, keys);

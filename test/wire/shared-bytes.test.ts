@@ -6,7 +6,7 @@ import { keptKey, keptValue, keyFromBytes, valueFromBytes } from '../../src/wire
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
 
-t.test('what was kept is found from its bytes; other bytes find nothing or their own string', async (t) => {
+t.test('what was kept is found from its bytes; other bytes find nothing or their own string', async () => {
   fc.assert(
     fc.property(fc.array(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 20 })), { minLength: 1, maxLength: 50 }), fc.string(), (kept, probe) => {
       for (const s of kept) {
