@@ -26,7 +26,7 @@ function placeIn(primary: Convention | undefined): Record<Convention, number> {
   return p;
 }
 
-export interface ReadOptions {
+interface ReadOptions {
   /** Note where each field came from (`ctx.origins`, for `inspect`); on unless turned off. */
   origins?: boolean;
 }

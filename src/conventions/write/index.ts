@@ -19,7 +19,7 @@ export interface Written {
 type StructuredWriter = (call: LlmCall, out: Written, span: Span, memo?: MessagesJson) => void;
 
 /** JSON text of message lists already written for this span (every profile is written from one reading). */
-export type MessagesJson = Map<Message[], string>;
+type MessagesJson = Map<Message[], string>;
 
 /** True when no turn would carry its tool calls as content: both OpenAI forms are then the same text. */
 const sameInBothForms = (msgs: Message[]) => !msgs.some((m) => m.toolCalls && !m.content && !m.parts);
