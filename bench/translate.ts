@@ -1,6 +1,9 @@
 // Where time goes for one batch: decode, translate, encode, alone. Prints spans/s, and
 // instructions per span when perf is available; no pass/fail.
 //   npm run bench:translate
+// For a count no other load moves, run N whole dual-write requests of 100 OpenInference spans
+// under callgrind at two N and divide the difference by the extra spans:
+//   ../shared/tools/count-instructions --import tsx bench/translate.ts --count 30   (then 130)
 import { performance } from 'node:perf_hooks';
 import { batchOf, captured, type Source } from './fixtures.js';
 import { decodeOtlpProto, encodeOtlpProto } from '../src/wire/otlp-proto.js';
@@ -60,6 +63,17 @@ async function rate(label: string, spansPerOp: number, fn: () => unknown): Promi
   );
 }
 
+/** A request as the proxy receives it: the batch as OTLP protobuf, for both backends. */
+const requestOf = (proto: Uint8Array) => ({ raw: proto, dialect: 'otlp' as const, contentType: 'application/x-protobuf', inbound: {}, upstreams: ['weave', 'langtrace'] });
+const dualWriteRequest = (input: ReturnType<typeof requestOf>) => processRequest(dualWrite, mappings, input).deliveries.forEach(releaseBodies);
+
+const countArg = process.argv.indexOf('--count');
+if (countArg >= 0) {
+  const input = requestOf(encodeOtlpProto(batchOf(captured('openinference'), BATCH)));
+  for (let i = Number(process.argv[countArg + 1]); i > 0; i--) dualWriteRequest(input);
+  process.exit(0);
+}
+
 for (const source of ['openinference', 'openllmetry', 'langtrace'] as Source[]) {
   const batch = batchOf(captured(source), BATCH);
   const proto = encodeOtlpProto(batch);
@@ -84,6 +98,6 @@ for (const source of ['openinference', 'openllmetry', 'langtrace'] as Source[]) 
   await rate('encode protobuf + gzip (weave)', BATCH, () => gzipped(weave));
   await rate('encode native JSON (langtrace)', BATCH, () => bodies.give(jsonArrayBody(encodeLangtraceNativeSpans(langtrace))));
   await rate('decode → weave → gzip protobuf', BATCH, () => gzipped(translateBatch(decodeOtlpProto(proto), 'weave', mappings)));
-  const input = { raw: proto, dialect: 'otlp' as const, contentType: 'application/x-protobuf', inbound: {}, upstreams: ['weave', 'langtrace'] };
-  await rate('a dual-write request, all of it', BATCH, () => processRequest(dualWrite, mappings, input).deliveries.forEach(releaseBodies));
+  const input = requestOf(proto);
+  await rate('a dual-write request, all of it', BATCH, () => dualWriteRequest(input));
 }
