@@ -167,9 +167,6 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   return config;
 }
 
-/**
- * The one rule for an OTLP base URL, wherever it comes from (--otlp, TRACEBRIDGE_OTLP_URL,
- * OTEL_EXPORTER_OTLP_ENDPOINT, the YAML's url), as the OTel SDKs read a base endpoint: a path
 /** --nats / TRACEBRIDGE_NATS_URL: the servers, over the file's (its other nats settings stay). */
 function natsServers(raw: Raw, urls: string | undefined): void {
   if (!urls) return;
@@ -181,6 +178,9 @@ function natsServers(raw: Raw, urls: string | undefined): void {
   raw.nats = { ...given, servers };
 }
 
+/**
+ * The one rule for an OTLP base URL, wherever it comes from (--otlp, TRACEBRIDGE_OTLP_URL,
+ * OTEL_EXPORTER_OTLP_ENDPOINT, the YAML's url), as the OTel SDKs read a base endpoint: a path
  * that does not end in /v1/traces gets it. Not a URL: left for the schema to name.
  */
 export function withTracesPath(base: string): string {

@@ -283,6 +283,25 @@ export const configSchema = z
     /** json: one JSON object a line (for log pipelines); text: one readable line per event. */
     logFormat: z.enum(['json', 'text']).default('json'),
     upstreams: z.array(upstreamSchema).default([]),
+    /**
+     * NATS JetStream as the durable layer (`--nats`): requests go to a replicated stream shared by
+     * every replica, each upstream's delivery is a durable consumer on it. Absent: the local journal.
+     */
+    nats: z
+      .object({
+        servers: z.array(z.string().regex(/^((nats|tls):\/\/)?[^/\s]+$/i, 'expected nats://HOST:PORT')).min(1),
+        /** The stream's name; the dead-letter stream and the key-verdict bucket are named after it. */
+        stream: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _')
+          .default('tracebridge'),
+        /** Copies JetStream keeps of each request (default: the smaller of 3 and the servers given). */
+        replicas: z.number().int().min(1).max(5).optional(),
+        /** A NATS credentials file (JWT and NKey seed), read at start. */
+        credentials: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
     mappings: z
       .object({
         read: z.record(z.record(z.union([z.string(), z.array(z.string()), z.null()]))).optional(),
@@ -306,22 +325,3 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 export type RetryConfig = UpstreamConfig['retry'];
-    /**
-     * NATS JetStream as the durable layer (`--nats`): requests go to a replicated stream shared by
-     * every replica, each upstream's delivery is a durable consumer on it. Absent: the local journal.
-     */
-    nats: z
-      .object({
-        servers: z.array(z.string().regex(/^((nats|tls):\/\/)?[^/\s]+$/i, 'expected nats://HOST:PORT')).min(1),
-        /** The stream's name; the dead-letter stream and the key-verdict bucket are named after it. */
-        stream: z
-          .string()
-          .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _')
-          .default('tracebridge'),
-        /** Copies JetStream keeps of each request (default: the smaller of 3 and the servers given). */
-        replicas: z.number().int().min(1).max(5).optional(),
-        /** A NATS credentials file (JWT and NKey seed), read at start. */
-        credentials: z.string().min(1).optional(),
-      })
-      .strict()
-      .optional(),

@@ -166,7 +166,7 @@ export class KeyVerdicts {
   /** A verdict by its hash, trusted for `ttlMs` (less than the whole when it was learned a while ago, elsewhere). */
   protected remember(id: string, verdict: KeyVerdict, ttlMs: number = VERDICT_TTL_MS[verdict]): void {
     (verdict === 'accepted' ? this.refused : this.accepted).delete(id);
-    (verdict === 'accepted' ? this.accepted : this.refused).set(id, true);
+    (verdict === 'accepted' ? this.accepted : this.refused).set(id, true, { ttl: ttlMs });
   }
 }
 

@@ -45,6 +45,8 @@ export interface NatsCluster {
   restart(i: number): Promise<void>;
   /** What node `i` logged (for a failure's message). */
   log(i: number): string;
+  /** The running nodes' process ids (a benchmark reads their CPU time). */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -120,6 +122,7 @@ export async function startNats(size = 3): Promise<NatsCluster> {
       await waitHealthy([nodes[i]]);
     },
     log: (i) => nodes[i].log,
+    pids: () => nodes.flatMap((n) => (n.child?.pid && n.child.exitCode === null ? [n.child.pid] : [])),
     stop,
   };
 }
