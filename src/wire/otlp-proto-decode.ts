@@ -2,7 +2,7 @@
 // bytes (protobufjs's Reader for the primitives), with no intermediate message objects. Field
 // numbers are those of proto/opentelemetry/proto/{collector/trace,trace,common,resource}/v1.
 import protobuf from 'protobufjs';
-import { keptKey, keptValue, keyFromBytes, valueFromBytes } from './shared-strings.js';
+import { sharedKey, stringValue } from './shared-strings.js';
 import type { AnyValue, Attributes, ResourceSpans, Scope, ScopeSpans, Span, SpanBatch, SpanEvent, SpanLink } from '../model/batch.js';
 import { emptyScope, emptySpan } from '../model/batch.js';
 import { bytesToId, MAX_DEPTH, ORIGINAL_ID_KEYS } from '../model/values.js';
@@ -13,37 +13,6 @@ const VARINT = 0;
 const I64 = 1;
 const LEN = 2;
 const I32 = 5;
-
-/** A key field, as the shared copy found from its bytes when there is one. */
-function keyAt(r: Reader): string {
-  const at = r.pos;
-  const len = r.uint32();
-  const start = r.pos;
-  // A length past the end is left to the reader below, which fails as it always did.
-  const hit = start + len <= r.len ? keyFromBytes(r.buf, start, start + len) : undefined;
-  if (hit !== undefined) {
-    r.pos = start + len;
-    return hit;
-  }
-  r.pos = at;
-  const s = r.string();
-  return keptKey(r.buf, start, r.pos, s);
-}
-
-/** A string value, as the shared one found from its bytes when there is one. */
-function stringAt(r: Reader): AnyValue {
-  const at = r.pos;
-  const len = r.uint32();
-  const start = r.pos;
-  const hit = start + len <= r.len ? valueFromBytes(r.buf, start, start + len) : undefined;
-  if (hit !== undefined) {
-    r.pos = start + len;
-    return hit;
-  }
-  r.pos = at;
-  const s = r.string();
-  return keptValue(r.buf, start, r.pos, s);
-}
 
 function expect(tag: number, wire: number): void {
   if ((tag & 7) !== wire) throw new Error(`field ${tag >>> 3} has wire type ${tag & 7}, expected ${wire}`);
@@ -74,7 +43,7 @@ function anyValue(r: Reader, end: number, depth: number): AnyValue {
     switch (tag >>> 3) {
       case 1:
         expect(tag, LEN);
-        v = stringAt(r);
+        v = stringValue(r.string());
         break;
       case 2:
         expect(tag, VARINT);
@@ -135,7 +104,7 @@ function keyValue(r: Reader, end: number, into: Attributes, depth: number): void
     switch (tag >>> 3) {
       case 1:
         expect(tag, LEN);
-        key = keyAt(r);
+        key = sharedKey(r.string());
         break;
       case 2:
         expect(tag, LEN);
