@@ -142,10 +142,9 @@ export class JetStreamDelivery {
       this.ctx.metrics.spansRejected.inc({ upstream: this.name, reason: 'expired' }, d.spans);
       return this.deadLetter(d, { reason: 'expired', spans: d.spans });
     }
-    // The retry budget counts from when JetStream stored the request, across replicas.
-    const budget = this.upstream.config.retry.maxElapsedMs - (Date.now() - storedAt);
-    if (budget <= 0) return this.deadLetter(d, { reason: 'out of retry time', spans: d.spans });
-    return this.settle(msg, d, await this.upstream.send(d, budget));
+    // The retry budget starts with this delivery, as a local queue's does when a worker takes a
+    // batch: a request that waited in the stream through an outage still gets its retries.
+    return this.settle(msg, d, await this.upstream.send(d));
   }
 
   private settle(msg: JsMsg, d: Delivery, result: Result): Promise<Outcome> | Outcome {
