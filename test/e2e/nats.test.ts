@@ -124,6 +124,7 @@ t.test('the same request to both replicas: one copy per upstream', async (t) => 
   t.equal(s.weave.spans().length, 1, 'Weave got it once');
   t.equal(s.langtrace.spans().length, 1, 'Langtrace got it once');
   await Promise.all([a.stop(), b.stop()]);
+  t.same([await a.exited, await b.exited], [0, 0], 'SIGTERM: both stop cleanly');
 });
 
 t.test('a NATS node SIGKILLed during traffic: nothing acknowledged is lost', async (t) => {
