@@ -1,6 +1,7 @@
 // The durable layer on NATS JetStream (`--nats`): a request is answered once the stream
 // acknowledged it (stored on a quorum), and every upstream's copy is delivered by its durable
 // consumer, shared by every replica. Nothing is kept on this replica's disk.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { SharedVerdicts } from '../auth/shared-verdicts.js';
@@ -14,6 +15,8 @@ import type { ProcessInput } from './process.js';
 
 /** A publish failure this recent keeps /readyz at 503 (a failure long past says nothing now). */
 const FAILURE_MEMORY_MS = 10_000;
+/** How long start-up waits for NATS before listening without it. */
+const OPEN_WAIT_MS = 5_000;
 
 export class JetStreamHandOff implements HandOff {
   private nc: NatsConnection | undefined;
@@ -34,8 +37,23 @@ export class JetStreamHandOff implements HandOff {
     return (this.log?.inFlight ?? 0) === 0 && this.deliveries.every((d) => d.busy === 0);
   }
 
-  /** Connects, makes sure the streams, the consumers (before any publish: interest retention) and the verdict bucket exist, then delivers. */
+  /**
+   * Sets up JetStream (below). If NATS cannot be reached within OPEN_WAIT_MS the proxy listens
+   * anyway, refusing requests with 503 and saying why on /readyz, and is ready once it is set up.
+   */
   async open(): Promise<void> {
+    const setUp = this.setUp();
+    const timer = new AbortController();
+    const waited = sleep(OPEN_WAIT_MS, false, { signal: timer.signal }).catch(() => true);
+    const done = await Promise.race([setUp.then(() => true), waited]);
+    timer.abort();
+    if (done) return;
+    this.ctx.log.warn({ servers: this.ctx.config.nats!.servers }, 'NATS JetStream not reachable yet: listening, and refusing requests (503) until it is');
+    setUp.catch((err: Error) => this.ctx.log.error({ err: err.message }, 'cannot set up JetStream; requests are refused (503) until a restart'));
+  }
+
+  /** Connects, makes sure the streams, the consumers (before any publish: interest retention) and the verdict bucket exist, then delivers. */
+  private async setUp(): Promise<void> {
     const { config, log } = this.ctx;
     const nc = await connectNats(config.nats!, log);
     this.nc = nc;

@@ -28,8 +28,8 @@ interface Setup {
 
 let streams = 0;
 
-async function setup(t: Test, opts: { weaveAuth?: Record<string, unknown> } = {}): Promise<Setup> {
-  const nats = await startNats(3);
+async function setup(t: Test, opts: { weaveAuth?: Record<string, unknown>; nodes?: number } = {}): Promise<Setup> {
+  const nats = await startNats(opts.nodes ?? 3);
   t.teardown(() => nats.stop());
   const weave = await fakeWeave({ key: 'W' });
   const langtrace = await fakeLangtrace({ key: 'L' });
@@ -233,4 +233,22 @@ t.test('a dead letter made by A is listed and replayed through B', async (t) => 
   t.ok(ids(s.weave).has(id), 'Weave got it');
   t.match((await runCli(['deadletter', 'list', '--nats', s.nats.flag, '--config', bConfig])).stdout.toString(), /no dead letters/);
   await b.stop();
+});
+
+t.test('NATS not reachable at start: the replica listens, refuses with 503 and says why, and takes requests once NATS is up', async (t) => {
+  const s = await setup(t, { nodes: 1 });
+  await s.nats.kill(0);
+  const a = await replica(t, s, 'a');
+  const ready = await fetch(`${a.at}/readyz`);
+  t.equal(ready.status, 503);
+  t.match(await ready.json(), { status: /connecting to NATS/ });
+  const res = await post(a.at, spanId(0x7000));
+  t.equal(res.status, 503, 'refused, not taken');
+  t.ok(res.headers.get('retry-after'), 'with Retry-After');
+  await s.nats.restart(0);
+  await waitFor(async () => (await fetch(`${a.at}/readyz`)).status === 200, 60_000, 'ready once NATS is up');
+  t.equal((await post(a.at, spanId(0x7001))).status, 200);
+  await s.weave.waitForSpans(1);
+  t.notOk(ids(s.weave).has(spanId(0x7000)), 'the refused one was not delivered behind the client');
+  await a.stop();
 });
