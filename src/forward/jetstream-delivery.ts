@@ -33,6 +33,7 @@ export class JetStreamDelivery {
   private workers: Promise<void>[] = [];
   /** Messages being handled here now. */
   busy = 0;
+  private pullFailing = false;
   private readonly where;
 
   constructor(
@@ -88,9 +89,12 @@ export class JetStreamDelivery {
       let msg: JsMsg | null;
       try {
         msg = await this.consumer!.next({ expires: PULL_MS });
+        this.pullFailing = false;
       } catch (err) {
         if (this.stopped) break;
-        this.ctx.log.warn({ upstream: this.name, err: (err as Error).message }, 'cannot pull from JetStream; trying again');
+        // Once per outage, not once a second per worker.
+        if (!this.pullFailing) this.ctx.log.warn({ upstream: this.name, err: (err as Error).message }, 'cannot pull from JetStream; trying again every second');
+        this.pullFailing = true;
         await sleep(ERROR_WAIT_MS);
         continue;
       }
@@ -121,7 +125,15 @@ export class JetStreamDelivery {
 
   /** Translates the request for this upstream, sends it, and says what becomes of the message. */
   private async deliver(msg: JsMsg): Promise<Outcome> {
-    const { input, spans, path } = requestOf(msg.headers!, msg.data);
+    let request;
+    try {
+      request = requestOf(msg.headers!, msg.data);
+    } catch (err) {
+      // Not a request tracebridge published: taking it again would fail the same way.
+      this.ctx.log.error({ upstream: this.name, seq: msg.seq, err: (err as Error).message }, 'a message in the stream is not a request; left out');
+      return { ack: true };
+    }
+    const { input, spans, path } = request;
     if (!input.upstreams.includes(this.name)) return { ack: true };
     const storedAt = msg.info.timestampNanos / 1e6;
     let out;
