@@ -26,6 +26,8 @@ export function natsNames(cfg: NatsConfig) {
   };
 }
 
+const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
+
 export const replicasOf = (cfg: NatsConfig): number => cfg.replicas ?? Math.min(3, cfg.servers.length);
 
 /**
@@ -60,7 +62,8 @@ function requestStream(config: Config, cfg: NatsConfig): Partial<StreamConfig> &
     // Delivery dead-letters a request at queue.maxAgeMs; the stream's own age limit, an hour on, is only a backstop.
     max_age: nanos(maxAgeMs + 60 * 60 * 1000),
     discard: DiscardPolicy.New,
-    duplicate_window: nanos(config.dedupWindowMs || 2 * 60 * 1000),
+    // The servers keep every id of the window in memory: at most JetStream's default, 2 minutes.
+    duplicate_window: nanos(Math.min(config.dedupWindowMs || DUPLICATE_WINDOW_MS, DUPLICATE_WINDOW_MS)),
     max_msg_size: config.maxBodyBytes + 64 * 1024,
   };
 }
