@@ -2,6 +2,8 @@
 
 const DEADLETTER_COMMON = `  --config FILE       the proxy's config file (for its upstreams and data dir)
   --data-dir DIR      the proxy's data dir (default ./tracebridge-data; TRACEBRIDGE_DATA_DIR)
+  --nats URL[,URL...] the dead letters every replica keeps in NATS JetStream instead
+                      (TRACEBRIDGE_NATS_URL; the config's nats settings otherwise)
   -h, --help          this help
 `;
 
