@@ -278,7 +278,12 @@ function span(r: Reader, end: number): Span {
         r.skipType(tag & 7);
     }
   }
-  // Ids of the wrong length are repaired the same way everywhere, the original kept beside them.
+  setIds(s, rawTrace, rawSpan, rawParent);
+  return s;
+}
+
+/** Ids of the wrong length are repaired the same way everywhere, the original kept beside them. */
+function setIds(s: Span, rawTrace: Uint8Array | undefined, rawSpan: Uint8Array | undefined, rawParent: Uint8Array | undefined): void {
   for (const [raw, kind, field, key] of [
     [rawTrace, 'trace', 'traceId', ORIGINAL_ID_KEYS.traceId],
     [rawSpan, 'span', 'spanId', ORIGINAL_ID_KEYS.spanId],
@@ -289,7 +294,6 @@ function span(r: Reader, end: number): Span {
     s[field] = id.id;
     if (id.repaired) s.attributes.set(key, { type: 'string', value: id.hex });
   }
-  return s;
 }
 
 function scope(r: Reader, end: number): Scope {
