@@ -3,17 +3,16 @@
 // per process: they patch the same OpenAI client.
 //   tsx bench/capture.ts <openinference|openllmetry|langtrace> <output file>
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { fakeOpenAI, runScenarios } from '../test/helpers/fake-openai.js';
 import { captureServer } from '../test/helpers/capture-server.js';
+import { langtraceSdk, openaiModule, openinferenceOpenAI, openllmetryOpenAI } from '../test/helpers/bench-clients.js';
 import { decodeLangtraceNative } from '../src/wire/langtrace.js';
 import { encodeOtlpProto } from '../src/wire/otlp-proto.js';
 import type { SpanBatch } from '../src/model/batch.js';
 
-const require = createRequire(import.meta.url);
-const OpenAIModule = require('openai');
+const OpenAIModule = openaiModule();
 const which = process.argv[2];
 
 async function main(): Promise<Uint8Array> {
@@ -22,7 +21,7 @@ async function main(): Promise<Uint8Array> {
     const client = () => new OpenAIModule.OpenAI({ apiKey: 'sk-bench', baseURL: api.url });
     if (which === 'langtrace') {
       const cap = await captureServer(() => ({ body: '{"message":"Traces added successfully"}' }));
-      require('@langtrase/typescript-sdk').init({
+      langtraceSdk().init({
         api_key: 'lt',
         api_host: cap.url + '/api/trace',
         batch: false,
@@ -38,10 +37,10 @@ async function main(): Promise<Uint8Array> {
     const memory = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
     if (which === 'openinference') {
-      const { OpenAIInstrumentation } = await import('@arizeai/openinference-instrumentation-openai');
+      const OpenAIInstrumentation = await openinferenceOpenAI();
       new OpenAIInstrumentation({ tracerProvider: provider }).manuallyInstrument(OpenAIModule);
     } else if (which === 'openllmetry') {
-      const { OpenAIInstrumentation } = await import('@traceloop/instrumentation-openai');
+      const OpenAIInstrumentation = await openllmetryOpenAI();
       const i = new OpenAIInstrumentation({ enrichTokens: false });
       i.setTracerProvider(provider);
       i.manuallyInstrument(OpenAIModule.OpenAI);
