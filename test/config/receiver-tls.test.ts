@@ -81,7 +81,7 @@ t.test('validate: each problem with the files on a line of its own, exit 2', asy
 });
 
 t.test('reload: other paths in place, TLS or mTLS turned on or off left for a restart', async (t) => {
-  const base = (tls?: Record<string, string>) => loadConfig({ config: file('r.yaml', JSON.stringify(tls ? { tls } : {})) }, {});
+  const base = (tls?: Record<string, string | number>) => loadConfig({ config: file('r.yaml', JSON.stringify(tls ? { tls } : {})) }, {});
   const noop = () => undefined;
   const current = base({ cert: '/a.pem', key: '/a.key' });
   t.match(applyReload(current, base({ cert: '/b.pem', key: '/b.key' }), noop), { changed: ['tls files'], restart: [] });

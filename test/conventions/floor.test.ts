@@ -1,7 +1,7 @@
 // Never worse than no translation: for every captured and hand-made span, what Weave and Langtrace
 // show after translation (read back from their wire formats with their own reading rules) holds
 // every text, image reference, tool call and token count they show for the span as it came.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Span, SpanBatch } from '../../src/model/batch.js';
@@ -96,8 +96,6 @@ function checkLangtrace(t: Test, label: string, raw: Obj, out: Obj): void {
   // An agent or chain typed framework no longer counts its children's tokens again.
   if (b.type === 'llm' && a.usage.input !== undefined) t.equal(b.usage.input, a.usage.input, `${label}: Langtrace's input tokens`);
 }
-
-type Test = typeof t;
 
 for (const file of fixtures()) {
   t.test(`never worse than no translation: ${file.slice(root.length)}`, async (t) => {

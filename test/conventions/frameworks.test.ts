@@ -4,10 +4,16 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import type { Span, SpanBatch } from '../../src/model/batch.js';
+import { toPlain } from '../../src/model/values.js';
 import { decodeOtlpJson } from '../../src/wire/otlp-json.js';
 import { checkBothBackends, seenByLangtrace, seenByWeave, spansOf } from '../helpers/live.js';
 
 type Obj = Record<string, unknown>;
+/** An attribute's value as plain JS (undefined when absent). */
+const plainOf = (s: Span, key: string): unknown => {
+  const v = s.attributes.get(key);
+  return v && toPlain(v);
+};
 const load = (path: string): SpanBatch => decodeOtlpJson(readFileSync(new URL(`../../${path}`, import.meta.url)));
 
 /** What one span must show: checked in both backends unless a field names one. */
@@ -72,7 +78,7 @@ function check(t: Test, file: string, wants: Want[]): void {
         contains(seen.toolCalls, want.toolCalls, `${name}'s tool calls`);
       }
       if (want.reasoning) {
-        const wv = JSON.parse(String(w[i].attributes.get('gen_ai.completion')?.value ?? '[]'));
+        const wv = JSON.parse(String(plainOf(w[i], 'gen_ai.completion') ?? '[]'));
         const lc = (langtrace[i].events as Obj[]).find((e) => e.name === 'gen_ai.content.completion')?.attributes as Obj | undefined;
         contains(reasoningIn(wv), want.reasoning, "Weave's reasoning");
         contains(reasoningIn(JSON.parse(String(lc?.['gen_ai.completion'] ?? '[]'))), want.reasoning, "Langtrace's reasoning");

@@ -47,7 +47,7 @@ async function exportOne(exporter: SpanExporter): Promise<{ name: string; result
 }
 
 /** A proxy with receiver TLS on both receivers, forwarding to a capturing OTLP upstream. */
-async function tlsProxy(t: Test, tls: Record<string, string>) {
+async function tlsProxy(t: Test, tls: Record<string, string | number>) {
   const up = await captureServer();
   const tb = await startProxy({
     grpcListen: '127.0.0.1:0',

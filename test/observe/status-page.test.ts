@@ -9,6 +9,9 @@ import { chromium } from 'playwright-core';
 import { fakeLangtrace, fakeWeave } from '../helpers/upstreams.js';
 import { startProxy, FAST_RETRY, drained } from '../helpers/proxy.js';
 
+/** The page's document, as the functions run inside Chromium see it (the suite is typed for Node, without the DOM). */
+declare const document: { body: { dataset: Record<string, string | undefined> }; querySelector(selector: string): { textContent: string | null } | null };
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const oi = readFileSync(new URL('../../examples/traces/openinference-openai.json', import.meta.url), 'utf8');
 const curl = readFileSync(new URL('../fixtures/langtrace-curl.json', import.meta.url), 'utf8');
