@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { arbBatch } from '../helpers/arbitrary.js';
-import type { Attributes, SpanBatch } from '../../src/model/batch.js';
-import { toPlain } from '../../src/model/values.js';
+import { nativeReference } from '../helpers/langtrace-reference.js';
+import type { SpanBatch } from '../../src/model/batch.js';
 import { encodeLangtraceNative } from '../../src/wire/langtrace.js';
 import { decodeOtlpJson } from '../../src/wire/otlp-json.js';
 import { encodeRequest } from '../../src/wire/otlp-proto-encode.js';
@@ -18,46 +18,6 @@ import { loadMappings } from '../../src/conventions/mappings.js';
 import { translateBatch } from '../../src/conventions/translate.js';
 import { prepare } from '../../src/forward/prepare.js';
 import { bodies, releaseBodies } from '../../src/forward/bodies.js';
-
-/** The native array built as objects and stringified whole: what the SDK's exporter does. */
-function straightforwardNative(batch: SpanBatch): string {
-  const plain = (a: Attributes) => Object.fromEntries([...a].map(([k, v]) => [k, toPlain(v)]));
-  const NS = 1_000_000_000n;
-  const hr = (ns: bigint) => [Number(ns / NS), Number(ns % NS)];
-  const out: unknown[] = [];
-  for (const rs of batch.resourceSpans) {
-    const attrs = plain(rs.resource.attributes);
-    const resource = { _attributes: attrs, asyncAttributesPending: false, _syncAttributes: attrs };
-    for (const ss of rs.scopeSpans)
-      for (const s of ss.spans)
-        out.push({
-          traceId: s.traceId,
-          spanId: s.spanId,
-          traceState: s.traceState || undefined,
-          name: s.name,
-          startTime: hr(s.startTimeUnixNano),
-          endTime: hr(s.endTimeUnixNano),
-          attributes: plain(s.attributes),
-          kind: Math.max(0, s.kind - 1),
-          status: s.status.message ? { code: s.status.code, message: s.status.message } : { code: s.status.code },
-          events: s.events.map((e) => ({ name: e.name, attributes: plain(e.attributes), time: hr(e.timeUnixNano), droppedAttributesCount: e.droppedAttributesCount })),
-          resource,
-          links: s.links.map((l) => ({
-            context: { traceId: l.traceId, spanId: l.spanId, traceFlags: l.flags, traceState: l.traceState || undefined },
-            attributes: plain(l.attributes),
-            droppedAttributesCount: l.droppedAttributesCount,
-          })),
-          parentSpanId: s.parentSpanId || undefined,
-          instrumentationLibrary: { name: ss.scope.name, version: ss.scope.version || undefined, ...(ss.schemaUrl ? { schemaUrl: ss.schemaUrl } : {}) },
-          duration: hr(s.endTimeUnixNano > s.startTimeUnixNano ? s.endTimeUnixNano - s.startTimeUnixNano : 0n),
-          droppedEventsCount: s.droppedEventsCount,
-          droppedAttributesCount: s.droppedAttributesCount,
-          droppedLinksCount: s.droppedLinksCount,
-          ended: true,
-        });
-  }
-  return JSON.stringify(out);
-}
 
 const mappings = loadMappings();
 const config = configSchema.parse({
@@ -79,7 +39,7 @@ function large(batch: SpanBatch, times: number): SpanBatch {
 function check(batch: SpanBatch): boolean {
   const creds = { key: 'k', project: 'a/b' };
   const lt = prepare(langtrace, batch, creds, mappings);
-  const want = Buffer.from(straightforwardNative(translateBatch(batch, 'langtrace', mappings)));
+  const want = Buffer.from(nativeReference(translateBatch(batch, 'langtrace', mappings)));
   const w = prepare(weave, batch, creds, mappings);
   const p = prepare(plainOtlp, batch, creds, mappings);
   const otlp = encodeRequest(translateBatch(batch, 'otel-genai-additive', mappings));
