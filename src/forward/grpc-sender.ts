@@ -7,10 +7,10 @@ import * as grpc from '@grpc/grpc-js';
 import type { UpstreamConfig } from '../config/schema.js';
 import { RpcStatus } from '../wire/proto.js';
 import { partialSuccessOf } from '../wire/export-response.js';
+import { EXPORT_PATH } from '../wire/otlp-grpc.js';
 import { VERSION } from '../version.js';
 import { retryingSender, type Attempt, type Sender, type Transport } from './sender.js';
 
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const RetryInfo = RpcStatus.root.lookupType('google.rpc.RetryInfo');
 const Status = grpc.status;
 

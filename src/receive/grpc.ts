@@ -5,11 +5,10 @@ import * as grpc from '@grpc/grpc-js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { encodeExportResponseProto } from '../wire/otlp-proto.js';
 import { encodeRetryStatus } from '../wire/proto.js';
+import { EXPORT_PATH, traceService } from '../wire/otlp-grpc.js';
 import { budgetInterceptor } from './grpc-budget.js';
 import { RETRY_AFTER_S } from './admission.js';
 import { peerAddress } from './connections.js';
-
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 /** What the ingest path answers: spans dropped for lack of ids, or an error with an HTTP status. */
 type Ingest = (headers: IncomingHttpHeaders, raw: Buffer, path: string, client: string) => Promise<{ rejected: number }>;
@@ -50,24 +49,12 @@ const MAX_STREAMS = 16;
 
 export function grpcReceiver(ingest: Ingest, limits: GrpcLimits, onError: (err: Error) => void): GrpcReceiver {
   // Messages arrive as bytes (grpc-js inflates gzip): decoded by the same code as OTLP/HTTP protobuf.
-  const service: grpc.ServiceDefinition = {
-    Export: {
-      path: EXPORT_PATH,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (b: Buffer) => b,
-      requestDeserialize: (b: Buffer) => b,
-      responseSerialize: (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
-      responseDeserialize: (b: Buffer) => b,
-      originalName: 'export',
-    },
-  };
   const server = new grpc.Server({
     'grpc.max_receive_message_length': limits.maxMessageBytes,
     'grpc.max_concurrent_streams': MAX_STREAMS,
     interceptors: [budgetInterceptor(limits.budget, limits.maxMessageBytes, Number(RETRY_AFTER_S))],
   });
-  server.addService(service, {
+  server.addService(traceService, {
     Export: (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
       ingest(headersOf(call.metadata), call.request, EXPORT_PATH, peerAddress(call.getPeer())).then(
         ({ rejected }) => callback(null, encodeExportResponseProto(rejected, rejected ? `${rejected} spans had no trace or span id` : '')),

@@ -3,7 +3,7 @@
 // upstream's tls settings, and its status codes retried or dead-lettered as the OTLP spec says.
 import t from 'tap';
 import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
@@ -19,6 +19,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { selfLoops } from '../../src/config/loops.js';
 import { endpointUrl } from '../../src/forward/prepare.js';
 import { toPlain } from '../../src/model/values.js';
+import { deadNotes } from '../helpers/deadletters.js';
 
 let next = 0;
 const spanJson = () => {
@@ -28,25 +29,6 @@ const spanJson = () => {
   });
 };
 const post = (base: string) => fetch(`${base}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: spanJson() });
-
-/** Every dead letter's note (the .json beside each batch) of one upstream. */
-function deadNotes(dataDir: string, upstream: string): Array<Record<string, unknown>> {
-  const dir = join(dataDir, 'deadletter', upstream);
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  return files.flatMap((f) => {
-    // A note being written is read once it is whole.
-    try {
-      return [JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
-}
 
 t.test('the OTel SDK exporter through tracebridge to a gRPC upstream, headers as metadata', async (t) => {
   const up = await grpcUpstream();

@@ -2,7 +2,7 @@
 // over OTLP/HTTP and over OTLP/gRPC. Each sends the hops a request came with and its own id, so
 // A refuses the copy that comes back (508, counted), B keeps it as a dead letter, and it stops there.
 import t from 'tap';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { spawnServe } from '../helpers/cli.js';
 import { captureServer } from '../helpers/capture-server.js';
 import { startNats } from '../helpers/nats.js';
 import { waitFor } from '../helpers/wait.js';
+import { deadNotes } from '../helpers/deadletters.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,25 +33,6 @@ const post = async (base: string, headers: Record<string, string> = {}) => {
   return { status: res.status, text: await res.text() };
 };
 
-function deadNotes(dataDir: string): Array<Record<string, unknown>> {
-  const dir = join(dataDir, 'deadletter', 'otlp');
-  const files = (() => {
-    try {
-      return readdirSync(dir).filter((f) => f.endsWith('.json'));
-    } catch {
-      return [];
-    }
-  })();
-  return files.flatMap((f) => {
-    // A note being written is read once it is whole.
-    try {
-      return [JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
-}
-
 const metric = async (base: string, pattern: RegExp) => Number((await (await fetch(`${base}/metrics`)).text()).match(pattern)?.[1] ?? 0);
 
 /** Two instances, each the other's otlp upstream: `scheme` picks OTLP/HTTP or OTLP/gRPC between them. */
@@ -72,8 +54,8 @@ for (const scheme of ['http', 'grpc'] as const) {
   t.test(`A → B → A over OTLP/${scheme === 'http' ? 'HTTP' : 'gRPC'}: refused when it comes back to A, once`, async (t) => {
     const { A, B } = await pair((fn) => t.teardown(fn), scheme);
     t.equal((await post(A.base)).status, 200, 'the client is answered');
-    await waitFor(() => deadNotes(B.dataDir).length === 1, 30_000, "B's dead letter");
-    const [note] = deadNotes(B.dataDir);
+    await waitFor(() => deadNotes(B.dataDir, 'otlp').length === 1, 30_000, "B's dead letter");
+    const [note] = deadNotes(B.dataDir, 'otlp');
     t.equal(note.status, scheme === 'http' ? 508 : 400, scheme === 'http' ? '508 Loop Detected' : "FAILED_PRECONDITION's HTTP equivalent");
     t.match(String(note.response), /sent by this tracebridge \(tb-a\) and came back to it through tb-a → tb-b/, 'the reason names the path');
     t.equal(await metric(A.base, /tracebridge_requests_refused_total\{reason="loop"\} (\d+)/), 1, 'counted at A');
@@ -86,7 +68,7 @@ for (const scheme of ['http', 'grpc'] as const) {
         .filter((l) => l.startsWith('tracebridge_requests_total') && l.includes(`path="${pathOf}"`))
         .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
     t.equal(await received(B.base), 1, 'B received the copy once');
-    t.equal(deadNotes(A.dataDir).length, 0, 'A kept nothing: the loop is B’s upstream to fix');
+    t.equal(deadNotes(A.dataDir, 'otlp').length, 0, 'A kept nothing: the loop is B’s upstream to fix');
   });
 }
 

@@ -3,10 +3,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { decodeOtlpProto, encodeExportResponseProto } from '../../src/wire/otlp-proto.js';
 import { encodeRetryStatus } from '../../src/wire/proto.js';
+import { traceService } from '../../src/wire/otlp-grpc.js';
 import type { SpanBatch } from '../../src/model/batch.js';
 import { waitFor } from './wait.js';
-
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 interface Received {
   metadata: Record<string, string>;
@@ -34,18 +33,7 @@ export async function grpcUpstream(respond: (r: Received, n: number) => Answer =
   const received: Received[] = [];
   let calls = 0;
   const server = new grpc.Server();
-  const service: grpc.ServiceDefinition = {
-    Export: {
-      path: EXPORT_PATH,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (b: Buffer) => b,
-      requestDeserialize: (b: Buffer) => b,
-      responseSerialize: (b: Buffer) => b,
-      responseDeserialize: (b: Buffer) => b,
-    },
-  };
-  server.addService(service, {
+  server.addService(traceService, {
     Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       const batch = decodeOtlpProto(call.request);
       const r: Received = { metadata: plainMetadata(call.metadata), batch, spans: batch.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)).length };
