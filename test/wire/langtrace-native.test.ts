@@ -11,6 +11,7 @@ import { encodeLangtraceNative } from '../../src/wire/langtrace.js';
 import { decodeOtlpJson } from '../../src/wire/otlp-json.js';
 import { translateBatch } from '../../src/conventions/translate.js';
 import { loadMappings } from '../../src/conventions/mappings.js';
+import { bodies, langtraceNativeBody } from '../../src/forward/bodies.js';
 
 /** Keys an object orders apart (array indexes), a prototype's name, numbers JSON has no form for. */
 const awkward = fc.constantFrom('0', '7', '4294967294', '4294967295', '01', '__proto__', 'constructor', '', '\u2028', 'a"b');
@@ -50,4 +51,17 @@ t.test('every fixture, as it came and translated for Langtrace: the same text', 
     }
   }
   t.ok(n >= 25, `${n} fixtures`);
+});
+
+t.test('the body sent upstream: the same bytes as the text, on random batches', async () => {
+  fc.assert(
+    fc.property(arbBatch(), fc.array(awkward, { maxLength: 3 }), (batch, keys) => {
+      const b = withAwkwardKeys(batch, keys);
+      const body = langtraceNativeBody(b);
+      const same = body.toString('utf8') === nativeReference(b);
+      bodies.give(body);
+      return same;
+    }),
+    { numRuns: 200 },
+  );
 });
