@@ -1,4 +1,5 @@
 // Reading and writing attribute values in the shapes conventions use.
+import { valuesByKey } from './order.js';
 import type { AnyValue, Attributes } from '../model/batch.js';
 import { toPlain } from '../model/values.js';
 import type { ScalarType, ScalarValue } from './record.js';
@@ -100,11 +101,12 @@ export const json = (value: unknown): AnyValue => ({ type: 'string', value: JSON
  * index, in index order, with the keys they came from. Gaps are skipped.
  */
 function indexed(attrs: Attributes, prefix: string): { items: Map<string, AnyValue>[]; keys: string[] } {
-  const byIndex = new Map<number, Map<string, AnyValue>>();
+  let byIndex: Map<number, Map<string, AnyValue>> | undefined;
   const keys: string[] = [];
   const p = prefix + '.';
   for (const [key, value] of attrs) {
     if (!key.startsWith(p)) continue;
+    byIndex ??= new Map();
     const rest = key.slice(p.length);
     const dot = rest.indexOf('.');
     const idx = dot < 0 ? rest : rest.slice(0, dot);
@@ -115,7 +117,7 @@ function indexed(attrs: Attributes, prefix: string): { items: Map<string, AnyVal
     m.set(dot < 0 ? '' : rest.slice(dot + 1), value);
     keys.push(key);
   }
-  const items = [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => m);
+  const items = byIndex ? valuesByKey(byIndex) : [];
   return { items, keys };
 }
 

@@ -28,14 +28,14 @@ export function translateSpan(
   const w = writeCall(profile, ctx.call, mappings, span, ctx.writtenJson);
   if (profile === 'weave') keepWeaveFloor(span, ctx, w);
   const remove = new Set<string>();
-  const removeEvents = new Set<SpanEvent>();
+  let removeEvents: Set<SpanEvent> | undefined;
   // The additive profile keeps every original beside what it writes.
   if (profile !== 'otel-genai-additive')
     for (const slot of w.written) {
       const keys = ctx.sources.get(slot);
-      if (keys) for (const k of keys) remove.add(k);
+      if (keys) for (let i = 0; i < keys.length; i++) remove.add(keys[i]);
       const events = ctx.eventSources.size ? ctx.eventSources.get(slot) : undefined;
-      if (events) for (const e of events) removeEvents.add(e);
+      if (events) for (const e of events) (removeEvents ??= new Set()).add(e);
     }
   const clash = clashChecker(profile, w.attrs, mappings);
   // The written map becomes the span's: the originals kept are decided against the written keys
@@ -45,7 +45,7 @@ export function translateSpan(
   for (const [k, v] of span.attributes) if (!remove.has(k) && !w.attrs.has(k)) kept.push(clash?.(k) ? RENAMED_PREFIX + k : k, v);
   const attrs: Attributes = w.attrs;
   for (let i = 0; i < kept.length; i += 2) attrs.set(kept[i] as string, kept[i + 1] as AnyValue);
-  const events = removeEvents.size || w.events.length ? [...span.events.filter((e) => !removeEvents.has(e)), ...w.events] : span.events;
+  const events = removeEvents || w.events.length ? [...(removeEvents ? span.events.filter((e) => !removeEvents.has(e)) : span.events), ...w.events] : span.events;
   return { span: { ...span, attributes: attrs, events }, convention };
 }
 

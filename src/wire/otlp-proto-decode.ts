@@ -284,16 +284,15 @@ function span(r: Reader, end: number): Span {
 
 /** Ids of the wrong length are repaired the same way everywhere, the original kept beside them. */
 function setIds(s: Span, rawTrace: Uint8Array | undefined, rawSpan: Uint8Array | undefined, rawParent: Uint8Array | undefined): void {
-  for (const [raw, kind, field, key] of [
-    [rawTrace, 'trace', 'traceId', ORIGINAL_ID_KEYS.traceId],
-    [rawSpan, 'span', 'spanId', ORIGINAL_ID_KEYS.spanId],
-    [rawParent, 'span', 'parentSpanId', ORIGINAL_ID_KEYS.parentSpanId],
-  ] as const) {
-    if (!raw) continue;
-    const id = bytesToId(raw, kind);
-    s[field] = id.id;
-    if (id.repaired) s.attributes.set(key, { type: 'string', value: id.hex });
-  }
+  if (rawTrace) s.traceId = idOf(s, rawTrace, 'trace', ORIGINAL_ID_KEYS.traceId);
+  if (rawSpan) s.spanId = idOf(s, rawSpan, 'span', ORIGINAL_ID_KEYS.spanId);
+  if (rawParent) s.parentSpanId = idOf(s, rawParent, 'span', ORIGINAL_ID_KEYS.parentSpanId);
+}
+
+function idOf(s: Span, raw: Uint8Array, kind: 'trace' | 'span', key: string): string {
+  const id = bytesToId(raw, kind);
+  if (id.repaired) s.attributes.set(key, { type: 'string', value: id.hex });
+  return id.id;
 }
 
 function scope(r: Reader, end: number): Scope {

@@ -17,6 +17,11 @@ const INPUT_CARRIERS = [
 ];
 const OUTPUT_CARRIERS = ['output.value', 'langfuse.observation.output', 'mlflow.spanOutputs', 'gcp.vertex.agent.llm_response', 'traceloop.entity.output', 'gen_ai.completion'];
 
+const CARRIERS = [
+  ['input', INPUT_CARRIERS],
+  ['output', OUTPUT_CARRIERS],
+] as const;
+
 const partKey = (p: Part) => `${p.type}:${p.text ?? p.data ?? p.uri ?? p.fileId ?? ''}`;
 const callKey = (c: ToolCall) => `${c.name}:${c.arguments}`;
 
@@ -105,10 +110,7 @@ export function mergeCarriers(ctx: ReadContext): void {
   const call = ctx.call;
   if (call.role === 'tool' || call.role === 'embedding' || call.role === 'retriever') return;
   const llm = call.role === 'llm' || call.role === undefined;
-  for (const [slot, keys] of [
-    ['input', INPUT_CARRIERS],
-    ['output', OUTPUT_CARRIERS],
-  ] as const) {
+  for (const [slot, keys] of CARRIERS) {
     const have = call[slot];
     const carried = fromCarriers(ctx, keys);
     if (!carried) continue;

@@ -1,5 +1,6 @@
 // What a reader works with: the span's attributes and events, the record being filled, and a
 // note of which attributes and events each field came from (so a writer can replace them).
+import { valuesByKey } from '../order.js';
 import type { AnyValue, Attributes, SpanEvent } from '../../model/batch.js';
 import { memoByKey } from '../memo.js';
 import { jsonAttr } from '../attrs.js';
@@ -53,7 +54,7 @@ export class ReadContext {
     if (!this.lists) this.indexLists();
     const byIndex = this.lists!.get(prefix);
     if (!byIndex) return NO_LIST;
-    const items = byIndex.size === 1 ? [...byIndex.values()] : [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => m);
+    const items = valuesByKey(byIndex);
     return { items, keys: this.listKeys!.get(prefix)! };
   }
 

@@ -177,6 +177,11 @@ function langchainMetadata(ctx: ReadContext): void {
 
 const LLM_REQUEST_TYPE: Record<string, string> = { chat: 'chat', completion: 'text_completion', embedding: 'embeddings', rerank: 'rerank' };
 
+const OPENLLMETRY_LISTS = [
+  ['input', ['gen_ai.prompt', 'llm.prompts']],
+  ['output', ['gen_ai.completion', 'llm.completions']],
+] as const;
+
 export const STRUCTURED_READERS: Record<Convention, Reader> = {
   'otel-genai'(ctx) {
     otelContent(ctx, ctx.attrs, []);
@@ -263,10 +268,7 @@ export const STRUCTURED_READERS: Record<Convention, Reader> = {
     }
   },
   openllmetry(ctx) {
-    for (const [slot, prefixes] of [
-      ['input', ['gen_ai.prompt', 'llm.prompts']],
-      ['output', ['gen_ai.completion', 'llm.completions']],
-    ] as const) {
+    for (const [slot, prefixes] of OPENLLMETRY_LISTS) {
       for (const p of prefixes) {
         const r = readOpenLlmetryMessages(ctx.list(p));
         if (r) ctx.structured(slot, r.value, r.keys, r.lossless);

@@ -1,5 +1,6 @@
 // Reads one span into the canonical record: the detected convention first, then the others
 // to fill what it lacks (a span may mix conventions).
+import { sortShort } from '../order.js';
 import type { AnyValue, Span } from '../../model/batch.js';
 import { asString, readScalar } from '../attrs.js';
 import { detect, readingOrder } from '../detect.js';
@@ -51,7 +52,7 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings, opti
   for (let i = 0; i < order.length; i++) {
     // Within one convention, its table's order decides which key wins.
     const bucket = buckets[i];
-    if (bucket) for (const h of bucket.length > 1 ? bucket.sort(byRank) : bucket) for (const f of h.fields) ctx.scalar(f, readScalar(h.value, SCALAR_FIELDS[f]), h.key);
+    if (bucket) for (const h of sortShort(bucket, byRank)) for (const f of h.fields) ctx.scalar(f, readScalar(h.value, SCALAR_FIELDS[f]), h.key);
     STRUCTURED_READERS[order[i]](ctx);
   }
   // OpenInference's one model name stands for the request model too.
