@@ -5,7 +5,7 @@
 // will read it again; one never given back is simply collected.
 import type { Delivery } from './prepare.js';
 import type { SpanBatch } from '../model/batch.js';
-import { scratch, writeNativeSpans } from '../wire/langtrace-native.js';
+import { eachLangtraceNativeSpan } from '../wire/langtrace.js';
 
 /** Smaller bodies come from Node's own allocator, which reuses them well. */
 const MIN_POOLED = 64 * 1024;
@@ -78,18 +78,33 @@ export function jsonArrayBody(items: string[]): Buffer {
   return b;
 }
 
-/** Langtrace's native array, written into this thread's scratch buffer and copied into a pooled body. */
+/**
+ * Langtrace's native array written straight from each span's pieces: a span's JSON is never
+ * joined into one string (joining, then flattening it to write, copied every span twice).
+ */
 export function langtraceNativeBody(batch: SpanBatch): Buffer {
-  const w = scratch;
-  w.reset();
-  w.byte(0x5b); // [
-  writeNativeSpans(batch, w, (i) => {
-    if (i) w.byte(0x2c); // ,
+  const pieces: string[] = [];
+  const lengths: number[] = [];
+  let lastResource = '';
+  let resourceBytes = 0;
+  let size = 2;
+  eachLangtraceNativeSpan(batch, (head, resource, tail) => {
+    // The resource is one string per resource: measured once.
+    if (resource !== lastResource) resourceBytes = Buffer.byteLength((lastResource = resource), 'utf8');
+    const h = Buffer.byteLength(head, 'utf8');
+    const t = Buffer.byteLength(tail, 'utf8');
+    pieces.push(head, resource, tail);
+    lengths.push(h, resourceBytes, t);
+    size += h + resourceBytes + t + (pieces.length > 3 ? 1 : 0);
   });
-  w.byte(0x5d); // ]
-  const b = bodies.take(w.pos);
-  w.copyTo(b, 0);
-  w.reset();
+  const b = bodies.take(size);
+  let at = 0;
+  b[at++] = 0x5b; // [
+  for (let i = 0; i < pieces.length; i++) {
+    if (i && i % 3 === 0) b[at++] = 0x2c; // ,
+    at += b.write(pieces[i], at, lengths[i], 'utf8');
+  }
+  b[at++] = 0x5d; // ]
   return b;
 }
 

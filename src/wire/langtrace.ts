@@ -8,7 +8,7 @@ import { fromPlain, normaliseId, ORIGINAL_ID_KEYS, toPlain, type IdKind } from '
 import { DecodeError } from './errors.js';
 import { checkLangtraceNative, type DecodeLimits } from './limits.js';
 import { encodeOtlpJsonValue, parseJson } from './otlp-json.js';
-import { nativeSpanTexts } from './langtrace-native.js';
+import { nativeHead, nativeTail, plainJson } from './langtrace-native.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -164,9 +164,33 @@ export function decodeLangtraceNative(body: Uint8Array | string, limits?: Decode
   return decodeLangtraceNativeValue(doc);
 }
 
+/**
+ * The native array, shaped as @langtrase/typescript-sdk sends it: one JSON object per span, given
+ * as three pieces (the keys before the resource, the resource, the keys after it). One string per
+ * span, not one for the batch: V8 builds a large JSON string in parts and flattens it into fresh
+ * memory when it is read, which cost more than the encoding. The resource, the same for every
+ * span of a resource, is stringified once and spliced in; a writer that takes the pieces as they
+ * are never joins them at all.
+ */
+export function eachLangtraceNativeSpan(batch: SpanBatch, piece: (head: string, resource: string, tail: string) => void): void {
+  for (const rs of batch.resourceSpans) {
+    const attrs = plainJson(rs.resource.attributes);
+    const resource = `,"resource":{"_attributes":${attrs},"asyncAttributesPending":false,"_syncAttributes":${attrs}},`;
+    for (const ss of rs.scopeSpans) {
+      const lib: Obj = { name: ss.scope.name, version: ss.scope.version || undefined };
+      if (ss.schemaUrl) lib.schemaUrl = ss.schemaUrl;
+      const libJson = JSON.stringify(lib);
+      // The keys before "resource", then those after it: the order the SDK writes.
+      for (const s of ss.spans) piece(nativeHead(s), resource, nativeTail(s, libJson));
+    }
+  }
+}
+
 /** The native array's spans, one JSON string each. */
 export function encodeLangtraceNativeSpans(batch: SpanBatch): string[] {
-  return nativeSpanTexts(batch);
+  const out: string[] = [];
+  eachLangtraceNativeSpan(batch, (head, resource, tail) => out.push(head + resource + tail));
+  return out;
 }
 
 export function encodeLangtraceNative(batch: SpanBatch): string {
