@@ -7,6 +7,60 @@ import { readMessagesByShape } from './read/shapes.js';
 
 type Obj = Record<string, unknown>;
 
+/** Pieces at least this long are found by a sample of their characters, then compared whole. */
+const LONG_PIECE = 64;
+
+/** A number from a long piece's length and 17 of its characters, spread over it. */
+function sampled(s: string): number {
+  let h = s.length;
+  const step = s.length >>> 4;
+  for (let i = 0; i < s.length; i += step) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * A set of pieces of text. Message texts are read afresh for every span, and V8 hashes every
+ * character of a string the first time it is looked up in a Set (about 1.5 ns a character):
+ * a long piece is found here by a sample of its characters and compared whole, which is a
+ * memory comparison.
+ */
+export class Units implements Iterable<string> {
+  private readonly short = new Set<string>();
+  private long: Map<number, string[]> | undefined;
+  private longCount = 0;
+
+  constructor(from?: Iterable<string>) {
+    if (from) for (const u of from) this.add(u);
+  }
+
+  get size(): number {
+    return this.short.size + this.longCount;
+  }
+
+  add(u: string): this {
+    if (u.length < LONG_PIECE) this.short.add(u);
+    else {
+      const key = sampled(u);
+      const same = (this.long ??= new Map()).get(key);
+      if (!same) this.long.set(key, [u]);
+      else if (!same.includes(u)) same.push(u);
+      else return this;
+      this.longCount++;
+    }
+    return this;
+  }
+
+  has(u: string): boolean {
+    if (u.length < LONG_PIECE) return this.short.has(u);
+    return this.long?.get(sampled(u))?.includes(u) ?? false;
+  }
+
+  *[Symbol.iterator](): Iterator<string> {
+    yield* this.short;
+    if (this.long) for (const list of this.long.values()) yield* list;
+  }
+}
+
 /** Keys whose values are labels, not content a user reads for what was said. */
 const LABELS = new Set([
   'role',
@@ -61,7 +115,7 @@ const LABELS = new Set([
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
 
 /** String leaves of a JSON value, outside label keys. */
-function leaves(v: unknown, out: Set<string>, key?: string, numbers = true): void {
+function leaves(v: unknown, out: Units, key?: string, numbers = true): void {
   if (key !== undefined && LABELS.has(key)) return;
   if (typeof v === 'string') {
     const t = v.trim();
@@ -77,7 +131,7 @@ function leaves(v: unknown, out: Set<string>, key?: string, numbers = true): voi
 }
 
 /** A tool call's arguments: the string leaves of their JSON, or the text itself. */
-function argumentUnits(args: string, out: Set<string>): void {
+function argumentUnits(args: string, out: Units): void {
   try {
     leaves(JSON.parse(args), out);
   } catch {
@@ -85,7 +139,7 @@ function argumentUnits(args: string, out: Set<string>): void {
   }
 }
 
-export function messageUnits(msgs: Message[] | undefined, out = new Set<string>()): Set<string> {
+export function messageUnits(msgs: Message[] | undefined, out = new Units()): Units {
   for (const m of msgs ?? []) {
     if (m.parts) {
       for (const p of m.parts) {
@@ -106,11 +160,11 @@ export function messageUnits(msgs: Message[] | undefined, out = new Set<string>(
 }
 
 /** What a value shows: its messages' pieces when it holds messages, else its text or string leaves. */
-export function valueUnits(v: unknown): Set<string> {
+export function valueUnits(v: unknown): Units {
   const parsed = typeof v === 'string' && /^\s*[[{]/.test(v) ? tryParse(v) : v;
   const msgs = readMessagesByShape(parsed);
   if (!msgs) {
-    const out = new Set<string>();
+    const out = new Units();
     leaves(parsed, out);
     return out;
   }
@@ -195,8 +249,8 @@ const SETTINGS = new Set([
 ]);
 
 /** What an object holding messages also shows beside them (retrieved sources, say), outside its settings. */
-export function extraUnits(v: unknown): Set<string> {
-  const out = new Set<string>();
+export function extraUnits(v: unknown): Units {
+  const out = new Units();
   if (!v || typeof v !== 'object' || Array.isArray(v)) return out;
   // Numbers beside messages are metrics (latency, token counts), compared apart.
   for (const [k, x] of Object.entries(v as Obj)) if (!MESSAGE_FIELDS.has(k) && !SETTINGS.has(k)) leaves(x, out, k, false);
@@ -212,7 +266,7 @@ function tryParse(s: string): unknown {
 }
 
 /** True when every piece of `needed` appears within some piece of `have`. */
-export function covers(have: Set<string>, needed: Set<string>): boolean {
+export function covers(have: Units, needed: Units): boolean {
   if (needed.size === 0) return true;
   let blob: string | undefined;
   for (const u of needed) {

@@ -4,7 +4,7 @@ import { valuesByKey } from '../order.js';
 import type { AnyValue, Attributes, SpanEvent } from '../../model/batch.js';
 import { memoByKey } from '../memo.js';
 import { jsonAttr } from '../attrs.js';
-import { messageUnits } from '../visible.js';
+import { messageUnits, Units } from '../visible.js';
 import { getField, setField, type Message, type LlmCall, type ScalarField, type ScalarValue, type SpanRole } from '../record.js';
 
 export type Structured = 'input' | 'output' | 'tools' | 'documents' | 'embeddings' | 'inputValue' | 'outputValue';
@@ -30,11 +30,11 @@ export class ReadContext {
    * merging copies the messages it adds to, and the edits after reading (empty text beside tool
    * calls dropped, Gemini's role renamed) remove or rename nothing a piece is made of.
    */
-  private unitsByList: Map<Message[], Set<string>> | undefined;
+  private unitsByList: Map<Message[], Units> | undefined;
   /** Message lists written as JSON for this span, shared by the profiles written from this reading. */
   readonly writtenJson = new Map<Message[], string>();
   /** What each JSON carrier read showed: its messages, and what it holds beside them. */
-  private carried: Map<string, { msgs: Message[]; extra: Set<string> }> | undefined;
+  private carried: Map<string, { msgs: Message[]; extra: Units }> | undefined;
   private listKeys: Map<string, string[]> | undefined;
 
   constructor(
@@ -59,21 +59,21 @@ export class ReadContext {
   }
 
   private indexLists(): void {
-    this.lists = new Map();
-    this.listKeys = new Map();
-    for (const [key, value] of this.attrs) {
+    const lists = (this.lists = new Map<string, Map<number, Map<string, AnyValue>>>());
+    const listKeys = (this.listKeys = new Map<string, string[]>());
+    this.attrs.forEach((value, key) => {
       const at = listPosition(key);
-      if (at === null) continue;
-      let byIndex = this.lists.get(at.prefix);
+      if (at === null) return;
+      let byIndex = lists.get(at.prefix);
       if (!byIndex) {
-        this.lists.set(at.prefix, (byIndex = new Map()));
-        this.listKeys.set(at.prefix, []);
+        lists.set(at.prefix, (byIndex = new Map()));
+        listKeys.set(at.prefix, []);
       }
       let item = byIndex.get(at.index);
       if (!item) byIndex.set(at.index, (item = new Map()));
       item.set(at.rest, value);
-      this.listKeys.get(at.prefix)!.push(key);
-    }
+      listKeys.get(at.prefix)!.push(key);
+    });
   }
 
   /**
@@ -88,7 +88,7 @@ export class ReadContext {
   }
 
   /** messageUnits of a list, once per list; the set is shared, never to be added to. */
-  units(msgs: Message[]): Set<string> {
+  units(msgs: Message[]): Units {
     const m = (this.unitsByList ??= new Map());
     let u = m.get(msgs);
     if (!u) m.set(msgs, (u = messageUnits(msgs)));
@@ -96,15 +96,15 @@ export class ReadContext {
   }
 
   /** Notes what a carrier key's value holds (its messages as read, and the pieces beside them). */
-  carrier(key: string, msgs: Message[], extra: Set<string>): void {
+  carrier(key: string, msgs: Message[], extra: Units): void {
     (this.carried ??= new Map()).set(key, { msgs, extra });
   }
 
   /** valueUnits of a carrier key's value, from what its reading noted; undefined for a key no carrier read. */
-  carrierUnits(key: string): Set<string> | undefined {
+  carrierUnits(key: string): Units | undefined {
     const c = this.carried?.get(key);
     if (!c) return undefined;
-    const out = new Set(this.units(c.msgs));
+    const out = new Units(this.units(c.msgs));
     for (const u of c.extra) out.add(u);
     return out;
   }

@@ -6,7 +6,7 @@ import type { Span } from '../../model/batch.js';
 import { toPlain } from '../../model/values.js';
 import type { ReadContext } from '../read/context.js';
 import { memoByKey } from '../memo.js';
-import { covers, valueUnits } from '../visible.js';
+import { covers, Units, valueUnits } from '../visible.js';
 import type { Written } from './index.js';
 
 /** Weave's reading order (docs: upstreams.md); `events.<name>` is a span event's attributes. */
@@ -158,7 +158,7 @@ export function keepWeaveFloor(span: Span, ctx: ReadContext, w: Written): void {
     const sources = ctx.sources.get(slot);
     if (sources?.some((k) => k === shown.key || k.startsWith(shown.key + '.'))) continue;
     const shownUnits = ctx.carrierUnits(shown.key) ?? valueUnits(readable(ctx, shown.key, shown.value()));
-    if (covers(msgs ? ctx.units(msgs) : new Set(), shownUnits)) continue;
+    if (covers(msgs ? ctx.units(msgs) : new Units(), shownUnits)) continue;
     w.attrs.delete(key);
     w.written.delete(slot);
   }
