@@ -42,7 +42,9 @@ export function translateSpan(
   // alone (the clash check reads them), then added after them.
   // Keys and values side by side in one list: no pair allocated per attribute.
   const kept: Array<string | AnyValue> = [];
-  for (const [k, v] of span.attributes) if (!remove.has(k) && !w.attrs.has(k)) kept.push(clash?.(k) ? RENAMED_PREFIX + k : k, v);
+  span.attributes.forEach((v, k) => {
+    if (!remove.has(k) && !w.attrs.has(k)) kept.push(clash?.(k) ? RENAMED_PREFIX + k : k, v);
+  });
   const attrs: Attributes = w.attrs;
   for (let i = 0; i < kept.length; i += 2) attrs.set(kept[i] as string, kept[i + 1] as AnyValue);
   const events = removeEvents || w.events.length ? [...(removeEvents ? span.events.filter((e) => !removeEvents.has(e)) : span.events), ...w.events] : span.events;

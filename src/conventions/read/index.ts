@@ -41,14 +41,14 @@ export function readSpan(span: Span, scopeName: string, mappings: Mappings, opti
   const place = placeIn(convention);
   // One lookup per attribute, bucketed by the convention's place in the reading order.
   const buckets: Array<Hit[] | undefined> = [];
-  for (const [key, value] of span.attributes) {
+  span.attributes.forEach((value, key) => {
     const hits = mappings.byKey.get(key);
     if (hits)
       for (const h of hits) {
         const at = place[h.convention];
         if (at !== undefined) (buckets[at] ??= []).push({ rank: h.rank, key, fields: h.fields, value });
       }
-  }
+  });
   for (let i = 0; i < order.length; i++) {
     // Within one convention, its table's order decides which key wins.
     const bucket = buckets[i];
