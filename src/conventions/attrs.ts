@@ -97,31 +97,31 @@ export const str = (value: string): AnyValue => ({ type: 'string', value });
 export const json = (value: unknown): AnyValue => ({ type: 'string', value: JSON.stringify(value) });
 
 /**
- * Collects flattened list attributes `<prefix>.<i>.<rest>` into one map of rest → value per
- * index, in index order, with the keys they came from. Gaps are skipped.
+ * From an item map, the flattened sub-list `<prefix>.<i>.<rest>` as one map of rest → value per
+ * index, in index order. Gaps are skipped.
  */
-function indexed(attrs: Attributes, prefix: string): { items: Map<string, AnyValue>[]; keys: string[] } {
+export function subIndexed(item: Map<string, AnyValue>, prefix: string): Map<string, AnyValue>[] {
   let byIndex: Map<number, Map<string, AnyValue>> | undefined;
-  const keys: string[] = [];
-  const p = prefix + '.';
-  for (const [key, value] of attrs) {
-    if (!key.startsWith(p)) continue;
-    byIndex ??= new Map();
-    const rest = key.slice(p.length);
-    const dot = rest.indexOf('.');
-    const idx = dot < 0 ? rest : rest.slice(0, dot);
-    if (!/^\d+$/.test(idx)) continue;
+  const n = prefix.length;
+  item.forEach((value, key) => {
+    if (key.length <= n + 1 || key.charCodeAt(n) !== 46 || !key.startsWith(prefix)) return;
+    const dot = key.indexOf('.', n + 1);
+    const idx = dot < 0 ? key.slice(n + 1) : key.slice(n + 1, dot);
+    if (!isDigits(idx)) return;
     const i = Number(idx);
+    byIndex ??= new Map();
     let m = byIndex.get(i);
     if (!m) byIndex.set(i, (m = new Map()));
-    m.set(dot < 0 ? '' : rest.slice(dot + 1), value);
-    keys.push(key);
-  }
-  const items = byIndex ? valuesByKey(byIndex) : [];
-  return { items, keys };
+    m.set(dot < 0 ? '' : key.slice(dot + 1), value);
+  });
+  return byIndex ? valuesByKey(byIndex) : [];
 }
 
-/** The same, one level down: from an item map, the sub-list `<prefix>.<i>.<rest>`. */
-export function subIndexed(item: Map<string, AnyValue>, prefix: string): Map<string, AnyValue>[] {
-  return indexed(item, prefix).items;
+function isDigits(s: string): boolean {
+  if (s === '') return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
