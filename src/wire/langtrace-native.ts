@@ -13,8 +13,12 @@ const hr = (ns: bigint): string => `[${Number(ns / NS)},${Number(ns % NS)}]`;
 /** A count or code as JSON.stringify writes a number (anything not finite is null). */
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 
-/** A key as JSON text; null for an array index, which an object would list first (see plainJson). */
-const keyJson = memoByKey((key: string): string | null => (isArrayIndex(key) ? null : JSON.stringify(key)));
+/** A key as JSON text with its colon, alone and after a comma; null for an array index, which an object would list first (see plainJson). */
+const keyJson = memoByKey((key: string): [string, string] | null => {
+  if (isArrayIndex(key)) return null;
+  const k = JSON.stringify(key);
+  return [`${k}:`, `,${k}:`];
+});
 
 function isArrayIndex(key: string): boolean {
   if (key === '' || key.length > 10 || (key.length > 1 && key.charCodeAt(0) === 48)) return false;
@@ -25,17 +29,23 @@ function isArrayIndex(key: string): boolean {
   return Number(key) < 4294967295;
 }
 
-/** The last long string escaped, and its JSON: Langtrace's prompt is both an attribute and an event's. */
-let lastRaw = '';
-let lastJson = '""';
+/**
+ * The last long strings escaped, and their JSON: Langtrace's prompt is both an attribute and an
+ * event's, with the span's other long values (`input.value`, `output.value`) written between.
+ */
+const RECENT = 4;
+const recentRaw: string[] = new Array<string>(RECENT).fill('');
+const recentJson: string[] = new Array<string>(RECENT).fill('""');
+let next = 0;
 
 function stringJson(s: string): string {
   if (s.length < 64) return JSON.stringify(s);
-  if (s !== lastRaw) {
-    lastJson = JSON.stringify(s);
-    lastRaw = s;
-  }
-  return lastJson;
+  for (let i = 0; i < RECENT; i++) if (recentRaw[i] === s) return recentJson[i];
+  const json = JSON.stringify(s);
+  recentRaw[next] = s;
+  recentJson[next] = json;
+  next = (next + 1) % RECENT;
+  return json;
 }
 
 /**
@@ -48,8 +58,8 @@ function attributesJson(a: Attributes): string | undefined {
   for (const [k, v] of a) {
     const key = keyJson(k);
     if (key === null) return undefined;
-    const value = v.type === 'string' ? stringJson(v.value) : JSON.stringify(toPlain(v));
-    out += first ? key + ':' + value : ',' + key + ':' + value;
+    out += first ? key[0] : key[1];
+    out += v.type === 'string' ? stringJson(v.value) : JSON.stringify(toPlain(v));
     first = false;
   }
   return out + '}';
