@@ -4,9 +4,10 @@
 // For a count no other load moves, run N whole dual-write requests of 100 OpenInference spans
 // under callgrind at two N and divide the difference by the extra spans:
 //   ../shared/tools/count-instructions --import tsx bench/translate.ts --count 30   (then 130)
-// and with --dist after the count, the compiled pipeline (npm run build first).
+// and with --dist after the count, the compiled pipeline (npm run build first); --long for spans
+// holding a long conversation (about 10 KB each).
 import { performance } from 'node:perf_hooks';
-import { batchOf, captured, type Source } from './fixtures.js';
+import { batchOf, captured, longConversation, type Source } from './fixtures.js';
 import { decodeOtlpProto, encodeOtlpProto } from '../src/wire/otlp-proto.js';
 import { encodeLangtraceNativeSpans } from '../src/wire/langtrace.js';
 import { bodies, jsonArrayBody, releaseBodies } from '../src/forward/bodies.js';
@@ -71,7 +72,9 @@ const dualWriteRequest = (input: ReturnType<typeof requestOf>) => processRequest
 
 const countArg = process.argv.indexOf('--count');
 if (countArg >= 0) {
-  const input = requestOf(encodeOtlpProto(batchOf(captured('openinference'), BATCH)));
+  // --long: spans with a long conversation in them (about 10 KB each).
+  const batch = batchOf(captured('openinference'), BATCH);
+  const input = requestOf(encodeOtlpProto(process.argv.includes('--long') ? longConversation(batch) : batch));
   // --dist: the compiled pipeline (npm run build first), as `tracebridge serve` runs it; tsx's
   // transform adds a naming helper to every closure made, about 6% more instructions.
   let run = dualWriteRequest;
