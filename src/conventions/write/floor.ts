@@ -83,55 +83,79 @@ function listed(node: Obj): Obj {
   return indexed.length ? (indexed.sort((a, b) => Number(a) - Number(b)).map((k) => node[k]) as unknown as Obj) : node;
 }
 
-/** What Weave shows for one field of a span: the first truthy value among its keys. */
-export function weaveShown(attrs: Obj, events: Array<{ name: string; attributes: Obj }>, keys: string[]): unknown {
+/** What a lookup of Weave's keys reads a span through: a plain object (inspect) or the span itself. */
+interface ShownView {
+  /** An attribute's plain value, undefined when the span has no such key. */
+  value(key: string): unknown;
+  /** A span event's attributes, when it has such an event with any. */
+  event(name: string): Obj | undefined;
+  /** True when some attribute is a dotted child of `key`. */
+  hasChildren(key: string): boolean;
+  /** The dotted children of `key` as the tree Weave makes of them. */
+  children(key: string): Obj | undefined;
+}
+
+/** The key Weave shows a field from, and its value as the span holds it (made on demand): the first truthy one of `keys`. */
+function firstShown(view: ShownView, keys: string[]): { key: string; value: () => unknown } | undefined {
   for (const key of keys) {
     if (key.startsWith('events.')) {
-      const e = events.find((x) => x.name === key.slice(7));
-      if (e && truthy(e.attributes)) return e.attributes;
+      const e = view.event(key.slice(7));
+      if (e) return { key, value: () => e };
       continue;
     }
-    const v = attrs[key];
-    if (v !== undefined && truthy(v)) return parsed(v);
-    const tree = v === undefined ? children(attrs, key) : undefined;
-    if (tree) return tree;
+    const v = view.value(key);
+    if (v !== undefined) {
+      if (truthy(v)) return { key, value: () => v };
+      continue;
+    }
+    if (view.hasChildren(key)) return { key, value: () => view.children(key) };
   }
   return undefined;
+}
+
+/** What Weave shows for one field of a span given as plain objects: the first truthy value among its keys, parsed as Weave parses it. */
+export function weaveShown(attrs: Obj, events: Array<{ name: string; attributes: Obj }>, keys: string[]): unknown {
+  const view: ShownView = {
+    value: (key) => attrs[key],
+    event: (name) => {
+      const e = events.find((x) => x.name === name);
+      return e && truthy(e.attributes) ? e.attributes : undefined;
+    },
+    hasChildren: (key) => children(attrs, key) !== undefined,
+    children: (key) => children(attrs, key),
+  };
+  const shown = firstShown(view, keys);
+  return shown && parsed(shown.value());
 }
 
 /** The Weave keys a span's attribute key is a dotted child of (`input.value` → `input`), per distinct key. */
 const PARENTS = memoByKey((key: string): string[] => [...WEAVE_INPUT_KEYS, ...WEAVE_OUTPUT_KEYS].filter((w) => key.startsWith(w + '.')));
 
-/** The key Weave shows a field from for this span, and its value (made on demand), read straight from the span. */
-function shownOnSpan(span: Span, keys: string[]): { key: string; value: () => unknown } | undefined {
+/** The same lookup read straight from the span, its values made plain only when looked at. */
+function spanView(span: Span): ShownView {
   let parents: Set<string> | undefined;
-  for (const key of keys) {
-    if (key.startsWith('events.')) {
-      const e = span.events.find((x) => x.name === key.slice(7));
-      if (e && e.attributes.size) return { key, value: () => Object.fromEntries([...e.attributes].map(([k, v]) => [k, toPlain(v)])) };
-      continue;
-    }
-    const v = span.attributes.get(key);
-    if (v !== undefined) {
-      const plain = toPlain(v);
-      if (truthy(plain)) return { key, value: () => plain };
-      continue;
-    }
-    if (!parents) {
-      parents = new Set();
-      for (const k of span.attributes.keys()) for (const p of PARENTS(k)) parents.add(p);
-    }
-    if (parents.has(key))
-      return {
-        key,
-        value: () => {
-          const attrs: Obj = {};
-          for (const [k, x] of span.attributes) if (k.startsWith(key + '.')) attrs[k] = toPlain(x);
-          return children(attrs, key);
-        },
-      };
-  }
-  return undefined;
+  return {
+    value: (key) => {
+      const v = span.attributes.get(key);
+      return v === undefined ? undefined : toPlain(v);
+    },
+    event: (name) => {
+      const e = span.events.find((x) => x.name === name);
+      return e && e.attributes.size ? Object.fromEntries([...e.attributes].map(([k, v]) => [k, toPlain(v)])) : undefined;
+    },
+    hasChildren: (key) => {
+      if (!parents) {
+        parents = new Set();
+        for (const k of span.attributes.keys()) for (const p of PARENTS(k)) parents.add(p);
+      }
+      return parents.has(key);
+    },
+    children: (key) => {
+      const attrs: Obj = {};
+      for (const [k, x] of span.attributes) if (k.startsWith(key + '.')) attrs[k] = toPlain(x);
+      return children(attrs, key);
+    },
+  };
 }
 
 const JSON_START = /^\s*[[{]/;
@@ -145,13 +169,14 @@ function readable(ctx: ReadContext, key: string, plain: unknown): unknown {
 /** Drops written Weave messages that would show less than the raw span does. */
 export function keepWeaveFloor(span: Span, ctx: ReadContext, w: Written): void {
   const call = ctx.call;
+  const view = spanView(span);
   const checks = [
     ['gen_ai.prompt', 'input', call.input, WEAVE_INPUT_KEYS],
     ['gen_ai.completion', 'output', call.output, WEAVE_OUTPUT_KEYS],
   ] as const;
   for (const [key, slot, msgs, order] of checks) {
     if (!w.attrs.has(key)) continue;
-    const shown = shownOnSpan(span, order);
+    const shown = firstShown(view, order);
     if (shown === undefined) continue;
     // Messages merged with the key Weave would show, or read from it (or its children) without loss, hold all of it.
     if (ctx.covered.has(`${slot}:${shown.key}`)) continue;
