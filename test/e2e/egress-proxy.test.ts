@@ -1,6 +1,7 @@
 // Upstreams reached through an HTTP CONNECT proxy on loopback: HTTPS_PROXY for an upstream only
 // the proxy can resolve, NO_PROXY going around it, loopback never sent to it, and a
 // per-upstream proxyUrl whose credentials reach the proxy and nothing else.
+import { postOneSpan } from '../helpers/spans.js';
 import t from 'tap';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -41,12 +42,7 @@ async function connectProxy() {
   };
 }
 
-let next = 0;
-const span = () => {
-  const id = (++next).toString(16).padStart(16, '0');
-  return JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: id.repeat(2), spanId: id, name: 'op', startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] });
-};
-const post = (base: string) => fetch(`${base}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: span() });
+const post = postOneSpan;
 
 /** Starts a proxy with these variables set while its upstreams are made (they are read then). */
 async function withEnv(env: Record<string, string>, config: Record<string, unknown>) {

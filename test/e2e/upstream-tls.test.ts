@@ -1,6 +1,7 @@
 // An HTTPS upstream signed by a private CA (made with openssl in a temp dir): trusted through
 // tls.ca or NODE_EXTRA_CA_CERTS, refused without; tls.serverName; a client certificate for an
 // upstream that requires one (mTLS); insecureSkipVerify; an unreadable file refused at start.
+import { postOneSpan } from '../helpers/spans.js';
 import t, { type Test } from 'tap';
 import { createServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -42,12 +43,7 @@ async function httpsUpstream(options: ServerOptions = {}): Promise<Upstream> {
   };
 }
 
-let next = 0;
-const span = () => {
-  const id = (++next).toString(16).padStart(16, '0');
-  return JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: id.repeat(2), spanId: id, name: 'op', startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] });
-};
-const post = (base: string) => fetch(`${base}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: span() });
+const post = postOneSpan;
 
 /** Sends one span through a proxy with this upstream config; resolves with what the upstream saw, or the proxy's last error. */
 async function attempt(t: Test, up: Upstream, extra: Record<string, unknown>): Promise<{ delivered: boolean; error?: string }> {

@@ -78,3 +78,12 @@ export function findSpan(batch: SpanBatch, name: string): ModelSpan {
   for (const rs of batch.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) if (s.name === name) return s;
   throw new Error(`no span named ${name}`);
 }
+
+let nextSpan = 0;
+
+/** Posts one OTLP/JSON span with an id of its own to a proxy's /v1/traces. */
+export function postOneSpan(base: string): Promise<Response> {
+  const id = (++nextSpan).toString(16).padStart(16, '0');
+  const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: id.repeat(2), spanId: id, name: 'op', startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] });
+  return fetch(`${base}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+}
