@@ -9,6 +9,8 @@ type Obj = Record<string, unknown>;
 
 /** Pieces at least this long are found by a sample of their characters, then compared whole. */
 const LONG_PIECE = 64;
+/** Long pieces with the same sample compared whole, at most. */
+const MAX_ALIKE = 8;
 
 /** A number from a long piece's length and 17 of its characters, spread over it. */
 function sampled(s: string): number {
@@ -38,13 +40,19 @@ export class Units implements Iterable<string> {
   }
 
   add(u: string): this {
-    if (u.length < LONG_PIECE) this.short.add(u);
+    if (u.length < LONG_PIECE) {
+      this.short.add(u);
+      return this;
+    }
+    const key = sampled(u);
+    const same = (this.long ??= new Map()).get(key);
+    if (same?.includes(u)) return this;
+    // Pieces alike where sampled (made so, or repetitive text) go to the hashed set past a few,
+    // so that no input makes a lookup compare more than a few pieces.
+    if (same && same.length >= MAX_ALIKE) this.short.add(u);
     else {
-      const key = sampled(u);
-      const same = (this.long ??= new Map()).get(key);
-      if (!same) this.long.set(key, [u]);
-      else if (!same.includes(u)) same.push(u);
-      else return this;
+      if (same) same.push(u);
+      else this.long.set(key, [u]);
       this.longCount++;
     }
     return this;
@@ -52,7 +60,9 @@ export class Units implements Iterable<string> {
 
   has(u: string): boolean {
     if (u.length < LONG_PIECE) return this.short.has(u);
-    return this.long?.get(sampled(u))?.includes(u) ?? false;
+    const same = this.long?.get(sampled(u));
+    if (!same) return false;
+    return same.includes(u) || (same.length >= MAX_ALIKE && this.short.has(u));
   }
 
   *[Symbol.iterator](): Iterator<string> {

@@ -37,3 +37,19 @@ t.test('covers: every needed piece inside some piece held', async (t) => {
   t.notOk(covers(new Units([base]), new Units([long])), 'a longer piece is not inside');
   t.ok(covers(new Units(['a']), new Units()), 'nothing needed');
 });
+
+t.test('pieces alike where sampled: the same answers, and no lookup compares more than a few', async (t) => {
+  // 100 characters are sampled every 6th: the second character is never looked at.
+  const alike = Array.from({ length: 300 }, (_, i) => `a${String.fromCharCode(0x4e00 + i)}${'b'.repeat(98)}`);
+  const u = new Units(alike);
+  t.equal(u.size, 300, 'every piece counted once');
+  u.add(alike[7]);
+  u.add(alike[200]);
+  t.equal(u.size, 300, 'adding a piece again changes nothing');
+  t.ok(
+    alike.every((p) => u.has(p)),
+    'every piece found',
+  );
+  t.notOk(u.has(`a!${'b'.repeat(98)}`), 'an alike piece not added is not found');
+  t.equal([...u].length, 300, 'each piece listed once');
+});
