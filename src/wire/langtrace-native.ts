@@ -38,10 +38,14 @@ const recentRaw: string[] = new Array<string>(RECENT).fill('');
 const recentJson: string[] = new Array<string>(RECENT).fill('""');
 let next = 0;
 
+/** Longer strings are escaped each time: what is remembered stays small between requests. */
+const MAX_REMEMBERED = 256 * 1024;
+
 function stringJson(s: string): string {
   if (s.length < 64) return JSON.stringify(s);
   for (let i = 0; i < RECENT; i++) if (recentRaw[i] === s) return recentJson[i];
   const json = JSON.stringify(s);
+  if (s.length > MAX_REMEMBERED) return json;
   recentRaw[next] = s;
   recentJson[next] = json;
   next = (next + 1) % RECENT;
