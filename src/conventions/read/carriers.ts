@@ -65,8 +65,21 @@ function enrich(into: Message, from: Message): void {
   into.finishReason ??= from.finishReason;
 }
 
+/** Plain texts the same, turn by turn: then both show the same pieces, whatever the roles say. */
+function sameTexts(a: Message[], b: Message[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.content !== y.content || x.parts || y.parts || x.toolCalls?.length || y.toolCalls?.length) return false;
+  }
+  return true;
+}
+
 /** One list holding what both say, in the order of the fuller one. */
 function mergeMessages(ctx: ReadContext, a: Message[], b: Message[]): Message[] {
+  // The usual case (OpenInference's flattened messages and its input.value): nothing to compare.
+  if (sameTexts(a, b)) return a;
   const ua = ctx.units(a);
   const ub = ctx.units(b);
   if (covers(ua, ub)) return a;
