@@ -121,3 +121,11 @@ for (const source of ['openinference', 'openllmetry', 'langtrace'] as Source[]) 
   const input = requestOf(proto);
   await rate('a dual-write request, all of it', BATCH, () => dualWriteRequest(input));
 }
+
+// Costs per character: the same spans holding a long conversation (about 10 KB each).
+{
+  const proto = encodeOtlpProto(longConversation(batchOf(captured('openinference'), BATCH)));
+  console.log(`openinference, long conversations: batches of ${BATCH} spans, ${Math.round(proto.length / BATCH)} bytes/span as protobuf`);
+  const input = requestOf(proto);
+  await rate('a dual-write request, all of it', BATCH, () => dualWriteRequest(input));
+}
