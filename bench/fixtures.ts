@@ -52,7 +52,10 @@ export function longConversation(batch: SpanBatch): SpanBatch {
     }
     const output = a.get('output.value');
     if (output?.type === 'string')
-      a.set('output.value', str(output.value.startsWith('{') ? output.value.replace('It is sunny in Paris.', `It is sunny in Paris. ${PARAGRAPH.repeat(15)}`) : longer(output.value, 15)));
+      a.set(
+        'output.value',
+        str(output.value.startsWith('{') ? output.value.replace('It is sunny in Paris.', `It is sunny in Paris. ${PARAGRAPH.repeat(15)}`) : longer(output.value, 15)),
+      );
     for (const [k, v] of a) {
       if (v.type !== 'string') continue;
       if (/^llm\.input_messages\.\d+\.message\.content$/.test(k)) a.set(k, str(longer(v.value, 20)));
