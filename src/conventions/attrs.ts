@@ -117,7 +117,8 @@ export function subIndexed(item: Map<string, AnyValue>, prefix: string): Map<str
   return byIndex ? valuesByKey(byIndex) : [];
 }
 
-function isDigits(s: string): boolean {
+/** True for a non-empty run of ASCII digits (a list index). */
+export function isDigits(s: string): boolean {
   if (s === '') return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -3,7 +3,7 @@
 import { valuesByKey } from '../order.js';
 import type { AnyValue, Attributes, SpanEvent } from '../../model/batch.js';
 import { memoByKey } from '../memo.js';
-import { jsonAttr } from '../attrs.js';
+import { isDigits, jsonAttr } from '../attrs.js';
 import { messageUnits, Units } from '../visible.js';
 import { getField, setField, type Message, type LlmCall, type ScalarField, type ScalarValue, type SpanRole } from '../record.js';
 
@@ -171,11 +171,3 @@ const listPosition = memoByKey((key: string): { prefix: string; index: number; r
   }
   return null;
 });
-
-function isDigits(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}

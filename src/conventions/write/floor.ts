@@ -121,7 +121,7 @@ export function weaveShown(attrs: Obj, events: Array<{ name: string; attributes:
       const e = events.find((x) => x.name === name);
       return e && truthy(e.attributes) ? e.attributes : undefined;
     },
-    hasChildren: (key) => children(attrs, key) !== undefined,
+    hasChildren: (key) => Object.keys(attrs).some((k) => k.startsWith(key + '.')),
     children: (key) => children(attrs, key),
   };
   const shown = firstShown(view, keys);
